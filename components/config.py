@@ -1,0 +1,54 @@
+"""Settings and gateway objects shared across sessions, resolved once per configuration."""
+
+from __future__ import annotations
+
+import os
+
+import openai
+import streamlit as st
+
+from core.gateway import Gateway, GatewayConfig, make_client
+from core.settings import Settings, load_dotenv_file, resolve_settings
+
+_ENV_PREFIXES = ("GPTPROTO_", "DATABASE_URL")
+
+
+def _secrets() -> dict[str, object]:
+    # st.secrets raises when no secrets.toml exists; an app without one is normal.
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def _relevant_env() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)))
+
+
+@st.cache_resource(show_spinner=False)
+def _resolve_cached(secrets: tuple[tuple[str, str], ...], environ: tuple[tuple[str, str], ...]) -> Settings:
+    return resolve_settings(dict(secrets), dict(environ), load_dotenv_file(".env"))
+
+
+def load_settings() -> Settings:
+    """Settings for this run; re-resolved only when secrets or environment change."""
+    secrets = tuple(sorted((k, str(v)) for k, v in _secrets().items()))
+    return _resolve_cached(secrets, _relevant_env())
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _client(base_url: str, api_key: str) -> openai.OpenAI:
+    return make_client(base_url, api_key)
+
+
+def gateway_for(settings: Settings, api_key: str) -> Gateway:
+    """A gateway over a shared, thread-safe client for this base URL and key."""
+    config = GatewayConfig(
+        connect_timeout=settings.connect_timeout,
+        stall_timeout=settings.stall_timeout,
+        total_timeout=settings.total_timeout,
+        max_retries=settings.max_retries,
+        retry_base_delay=settings.retry_base_delay,
+        retry_max_delay=settings.retry_max_delay,
+    )
+    return Gateway(_client(settings.base_url, api_key), config)

@@ -1,0 +1,81 @@
+"""Chat bubbles: the text, images, status, usage line and the actions on an answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import streamlit as st
+
+from components.error_card import render_error_card
+from core.conversation import Message, Status
+from core.presentation import STATUS_LABELS, status_note, usage_line
+
+
+@dataclass(frozen=True)
+class MessageAction:
+    """A button under an answer."""
+
+    label: str
+    icon: str
+    on_click: Callable[..., None]
+    args: tuple[object, ...] = ()
+
+
+AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
+
+
+def render_history(
+    messages: Sequence[Message], actions_for: Callable[[Message, bool], Sequence[MessageAction]]
+) -> None:
+    """Every message in order; actions_for decides the buttons (the last answer gets most)."""
+    last_index = len(messages) - 1
+    for index, message in enumerate(messages):
+        with st.chat_message(message.role, avatar=AVATARS[message.role]):
+            render_body(message, actions_for(message, index == last_index))
+
+
+def render_body(message: Message, actions: Sequence[MessageAction] = ()) -> None:
+    """The inside of one bubble."""
+    if message.role == "user":
+        _render_user(message)
+        return
+    if message.text:
+        st.markdown(message.text)
+    render_answer_footer(message, actions)
+
+
+def render_answer_footer(message: Message, actions: Sequence[MessageAction] = ()) -> None:
+    """Status note, error card, usage line and buttons under an answer."""
+    note = status_note(message)
+    if note:
+        st.warning(note, icon=":material/content_cut:")
+    if message.error is not None:
+        render_error_card(message.error)
+    if message.status != Status.FAILED:
+        label = STATUS_LABELS.get(message.status)
+        line = usage_line(message)
+        st.caption(f"{line} · {label}" if label else line)
+    if actions:
+        row = st.container(horizontal=True, gap="small")
+        for action in actions:
+            row.button(
+                action.label,
+                icon=action.icon,
+                key=f"chat.action.{action.label.lower()}.{message.id}",
+                on_click=action.on_click,
+                args=action.args,
+            )
+
+
+def _render_user(message: Message) -> None:
+    if message.name:
+        st.caption(message.name)
+    if message.text:
+        st.markdown(message.text)
+    if message.images:
+        st.image(
+            [image.data for image in message.images],
+            width=160,
+            caption=[image.name for image in message.images],
+        )

@@ -1,0 +1,43 @@
+"""Shows a streaming answer with little work per chunk: the text is redrawn at most every
+FLUSH_INTERVAL_S, never the history around it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import streamlit as st
+
+FLUSH_INTERVAL_S = 0.05
+CURSOR = " ▌"
+
+
+class StreamView:
+    """A placeholder for the growing answer and one for its waiting/retry status."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._status = st.empty()
+        self._text = st.empty()
+        self._clock = clock
+        self._last_flush = 0.0
+        self._shown = ""
+
+    def show_text(self, text: str, *, force: bool = False) -> None:
+        """Redraw the answer so far if enough time passed since the last redraw."""
+        now = self._clock()
+        if text == self._shown or (not force and now - self._last_flush < FLUSH_INTERVAL_S):
+            return
+        if not self._shown:
+            self._status.empty()
+        self._text.markdown(text + CURSOR)
+        self._shown = text
+        self._last_flush = now
+
+    def show_status(self, message: str) -> None:
+        """A line above the answer: waiting for the first token, or a retry countdown."""
+        self._status.caption(message)
+
+    def clear(self) -> None:
+        """Remove the streaming placeholders before the final render."""
+        self._status.empty()
+        self._text.empty()

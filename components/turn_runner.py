@@ -1,0 +1,48 @@
+"""Stream one answer into its bubble, keeping the per-chunk work small."""
+
+from __future__ import annotations
+
+import time
+
+from components.stream_view import StreamView
+from core.chat_flow import Turn
+from core.conversation import ChatParams, Status
+from core.gateway import Gateway, RetryWait, TextDelta
+from core.presentation import format_seconds
+from core.pump import EventPump
+from core.request import build_request
+from core.turn import TurnRecorder
+
+
+def run_turn(gateway: Gateway, turn: Turn, params: ChatParams) -> None:
+    """Send the turn, draw the answer as it streams, and leave its final state in the bubble."""
+    body = build_request(turn.context, params, include_usage=gateway.wants_usage())
+    recorder = TurnRecorder(turn.answer)
+    view = StreamView()
+    started = time.monotonic()
+    pump = EventPump(gateway, body).start()
+    if turn.continuing and turn.answer.text:
+        view.show_text(turn.answer.text, force=True)
+    try:
+        for event in pump.ticks():
+            if event is not None:
+                recorder.apply(event)
+            if isinstance(event, TextDelta):
+                view.show_text(turn.answer.text)
+            elif isinstance(event, RetryWait):
+                view.show_status(_retry_text(event))
+            elif event is None and recorder.retry_wait is None and not recorder.new_text:
+                view.show_status(f"Waiting for {params.model}… {format_seconds(time.monotonic() - started)}")
+    finally:
+        # A Stop press or a rerun lands here mid-stream: close HTTP, keep the partial answer.
+        if turn.answer.status == Status.STREAMING:
+            pump.cancel()
+            recorder.stop()
+    view.clear()
+
+
+def _retry_text(wait: RetryWait) -> str:
+    return (
+        f"{wait.error.title}. Retrying (attempt {wait.attempt} of {wait.attempts}) "
+        f"in {wait.remaining_s:.0f} s… Press Stop to cancel."
+    )

@@ -1,0 +1,281 @@
+"""The one seam between the UI and GPTProto: a request body in, typed events out."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx2
+import openai
+
+from core.conversation import Usage
+from core.errors import (
+    ErrorKind,
+    GatewayError,
+    classify_exception,
+    stall_error,
+    total_timeout_error,
+)
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of visible answer text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """Token usage exactly as the gateway reported it."""
+
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class UsageUnavailable:
+    """The gateway will not report usage for streamed answers from this base URL."""
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The answer ended; reason None means the stream closed without saying why."""
+
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The request failed; any text already delivered stays valid."""
+
+    error: GatewayError
+
+
+@dataclass(frozen=True)
+class RetryWait:
+    """Waiting before an automatic retry; sent repeatedly as the countdown runs."""
+
+    attempt: int
+    attempts: int
+    remaining_s: float
+    error: GatewayError
+
+
+Event = TextDelta | UsageReport | UsageUnavailable | Finish | Failure | RetryWait
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    """Timeouts and retry policy, from settings."""
+
+    connect_timeout: float = 10.0
+    stall_timeout: float = 60.0
+    total_timeout: float = 600.0
+    max_retries: int = 2
+    retry_base_delay: float = 1.0
+    retry_max_delay: float = 30.0
+
+
+class UsageSupportMemo:
+    """Remembers, per base URL, gateways that reject `stream_options` (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._rejected: set[str] = set()
+        self._lock = threading.Lock()
+
+    def supports(self, base_url: str) -> bool:
+        """False once the gateway at base_url has rejected stream_options."""
+        with self._lock:
+            return base_url not in self._rejected
+
+    def mark_rejected(self, base_url: str) -> None:
+        """Stop asking base_url for streamed usage."""
+        with self._lock:
+            self._rejected.add(base_url)
+
+
+USAGE_SUPPORT = UsageSupportMemo()
+RETRY_TICK_S = 0.25
+MAX_RETRY_WAIT_S = 120.0
+
+
+def make_client(base_url: str, api_key: str) -> openai.OpenAI:
+    """An openai client for the gateway; retries are ours, so the client's own are off."""
+    return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0)
+
+
+class Gateway:
+    """Sends chat requests and yields typed events, retrying what is worth retrying."""
+
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        config: GatewayConfig,
+        *,
+        memo: UsageSupportMemo = USAGE_SUPPORT,
+        wait: Callable[[float], object] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._memo = memo
+        self._wait = wait or self._cancelled_wait
+        self._clock = clock
+        self._jitter = jitter
+        self._base_url = str(client.base_url).rstrip("/")
+        self._cancelled = threading.Event()
+        self._active: openai.Stream[Any] | None = None
+
+    def cancel(self) -> None:
+        """Abandon the call from another thread: no more events, the HTTP stream is closed."""
+        self._cancelled.set()
+        active = self._active
+        if active is not None:
+            # Best effort: closing from this thread also wakes a worker blocked on a read.
+            with contextlib.suppress(Exception):
+                active.close()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel() was called."""
+        return self._cancelled.is_set()
+
+    def _cancelled_wait(self, seconds: float) -> object:
+        return self._cancelled.wait(seconds)
+
+    def wants_usage(self) -> bool:
+        """Whether to ask this gateway for streamed usage."""
+        return self._memo.supports(self._base_url)
+
+    def chat(self, body: dict[str, Any]) -> Generator[Event, None, None]:
+        """Run one request (with retries) and yield its events; closing the iterator closes HTTP."""
+        attempts = self._config.max_retries + 1
+        attempt = 1
+        while not self.cancelled:
+            delivered = False
+            failure: GatewayError | None = None
+            for event in self._attempt(body):
+                if isinstance(event, Failure):
+                    failure = event.error
+                    break
+                delivered = delivered or isinstance(event, TextDelta)
+                yield event
+            if failure is None:
+                return
+            if delivered and failure.kind is ErrorKind.CONNECTION:
+                failure = replace(
+                    failure,
+                    title="The connection dropped in the middle of the answer",
+                    hint="The partial answer is kept. Continue or Retry.",
+                )
+            if self._rejects_stream_options(body, failure):
+                self._memo.mark_rejected(self._base_url)
+                body = {k: v for k, v in body.items() if k != "stream_options"}
+                yield UsageUnavailable()
+                continue
+            if delivered or not failure.retryable or attempt >= attempts:
+                yield Failure(failure)
+                return
+            yield from self._countdown(self._retry_delay(attempt, failure), attempt, attempts, failure)
+            attempt += 1
+
+    def _attempt(self, body: dict[str, Any]) -> Iterator[Event]:
+        deadline = self._clock() + self._config.total_timeout
+        secrets = (self._client.api_key,)
+        try:
+            if body.get("stream"):
+                yield from self._stream(body, deadline)
+            else:
+                yield from self._complete(body)
+        except _Stalled:
+            yield Failure(stall_error(self._config.stall_timeout))
+        except (openai.OpenAIError, ValueError, httpx2.HTTPError) as exc:
+            yield Failure(classify_exception(exc, secrets))
+        except _DeadlineExceeded:
+            yield Failure(total_timeout_error(self._config.total_timeout))
+
+    def _timeout(self, read: float) -> httpx2.Timeout:
+        return httpx2.Timeout(read, connect=self._config.connect_timeout, write=30.0, pool=30.0)
+
+    def _complete(self, body: dict[str, Any]) -> Iterator[Event]:
+        response = self._client.chat.completions.create(
+            **body, timeout=self._timeout(self._config.total_timeout)
+        )
+        choice = response.choices[0] if response.choices else None
+        text = (choice.message.content or "") if choice else ""
+        if text:
+            yield TextDelta(text)
+        if response.usage is not None:
+            yield UsageReport(usage_from(response.usage))
+        yield Finish(choice.finish_reason if choice else None)
+
+    def _stream(self, body: dict[str, Any], deadline: float) -> Iterator[Event]:
+        stream = self._client.chat.completions.create(
+            **body, timeout=self._timeout(self._config.stall_timeout)
+        )
+        finish_reason: str | None = None
+        self._active = stream
+        with stream:
+            try:
+                for chunk in stream:
+                    if self.cancelled:
+                        return
+                    if chunk.usage is not None:
+                        yield UsageReport(usage_from(chunk.usage))
+                    for choice in chunk.choices:
+                        if choice.delta is not None and choice.delta.content:
+                            yield TextDelta(choice.delta.content)
+                        if choice.finish_reason:
+                            finish_reason = choice.finish_reason
+                    if self._clock() > deadline:
+                        raise _DeadlineExceeded
+            except openai.APITimeoutError:
+                raise _Stalled from None
+            finally:
+                self._active = None
+        yield Finish(finish_reason)
+
+    def _rejects_stream_options(self, body: dict[str, Any], error: GatewayError) -> bool:
+        if "stream_options" not in body or error.status_code != 400:
+            return False
+        return "stream_options" in (error.provider_message or "")
+
+    def _retry_delay(self, attempt: int, error: GatewayError) -> float:
+        if error.retry_after is not None:
+            return min(error.retry_after, MAX_RETRY_WAIT_S)
+        backoff = min(self._config.retry_max_delay, self._config.retry_base_delay * 2 ** (attempt - 1))
+        return backoff * (0.5 + self._jitter() / 2)
+
+    def _countdown(self, delay: float, attempt: int, attempts: int, error: GatewayError) -> Iterator[Event]:
+        # Ticks let the UI show a countdown and let a Stop take effect between them.
+        end = self._clock() + delay
+        while (remaining := end - self._clock()) > 0 and not self.cancelled:
+            yield RetryWait(attempt=attempt + 1, attempts=attempts, remaining_s=remaining, error=error)
+            self._wait(min(RETRY_TICK_S, remaining))
+
+
+class _DeadlineExceeded(Exception):
+    """The total timeout ran out while the answer was still streaming."""
+
+
+class _Stalled(Exception):
+    """No chunk arrived within the stall timeout once the stream was open."""
+
+
+def usage_from(usage: Any) -> Usage:
+    """Convert the client's usage object, reading the optional detail blocks safely."""
+    completion_details = getattr(usage, "completion_tokens_details", None)
+    prompt_details = getattr(usage, "prompt_tokens_details", None)
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0,
+        completion_tokens=usage.completion_tokens or 0,
+        total_tokens=usage.total_tokens or 0,
+        reasoning_tokens=getattr(completion_details, "reasoning_tokens", None) or 0,
+        cached_tokens=getattr(prompt_details, "cached_tokens", None) or 0,
+    )

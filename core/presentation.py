@@ -1,0 +1,57 @@
+"""Words and figures shown around an answer, decided without a browser."""
+
+from __future__ import annotations
+
+from core.conversation import Message, Status
+from core.turn import answer_metrics, reasoning_spent_limit
+
+STATUS_LABELS = {
+    Status.CUT_OFF: "cut off by max_completion_tokens",
+    Status.STOPPED: "stopped",
+    Status.INCOMPLETE: "incomplete",
+    Status.FAILED: "failed",
+}
+
+
+def format_seconds(seconds: float | None) -> str:
+    """'850 ms' below a second, '2.4 s' above; an en dash when unknown."""
+    if seconds is None:
+        return "–"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds:.1f} s"
+
+
+def usage_line(answer: Message) -> str:
+    """Model, tokens from the reported usage, time to first token, total time, tokens per second."""
+    parts = [answer.model or "unknown model"]
+    usage = answer.usage
+    if usage is not None and answer.usage_reported:
+        parts.append(f"{usage.prompt_tokens:,} prompt")
+        parts.append(f"{usage.completion_tokens:,} completion")
+        parts.append(f"{usage.reasoning_tokens:,} reasoning")
+        parts.append(f"{usage.cached_tokens:,} cached tokens")
+    else:
+        parts.append("usage not reported")
+    metrics = answer_metrics(answer)
+    parts.append(f"first token {format_seconds(metrics.first_token_s)}")
+    parts.append(f"total {format_seconds(metrics.total_s)}")
+    if metrics.tokens_per_s is not None:
+        parts.append(f"{metrics.tokens_per_s:.1f} tokens/s")
+    return " · ".join(parts)
+
+
+def status_note(answer: Message) -> str | None:
+    """A one-line explanation for any answer that did not simply complete."""
+    if reasoning_spent_limit(answer):
+        return (
+            "No visible answer: the whole max_completion_tokens budget was spent on reasoning. "
+            "Raise the limit (or turn it off) and Continue or Retry."
+        )
+    if answer.status == Status.CUT_OFF:
+        return "Cut off by max_completion_tokens. Continue asks the model for the rest."
+    if answer.status == Status.STOPPED:
+        return "Stopped. The partial answer is kept: Continue or Retry."
+    if answer.finish_reason == "content_filter":
+        return "The gateway's content filter ended this answer early."
+    return None

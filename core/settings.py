@@ -1,0 +1,173 @@
+"""Settings resolution: Streamlit secrets, then environment (and `.env`), then defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_BASE_URL = "https://gptproto.com/v1"
+DEFAULT_MODELS = ("o4-mini", "gpt-4o", "gpt-4o-mini", "o3")
+DEFAULT_MODEL = "o4-mini"
+DEFAULT_VISION_MODELS = ("gpt-4o", "gpt-4o-mini", "o4-mini", "o3")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the app cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its configuration, resolved once."""
+
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    models: tuple[str, ...] = DEFAULT_MODELS
+    default_model: str = DEFAULT_MODEL
+    vision_models: tuple[str, ...] = DEFAULT_VISION_MODELS
+    connect_timeout: float = 10.0
+    stall_timeout: float = 60.0
+    total_timeout: float = 600.0
+    max_retries: int = 2
+    retry_base_delay: float = 1.0
+    retry_max_delay: float = 30.0
+    data_dir: str = "./data"
+    database_url: str | None = field(default=None, repr=False)
+    image_max_bytes: int = 10 * 1024 * 1024
+    image_max_count: int = 4
+    image_long_side: int = 2048
+    image_short_side: int = 768
+    prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    @property
+    def has_server_key(self) -> bool:
+        """True when the deployment supplies a key, so users need not type one."""
+        return bool(self.api_key)
+
+
+# Each setting: (name in secrets/env, field, parser). One table keeps the order of lookup
+# identical for every setting.
+def _split_list(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _positive_float(name: str) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
+        if value <= 0:
+            raise SettingsError(f"{name} must be greater than zero, got {raw!r}.")
+        return value
+
+    return parse
+
+
+def _non_negative_int(name: str) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
+        if value < 0:
+            raise SettingsError(f"{name} must be zero or more, got {raw!r}.")
+        return value
+
+    return parse
+
+
+def _prices(raw: str) -> dict[str, tuple[float, float]]:
+    """Parse `model=input/output,...` in USD per million tokens."""
+    prices: dict[str, tuple[float, float]] = {}
+    for item in _split_list(raw):
+        model, _, pair = item.partition("=")
+        prompt, _, completion = pair.partition("/")
+        try:
+            prices[model.strip()] = (float(prompt), float(completion))
+        except ValueError:
+            raise SettingsError(
+                f"GPTPROTO_PRICES entry {item!r} must look like model=input/output "
+                "(USD per million tokens), e.g. gpt-4o=2.5/10."
+            ) from None
+    return prices
+
+
+_SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
+    ("GPTPROTO_API_KEY", "api_key", str.strip),
+    ("GPTPROTO_BASE_URL", "base_url", lambda raw: raw.strip().rstrip("/")),
+    ("GPTPROTO_MODELS", "models", _split_list),
+    ("GPTPROTO_DEFAULT_MODEL", "default_model", str.strip),
+    ("GPTPROTO_VISION_MODELS", "vision_models", _split_list),
+    ("GPTPROTO_CONNECT_TIMEOUT", "connect_timeout", _positive_float("GPTPROTO_CONNECT_TIMEOUT")),
+    ("GPTPROTO_STALL_TIMEOUT", "stall_timeout", _positive_float("GPTPROTO_STALL_TIMEOUT")),
+    ("GPTPROTO_TOTAL_TIMEOUT", "total_timeout", _positive_float("GPTPROTO_TOTAL_TIMEOUT")),
+    ("GPTPROTO_MAX_RETRIES", "max_retries", _non_negative_int("GPTPROTO_MAX_RETRIES")),
+    ("GPTPROTO_RETRY_BASE_DELAY", "retry_base_delay", _positive_float("GPTPROTO_RETRY_BASE_DELAY")),
+    ("GPTPROTO_RETRY_MAX_DELAY", "retry_max_delay", _positive_float("GPTPROTO_RETRY_MAX_DELAY")),
+    ("GPTPROTO_DATA_DIR", "data_dir", str.strip),
+    ("DATABASE_URL", "database_url", str.strip),
+    ("GPTPROTO_IMAGE_MAX_BYTES", "image_max_bytes", _non_negative_int("GPTPROTO_IMAGE_MAX_BYTES")),
+    ("GPTPROTO_IMAGE_MAX_COUNT", "image_max_count", _non_negative_int("GPTPROTO_IMAGE_MAX_COUNT")),
+    ("GPTPROTO_IMAGE_LONG_SIDE", "image_long_side", _non_negative_int("GPTPROTO_IMAGE_LONG_SIDE")),
+    (
+        "GPTPROTO_IMAGE_SHORT_SIDE",
+        "image_short_side",
+        _non_negative_int("GPTPROTO_IMAGE_SHORT_SIDE"),
+    ),
+    ("GPTPROTO_PRICES", "prices", _prices),
+)
+
+
+def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> dict[str, str]:
+    """Read a `.env` file into a dict (missing file: empty); never touches os.environ."""
+    if not Path(path).is_file():
+        return {}
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
+def resolve_settings(
+    secrets: Mapping[str, object] | None = None,
+    environ: Mapping[str, str] | None = None,
+    dotenv: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve settings: secrets first, then the environment, then `.env`, then defaults."""
+    sources: list[Mapping[str, object]] = [
+        secrets or {},
+        os.environ if environ is None else environ,
+        dotenv or {},
+    ]
+    values: dict[str, object] = {}
+    for name, attribute, parse in _SETTINGS_TABLE:
+        raw = _first_value(name, sources)
+        if raw is not None:
+            values[attribute] = parse(raw)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if not settings.models:
+        raise SettingsError("GPTPROTO_MODELS is empty: list at least one model id.")
+    return settings
+
+
+def _first_value(name: str, sources: list[Mapping[str, object]]) -> str | None:
+    for source in sources:
+        value = source.get(name)
+        if value is not None and str(value).strip() != "":
+            return str(value)
+    return None
+
+
+def model_choices(settings: Settings) -> list[str]:
+    """The curated list with the default model first-class even if it is not listed."""
+    choices = list(settings.models)
+    if settings.default_model not in choices:
+        choices.insert(0, settings.default_model)
+    return choices
+
+
+def is_reasoning_model(model: str) -> bool:
+    """o-series ids (o1, o3, o4-mini, ...) take the `developer` role and spend reasoning tokens."""
+    head = model.strip().lower().split("/")[-1]
+    return len(head) >= 2 and head[0] == "o" and head[1].isdigit()

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install the runtime dependencies into .venv and start the app on the embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+exec .venv/bin/streamlit run app.py "$@"
