@@ -1,5 +1,5 @@
-"""Shows a streaming answer with little work per chunk: the text is redrawn at most every
-FLUSH_INTERVAL_S, never the history around it."""
+"""Shows a streaming answer with little work per chunk: finished markdown blocks are drawn once,
+only the growing tail is redrawn, at most every FLUSH_INTERVAL_S, and never the history."""
 
 from __future__ import annotations
 
@@ -8,16 +8,21 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from core.markdown_blocks import BlockSplitter
+
 FLUSH_INTERVAL_S = 0.05
 CURSOR = " ▌"
 
 
 class StreamView:
-    """A placeholder for the growing answer and one for its waiting/retry status."""
+    """Placeholders for the waiting/retry status and for the growing answer."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._status = st.empty()
-        self._text = st.empty()
+        self._root = st.empty()
+        self._blocks = self._root.container()
+        self._tail = self._blocks.empty()
+        self._splitter = BlockSplitter()
         self._clock = clock
         self._last_flush = 0.0
         self._shown = ""
@@ -29,7 +34,12 @@ class StreamView:
             return
         if not self._shown:
             self._status.empty()
-        self._text.markdown(text + CURSOR)
+        finished = self._splitter.feed(text)
+        if finished:
+            # Finished blocks go above the tail, in order, each drawn exactly once.
+            self._tail.markdown("".join(finished))
+            self._tail = self._blocks.empty()
+        self._tail.markdown(self._splitter.tail(text) + CURSOR)
         self._shown = text
         self._last_flush = now
 
@@ -40,4 +50,4 @@ class StreamView:
     def clear(self) -> None:
         """Remove the streaming placeholders before the final render."""
         self._status.empty()
-        self._text.empty()
+        self._root.empty()

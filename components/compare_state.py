@@ -1,0 +1,42 @@
+"""The compare page's session state, under its own namespace."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.compare import CompareRound, Vote
+
+ROUNDS = "compare.rounds"
+VOTES = "compare.votes"
+
+
+def init_compare_state() -> None:
+    """Create the compare keys once per session."""
+    st.session_state.setdefault(ROUNDS, [])
+    st.session_state.setdefault(VOTES, [])
+
+
+def rounds() -> list[CompareRound]:
+    """Every round of the current comparison, oldest first."""
+    value: list[CompareRound] = st.session_state[ROUNDS]
+    return value
+
+
+def votes() -> list[Vote]:
+    """Votes cast in this session, across comparisons."""
+    value: list[Vote] = st.session_state[VOTES]
+    return value
+
+
+def cast_vote(winner: str) -> None:
+    """Button callback: record the verdict on the latest round and reveal the names."""
+    latest = rounds()[-1]
+    if latest.voted:
+        return
+    latest.winner = winner
+    votes().append(Vote(tuple(column.model for column in latest.columns), winner))
+
+
+def new_comparison() -> None:
+    """Button callback: start over (votes and the leaderboard stay)."""
+    st.session_state[ROUNDS] = []

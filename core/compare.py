@@ -1,0 +1,166 @@
+"""Side-by-side rounds: cost estimates, blind labels, votes and the leaderboard."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from core.conversation import Message, Usage
+from core.turn import AnswerMetrics, answer_metrics
+
+LABELS = ("A", "B", "C", "D")
+MIN_MODELS, MAX_MODELS = 2, 4
+TIE = "tie"
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """An estimate from the configured prices (USD per million tokens), never a bill."""
+
+    usd: float
+    prompt_price: float
+    completion_price: float
+
+
+def estimate_cost(
+    model: str, usage: Usage | None, prices: Mapping[str, tuple[float, float]]
+) -> CostEstimate | None:
+    """Prompt tokens at the input price, completion (reasoning included) at the output price."""
+    if usage is None or model not in prices:
+        return None
+    prompt_price, completion_price = prices[model]
+    usd = (usage.prompt_tokens * prompt_price + usage.completion_tokens * completion_price) / 1_000_000
+    return CostEstimate(usd, prompt_price, completion_price)
+
+
+def format_cost(cost: CostEstimate | None) -> str:
+    """'≈ $0.0123 (2.5/10 per 1M)' or 'no price set'."""
+    if cost is None:
+        return "no price set"
+    return f"≈ ${cost.usd:.4f} (est. at ${cost.prompt_price:g}/${cost.completion_price:g} per 1M tokens)"
+
+
+def validate_models(models: Sequence[str]) -> list[str]:
+    """2 to 4 distinct, non-empty model ids, in the order picked."""
+    picked = [m.strip() for m in models if m.strip()]
+    if len(set(picked)) != len(picked):
+        raise ValueError("Each model can be compared once: remove the duplicate.")
+    if not MIN_MODELS <= len(picked) <= MAX_MODELS:
+        raise ValueError(f"Pick {MIN_MODELS} to {MAX_MODELS} models to compare (now {len(picked)}).")
+    return picked
+
+
+def blind_order(count: int, rng: random.Random | None = None) -> list[int]:
+    """A shuffled order of column indexes: label LABELS[i] shows column order[i]."""
+    order = list(range(count))
+    (rng or random.Random()).shuffle(order)
+    return order
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One round's verdict: the winning model, or a tie, among the models that answered."""
+
+    models: tuple[str, ...]
+    winner: str  # a model id or TIE
+
+
+@dataclass
+class Standing:
+    """A model's record across rounds."""
+
+    model: str
+    wins: int = 0
+    ties: int = 0
+    rounds: int = 0
+
+    @property
+    def win_rate(self) -> float:
+        """Wins over rounds played."""
+        return self.wins / self.rounds if self.rounds else 0.0
+
+
+def leaderboard(votes: Sequence[Vote]) -> list[Standing]:
+    """Wins per model, most wins first (then fewer rounds, then name)."""
+    table: dict[str, Standing] = {}
+    for vote in votes:
+        for model in vote.models:
+            standing = table.setdefault(model, Standing(model))
+            standing.rounds += 1
+            if vote.winner == model:
+                standing.wins += 1
+            elif vote.winner == TIE:
+                standing.ties += 1
+    return sorted(table.values(), key=lambda s: (-s.wins, -s.ties, s.rounds, s.model))
+
+
+@dataclass
+class ColumnRound:
+    """One model's answer in one round."""
+
+    model: str
+    answer: Message
+    history: list[Message] = field(default_factory=list)
+
+    def metrics(self) -> AnswerMetrics:
+        """Time to first token, total time and tokens per second."""
+        return answer_metrics(self.answer)
+
+
+@dataclass
+class CompareRound:
+    """One prompt sent to every model, their answers, the blind order and the verdict."""
+
+    prompt: str
+    columns: list[ColumnRound]
+    order: list[int] = field(default_factory=list)
+    winner: str | None = None
+
+    def label_of(self, index: int) -> str:
+        """The blind label (A, B, ...) shown for column index."""
+        return LABELS[self.order.index(index)] if self.order else LABELS[index]
+
+    @property
+    def voted(self) -> bool:
+        """True once a winner (or a tie) was chosen."""
+        return self.winner is not None
+
+
+def summary_rows(
+    columns: Sequence[ColumnRound], prices: Mapping[str, tuple[float, float]], winner: str | None = None
+) -> list[dict[str, object]]:
+    """One row per model for the round's table, chart and report."""
+    rows: list[dict[str, object]] = []
+    for column in columns:
+        metrics = column.metrics()
+        usage = column.answer.usage if column.answer.usage_reported else None
+        cost = estimate_cost(column.model, usage, prices)
+        rows.append(
+            {
+                "model": column.model,
+                "status": column.answer.status.value,
+                "first token (s)": _round(metrics.first_token_s),
+                "total (s)": _round(metrics.total_s),
+                "tokens/s": _round(metrics.tokens_per_s, 1),
+                "prompt tokens": usage.prompt_tokens if usage else None,
+                "completion tokens": usage.completion_tokens if usage else None,
+                "reasoning tokens": usage.reasoning_tokens if usage else None,
+                "cached tokens": usage.cached_tokens if usage else None,
+                "cost (USD, est.)": round(cost.usd, 6) if cost else None,
+                "vote": _vote_cell(column.model, winner),
+            }
+        )
+    return rows
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _vote_cell(model: str, winner: str | None) -> str:
+    if winner is None:
+        return ""
+    if winner == TIE:
+        return "tie"
+    return "winner" if winner == model else ""

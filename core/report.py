@@ -1,0 +1,74 @@
+"""A comparison as a self-contained Markdown or HTML report for stakeholders."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+from core.compare import CompareRound, summary_rows
+
+
+def _cell(value: object) -> str:
+    return "–" if value is None or value == "" else str(value)
+
+
+def report_markdown(
+    title: str, rounds: Sequence[CompareRound], prices: Mapping[str, tuple[float, float]]
+) -> str:
+    """Every prompt, every answer and every metric, as Markdown."""
+    lines = [f"# {title}", ""]
+    for number, round_ in enumerate(rounds, start=1):
+        rows = summary_rows(round_.columns, prices, round_.winner)
+        lines += [f"## Round {number}", "", "**Prompt**", "", _quote(round_.prompt), ""]
+        if rows:
+            headers = list(rows[0])
+            lines.append("| " + " | ".join(headers) + " |")
+            lines.append("|" + "---|" * len(headers))
+            lines += ["| " + " | ".join(_cell(row[h]) for h in headers) + " |" for row in rows]
+            lines.append("")
+        for column in round_.columns:
+            lines += [f"### {column.model}", ""]
+            if column.answer.error is not None:
+                lines += [f"> **{column.answer.error.title}**: {column.answer.error.hint}", ""]
+            lines += [column.answer.text or "_(no text)_", ""]
+    if prices:
+        lines.append("_Costs are estimates from the configured prices (USD per million tokens)._")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def report_html(title: str, rounds: Sequence[CompareRound], prices: Mapping[str, tuple[float, float]]) -> str:
+    """The same report as one HTML file with inline styles; answers are escaped, not rendered."""
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}"
+        ".answers{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:1em}"
+        "pre{white-space:pre-wrap;background:#f6f6f8;padding:.8em;border-radius:6px}</style>",
+        f"</head><body><h1>{html.escape(title)}</h1>",
+    ]
+    for number, round_ in enumerate(rounds, start=1):
+        rows = summary_rows(round_.columns, prices, round_.winner)
+        parts.append(f"<h2>Round {number}</h2><p><b>Prompt</b></p><pre>{html.escape(round_.prompt)}</pre>")
+        if rows:
+            headers = list(rows[0])
+            parts.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>")
+            for row in rows:
+                parts.append(
+                    "<tr>" + "".join(f"<td>{html.escape(_cell(row[h]))}</td>" for h in headers) + "</tr>"
+                )
+            parts.append("</table>")
+        parts.append("<div class='answers'>")
+        for column in round_.columns:
+            error = column.answer.error
+            note = f"<p><b>{html.escape(error.title)}</b></p>" if error else ""
+            parts.append(
+                f"<div><h3>{html.escape(column.model)}</h3>{note}<pre>{html.escape(column.answer.text)}</pre></div>"
+            )
+        parts.append("</div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" for line in text.splitlines() or [""])

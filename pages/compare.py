@@ -1,0 +1,84 @@
+"""Compare models side by side: one prompt, 2 to 4 models answering at the same time."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.compare_state import cast_vote, init_compare_state, new_comparison, rounds, votes
+from components.compare_view import render_round, render_summary, render_vote, stream_round
+from components.config import load_settings
+from components.sidebar import render_compare_sidebar
+from core.compare import leaderboard
+from core.compare_flow import start_round
+from core.report import report_html, report_markdown
+from core.settings import SettingsError
+
+try:
+    settings = load_settings()
+except SettingsError as exc:
+    st.error(f"The app's configuration needs fixing: {exc}", icon=":material/settings:")
+    st.stop()
+
+init_compare_state()
+choice = render_compare_sidebar(settings, on_new=new_comparison)
+prices = dict(settings.prices)
+prompt = st.chat_input("Ask every model at once…", key="compare.input", submit_mode="stop")
+
+st.title("Compare models")
+if not rounds() and not prompt:
+    st.caption("Pick 2 to 4 models in the sidebar, then type one prompt: they all answer at the same time.")
+
+past = rounds()
+for round_ in past:
+    render_round(round_, choice.blind, prices)
+
+if prompt and prompt.strip():
+    if choice.ready and choice.api_key:
+        round_ = start_round(past, choice.models, prompt)
+        past.append(round_)
+        stream_round(settings, choice.api_key, round_, choice.params, choice.blind)
+    else:
+        st.error("Not sent: " + " ".join(choice.problems), icon=":material/error:")
+
+if past:
+    latest = past[-1]
+    if choice.blind and not latest.voted:
+        render_vote(latest, cast_vote)
+    elif choice.blind:
+        st.success(f"Vote recorded: {latest.winner}. Names revealed.", icon=":material/how_to_vote:")
+    st.subheader("This round")
+    render_summary(latest, prices)
+    title = "GPTProto model comparison"
+    exports = st.container(horizontal=True)
+    exports.download_button(
+        "Export Markdown",
+        report_markdown(title, past, prices),
+        "comparison.md",
+        mime="text/markdown",
+        key="compare.export.md",
+        icon=":material/download:",
+    )
+    exports.download_button(
+        "Export HTML",
+        report_html(title, past, prices),
+        "comparison.html",
+        mime="text/html",
+        key="compare.export.html",
+        icon=":material/download:",
+    )
+
+if votes():
+    with st.expander("Leaderboard (blind votes)", expanded=False, icon=":material/leaderboard:"):
+        st.dataframe(
+            [
+                {
+                    "model": s.model,
+                    "wins": s.wins,
+                    "ties": s.ties,
+                    "rounds": s.rounds,
+                    "win rate": f"{s.win_rate:.0%}",
+                }
+                for s in leaderboard(votes())
+            ],
+            hide_index=True,
+        )
