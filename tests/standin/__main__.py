@@ -1,0 +1,42 @@
+"""Run the stand-in on its own, to try the app without a gateway key:
+
+    .venv/bin/python -m tests.standin --port 8765 --key sk-standin --chunk-delay 0.02
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from tests.standin.replies import Reply
+from tests.standin.server import StandIn
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.standin", description=__doc__)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--key", default="sk-standin", help="the API key it accepts")
+    parser.add_argument("--chunk-delay", type=float, default=0.02, help="seconds between chunks")
+    parser.add_argument("--first-token-delay", type=float, default=0.3, help="seconds before the first chunk")
+    parser.add_argument("--reasoning-tokens", type=int, default=64)
+    args = parser.parse_args(argv)
+    default = Reply(
+        chunk_delay=args.chunk_delay,
+        first_token_delay=args.first_token_delay,
+        reasoning_tokens=args.reasoning_tokens,
+    )
+    server = StandIn([args.key], port=args.port, default=default).start()
+    sys.stdout.write(f"GPTProto stand-in on {server.base_url} (key {args.key}); Ctrl-C stops it\n")
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        signal.pause()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

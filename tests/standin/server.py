@@ -1,0 +1,356 @@
+"""A local HTTP server that follows the GPTProto chat completions contract, with scriptable faults.
+
+Every test talks to it over loopback with the real `openai` client: it checks the key and the
+body, answers each request with the next scripted reply (or the default one), streams in the
+OpenAI chunk format, and records what it saw so tests can assert on the wire.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import select
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.standin.answer import Answer, plan_answer
+from tests.standin.replies import ErrorReply, HangUp, Reply, Script
+from tests.standin.validation import check_body, has_images
+
+DEFAULT_VISION_MODELS = ("gpt-4o", "gpt-4o-mini", "o4-mini", "o3")
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the stand-in saw it, and what happened to its response."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    received_at: float
+    response_status: int | None = None
+    chunks_sent: int = 0
+    client_disconnected: bool = False
+    finished_at: float | None = None
+
+
+class _Gone(Exception):
+    """The client went away (or the stand-in is stopping): stop writing."""
+
+
+class StandIn:
+    """The stand-in server; `start()` it, point the client at `base_url` with `api_key`."""
+
+    def __init__(
+        self,
+        api_keys: Iterable[str] = ("sk-standin-test-key",),
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        default: Reply | None = None,
+        vision_models: Iterable[str] = DEFAULT_VISION_MODELS,
+        strict: bool = False,
+    ) -> None:
+        self.api_keys = tuple(api_keys)
+        self.default: Script = default or Reply()
+        self.vision_models = set(vision_models)
+        self.reject_params: set[str] = set()
+        self.strict = strict
+        self._script: deque[Script] = deque()
+        self._requests: list[RecordedRequest] = []
+        self._changed = threading.Condition()
+        self._ids = itertools.count(1)
+        self.closing = threading.Event()
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self._server.standin = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def api_key(self) -> str:
+        return self.api_keys[0]
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> StandIn:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.closing.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def enqueue(self, *scripts: Script) -> None:
+        """Answer the next requests with these, in order; then the default again."""
+        with self._changed:
+            self._script.extend(scripts)
+
+    def next_script(self) -> Script:
+        with self._changed:
+            return self._script.popleft() if self._script else self.default
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._changed:
+            return list(self._requests)
+
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> list[RecordedRequest]:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self._requests) >= count, timeout):
+                raise TimeoutError(f"expected {count} requests, saw {len(self._requests)}")
+            return list(self._requests)
+
+    def record(self, request: RecordedRequest) -> None:
+        with self._changed:
+            self._requests.append(request)
+            self._changed.notify_all()
+
+    def request_id(self) -> str:
+        return f"req_standin_{next(self._ids):06d}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "GPTProtoStandIn/1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: tests assert on recorded requests, not on the log."""
+
+    @property
+    def standin(self) -> StandIn:
+        return self.server.standin  # type: ignore[attr-defined, no-any-return]
+
+    def do_GET(self) -> None:
+        self._start()
+        self._send_error(ErrorReply(404, f"Unknown path {self.path}", code="not_found"))
+
+    def do_POST(self) -> None:
+        self._start()
+        try:
+            self._answer()
+        except _Gone:
+            self.record.client_disconnected = not self.standin.closing.is_set()
+            self.close_connection = True
+        finally:
+            self.record.finished_at = time.monotonic()
+
+    def _start(self) -> None:
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self.record = RecordedRequest(self.command, self.path, headers, body, time.monotonic())
+        self.standin.record(self.record)
+
+    def _answer(self) -> None:
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            return self._send_error(ErrorReply(404, f"Unknown path {self.path}", code="not_found"))
+        if self._presented_key() not in self.standin.api_keys:
+            return self._send_error(ErrorReply.unauthorized())
+        body = self.record.body
+        problem = check_body(body, rejected=self.standin.reject_params, strict=self.standin.strict)
+        if problem is None and has_images(body) and body["model"] not in self.standin.vision_models:
+            problem = ErrorReply.no_vision(body["model"])
+        if problem is not None:
+            return self._send_error(problem)
+        script = self.standin.next_script()
+        if isinstance(script, HangUp):
+            self._pause(script.delay)
+            return self._hang_up()
+        if isinstance(script, ErrorReply):
+            self._pause(script.delay)
+            return self._send_error(script)
+        answer = plan_answer(script, body)
+        if body.get("stream"):
+            return self._stream(script, answer, body)
+        return self._respond_whole(script, answer)
+
+    def _presented_key(self) -> str:
+        value = self.headers.get("authorization", "").strip()
+        return value[len("bearer ") :].strip() if value.lower().startswith("bearer ") else value
+
+    # -- whole responses ------------------------------------------------------------------
+
+    def _send_error(self, error: ErrorReply) -> None:
+        self._send_json(error.status, error.body(), error.headers)
+
+    def _respond_whole(self, reply: Reply, answer: Answer) -> None:
+        self._pause(reply.first_token_delay)
+        if reply.stall_after is not None:
+            self._pause(reply.stall_seconds)
+        if reply.drop_after is not None:
+            return self._hang_up()
+        self._send_json(
+            200,
+            {
+                "id": f"chatcmpl-{self.record.received_at:.6f}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": answer.model,
+                "system_fingerprint": "fp_standin",
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": answer.text},
+                        "finish_reason": answer.finish_reason,
+                    }
+                ],
+                "usage": answer.usage,
+            },
+        )
+
+    def _send_json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.record.response_status = status
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("x-request-id", self.standin.request_id())
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self._write(data)
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    # -- streaming ------------------------------------------------------------------------
+
+    def _stream(self, reply: Reply, answer: Answer, body: dict[str, Any]) -> None:
+        options = body.get("stream_options")
+        with_usage = isinstance(options, dict) and options.get("include_usage") is True
+        self.record.response_status = 200
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("x-request-id", self.standin.request_id())
+        self.end_headers()
+        chunk = _ChunkMaker(answer.model, with_usage)
+        self._event(chunk.delta({"role": "assistant", "content": ""}))
+        self._pause(reply.first_token_delay)
+        for index, piece in enumerate(reply.chunks(answer.text)):
+            if self._fault_before_chunk(reply, index):
+                return
+            if index:
+                self._pause(reply.chunk_delay)
+            self._event(chunk.delta({"content": piece}))
+            self.record.chunks_sent += 1
+        if self._fault_before_chunk(reply, self.record.chunks_sent, at_end=True):
+            return
+        self._event(chunk.delta({}, answer.finish_reason))
+        if with_usage:
+            self._event(chunk.usage(answer.usage))
+        self._end_stream(reply.send_done)
+
+    def _fault_before_chunk(self, reply: Reply, index: int, at_end: bool = False) -> bool:
+        """Acts out a scripted fault due before content chunk `index`; True ends the stream."""
+        if reply.stall_after == index:
+            self._pause(reply.stall_seconds)
+        if reply.garbage_after == index:
+            self._write_chunk(b'data: {"choices": [{"delta": {"content": "oops"\n\n')
+        if reply.error_event_after == index:
+            error = {"message": reply.error_message, "type": "server_error", "param": None, "code": "stream_error"}
+            self._event({"error": error})
+        if reply.drop_after == index:
+            self._hang_up()
+            return True
+        if reply.cut_after == index or (at_end and reply.cut_after is not None and reply.cut_after > index):
+            self._end_stream(reply.send_done)
+            return True
+        return False
+
+    def _event(self, payload: dict[str, Any]) -> None:
+        self._write_chunk(b"data: " + json.dumps(payload).encode() + b"\n\n")
+
+    def _end_stream(self, send_done: bool) -> None:
+        if send_done:
+            self._write_chunk(b"data: [DONE]\n\n")
+        self._write(b"0\r\n\r\n")
+
+    def _write_chunk(self, data: bytes) -> None:
+        self._write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def _write(self, data: bytes) -> None:
+        if self.standin.closing.is_set():
+            raise _Gone
+        try:
+            self.wfile.write(data)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError) as gone:
+            raise _Gone from gone
+
+    def _pause(self, seconds: float) -> None:
+        """Wait, noticing at once if the client closes the connection meanwhile."""
+        deadline = time.monotonic() + seconds
+        while (remaining := deadline - time.monotonic()) > 0:
+            if self.standin.closing.is_set():
+                raise _Gone
+            readable, _, _ = select.select([self.connection], [], [], min(remaining, 0.05))
+            if not readable:
+                continue
+            try:
+                peeked = self.connection.recv(1, socket.MSG_PEEK)
+            except OSError:
+                peeked = b""
+            if not peeked:
+                raise _Gone
+            time.sleep(min(remaining, 0.05))
+
+
+class _ChunkMaker:
+    """`chat.completion.chunk` payloads for one streamed answer."""
+
+    def __init__(self, model: str, with_usage: bool) -> None:
+        self.model = model
+        self.with_usage = with_usage
+        self.created = int(time.time())
+
+    def _base(self, choices: list[dict[str, Any]]) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "id": f"chatcmpl-standin-{self.created}",
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "system_fingerprint": "fp_standin",
+            "choices": choices,
+        }
+        if self.with_usage:
+            payload["usage"] = None
+        return payload
+
+    def delta(self, delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        return self._base([{"index": 0, "delta": delta, "finish_reason": finish_reason}])
+
+    def usage(self, usage: dict[str, Any]) -> dict[str, Any]:
+        payload = self._base([])
+        payload["usage"] = usage
+        return payload

@@ -1,0 +1,189 @@
+"""The gateway seam against the stand-in: events, retries and faults, asserted on what the
+stand-in saw."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import ErrorKind
+from core.gateway import (
+    Failure,
+    Finish,
+    Gateway,
+    GatewayConfig,
+    RetryWait,
+    TextDelta,
+    UsageReport,
+    UsageSupportMemo,
+    UsageUnavailable,
+    make_client,
+)
+from core.pump import EventPump
+from tests.standin import ErrorReply, HangUp, Reply
+
+
+def _gateway(standin, **config) -> Gateway:
+    options = {"max_retries": 0, "retry_base_delay": 0.05, "retry_max_delay": 0.2, **config}
+    return Gateway(
+        make_client(standin.base_url, standin.api_key), GatewayConfig(**options), memo=UsageSupportMemo()
+    )
+
+
+def _body(stream=True, **extra):
+    return {"model": "o4-mini", "messages": [{"role": "user", "content": "Hi"}], "stream": stream, **extra}
+
+
+def _events(gateway, body):
+    return list(gateway.chat(body))
+
+
+def _text(events):
+    return "".join(e.text for e in events if isinstance(e, TextDelta))
+
+
+def test_stream_yields_text_usage_and_finish(standin):
+    standin.enqueue(Reply(text="One two three.", reasoning_tokens=4, cached_tokens=1))
+    events = _events(_gateway(standin), _body(stream_options={"include_usage": True}))
+    assert _text(events) == "One two three."
+    usage = next(e.usage for e in events if isinstance(e, UsageReport))
+    assert usage.reasoning_tokens == 4 and usage.cached_tokens == 1
+    assert events[-1] == Finish("stop")
+
+
+def test_non_stream_yields_the_same_kinds(standin):
+    standin.enqueue(Reply(text="Whole answer.", finish_reason="length"))
+    events = _events(_gateway(standin), _body(stream=False))
+    assert [type(e) for e in events] == [TextDelta, UsageReport, Finish]
+    assert events[-1] == Finish("length")
+
+
+def test_stream_options_rejection_retries_once_and_is_remembered(standin):
+    standin.reject_params = {"stream_options"}
+    gateway = _gateway(standin)
+    events = _events(gateway, _body(stream_options={"include_usage": True}))
+    assert UsageUnavailable() in events and events[-1] == Finish("stop")
+    assert [r.response_status for r in standin.requests] == [400, 200]
+    assert not gateway.wants_usage()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [ErrorReply.rate_limited(), ErrorReply.server_error(), HangUp()],
+)
+def test_retryable_failures_are_retried_then_succeed(standin, reply):
+    standin.enqueue(reply, reply, Reply(text="Finally."))
+    events = _events(_gateway(standin, max_retries=2), _body())
+    assert _text(events) == "Finally."
+    assert len(standin.requests) == 3
+    waits = [e for e in events if isinstance(e, RetryWait)]
+    assert {w.attempt for w in waits} == {2, 3}
+    # One user message per attempt, never duplicated.
+    assert all(r.body["messages"] == [{"role": "user", "content": "Hi"}] for r in standin.requests)
+
+
+def test_retries_are_bounded(standin):
+    standin.enqueue(*[ErrorReply.server_error()] * 5)
+    events = _events(_gateway(standin, max_retries=2), _body())
+    assert isinstance(events[-1], Failure) and events[-1].error.kind == ErrorKind.SERVER
+    assert len(standin.requests) == 3
+
+
+def test_retry_after_is_honoured(standin):
+    standin.enqueue(ErrorReply.rate_limited(retry_after=0.4), Reply(text="ok"))
+    _events(_gateway(standin, max_retries=1, retry_base_delay=0.01), _body())
+    first, second = standin.requests
+    assert second.received_at - first.received_at >= 0.4
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [
+        (ErrorReply(status=400, message="bad"), ErrorKind.BAD_REQUEST),
+        (ErrorReply.unauthorized(), ErrorKind.AUTH),
+        (ErrorReply.forbidden(), ErrorKind.FORBIDDEN),
+        (ErrorReply.not_found_model("x"), ErrorKind.NOT_FOUND),
+        (ErrorReply(status=422, message="no"), ErrorKind.CLIENT),
+        (ErrorReply.content_policy(), ErrorKind.CONTENT_POLICY),
+    ],
+)
+def test_client_errors_are_never_retried(standin, reply, kind):
+    standin.enqueue(reply, Reply(text="should not be reached"))
+    events = _events(_gateway(standin, max_retries=3), _body())
+    assert [type(e) for e in events] == [Failure]
+    assert events[0].error.kind == kind
+    assert events[0].error.request_id
+    assert len(standin.requests) == 1
+
+
+def test_stream_without_finish_reason_is_incomplete(standin):
+    standin.enqueue(Reply(text="a b c d e f", cut_after=3))
+    events = _events(_gateway(standin, max_retries=2), _body())
+    assert events[-1] == Finish(None)
+    assert _text(events) and len(standin.requests) == 1
+
+
+def test_dropped_stream_keeps_text_and_is_not_restarted(standin):
+    standin.enqueue(Reply(text="a b c d e f", drop_after=2), Reply(text="never"))
+    events = _events(_gateway(standin, max_retries=2), _body())
+    assert isinstance(events[-1], Failure)
+    assert "dropped" in events[-1].error.title
+    assert _text(events) and "never" not in _text(events)
+    assert len(standin.requests) == 1
+
+
+def test_stall_ends_the_wait(standin):
+    standin.enqueue(Reply(text="a b c d", stall_after=2, stall_seconds=5))
+    events = _events(_gateway(standin, stall_timeout=0.3), _body())
+    assert isinstance(events[-1], Failure) and events[-1].error.kind == ErrorKind.STALL
+    assert _text(events)
+
+
+def test_garbage_chunk_and_error_event_fail_with_a_message(standin):
+    standin.enqueue(Reply(text="a b c d", garbage_after=2), Reply(text="a b c d", error_event_after=1))
+    garbage = _events(_gateway(standin), _body())
+    assert isinstance(garbage[-1], Failure) and garbage[-1].error.kind == ErrorKind.STREAM
+    event = _events(_gateway(standin), _body())
+    assert isinstance(event[-1], Failure)
+    assert event[-1].error.provider_message == "The model backend failed mid-stream."
+
+
+def test_total_timeout(standin):
+    standin.enqueue(Reply(text=" ".join(["w"] * 50), chunk_delay=0.02))
+    events = _events(_gateway(standin, total_timeout=0.2), _body())
+    assert isinstance(events[-1], Failure) and events[-1].error.kind == ErrorKind.TIMEOUT
+
+
+def test_cancel_closes_the_http_stream(standin):
+    standin.enqueue(Reply(text=" ".join(["word"] * 400), chunk_delay=0.01))
+    gateway = _gateway(standin)
+    pump = EventPump(gateway, _body()).start()
+    for event in pump.ticks():
+        if isinstance(event, TextDelta):
+            pump.cancel()
+            break
+    pump.join(timeout=5)
+    request = standin.wait_for_requests(1)[0]
+    assert _wait_until(lambda: standin.requests[0].client_disconnected)
+    assert request.chunks_sent < 400
+
+
+def test_cancel_interrupts_a_retry_countdown(standin):
+    standin.enqueue(ErrorReply.rate_limited(retry_after=30), Reply(text="x"))
+    gateway = _gateway(standin, max_retries=1)
+    events = gateway.chat(_body())
+    first = next(events)
+    assert isinstance(first, RetryWait) and first.remaining_s > 25
+    gateway.cancel()
+    assert list(events) == []
+    assert len(standin.requests) == 1
+
+
+def _wait_until(predicate, timeout=5.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
