@@ -75,7 +75,7 @@ def _render_user(message: Message) -> None:
         st.markdown(message.text)
     if message.images:
         st.image(
-            [image.data for image in message.images],
+            [image.url or image.data for image in message.images],
             width=160,
             caption=[image.name for image in message.images],
         )

@@ -34,6 +34,7 @@ class SidebarChoice:
     problems: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     blind: bool = False
+    send_links: bool = False
 
     @property
     def ready(self) -> bool:
@@ -55,10 +56,16 @@ def render_sidebar(settings: Settings, *, on_new_chat: Callable[[], None] | None
             key="chat.user_name",
             help="Sent as messages[].name to tell participants apart.",
         )
-    name = _parse(validate_participant_name, raw_name, problems)
+        name = _parse(validate_participant_name, raw_name, problems)
+        send_links = st.toggle(
+            "Send image links as images",
+            key="chat.link_images",
+            help="https links to .png/.jpg/.webp/.gif in your message are also sent as image parts.",
+        )
     if not model:
         problems.append("Enter a custom model id, or pick a model from the list.")
-    return _finish(SidebarChoice(options.params_for(model, name), api_key, problems, models=[model]))
+    params = options.params_for(model, name)
+    return _finish(SidebarChoice(params, api_key, problems, models=[model], send_links=send_links))
 
 
 def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None] | None = None) -> SidebarChoice:

@@ -55,13 +55,20 @@ class Timing:
 
 @dataclass(frozen=True)
 class ImageAttachment:
-    """An image already checked and re-encoded, ready to send and to show."""
+    """An image ready to send and to show: checked, re-encoded bytes, or an https link the
+    user chose to send as an image (then data is empty and url is set)."""
 
     name: str
     mime: str
     data: bytes = field(repr=False)
     width: int = 0
     height: int = 0
+    url: str | None = None
+
+
+def image_link(url: str) -> ImageAttachment:
+    """An https image link sent as an image part, by the user's choice."""
+    return ImageAttachment(name=url.rsplit("/", 1)[-1].split("?", 1)[0] or url, mime="", data=b"", url=url)
 
 
 @dataclass(frozen=True)

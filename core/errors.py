@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import openai
@@ -180,6 +180,16 @@ def _describe_status(status: int, text: str, code: str) -> tuple[ErrorKind, str,
 
 
 _BALANCE_WORDS = ("balance", "quota", "credit", "insufficient")
+
+
+def with_vision_models(error: GatewayError, vision_models: Iterable[str]) -> GatewayError:
+    """A no-vision error that names the models configured as accepting images."""
+    models = ", ".join(vision_models)
+    if error.kind is not ErrorKind.NO_VISION or not models:
+        return error
+    return replace(
+        error, hint=f"Pick a model with vision support ({models}), or send the message without images."
+    )
 
 
 def settings_error(problems: Iterable[str]) -> GatewayError:

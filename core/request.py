@@ -51,7 +51,9 @@ def validate_participant_name(raw: str) -> str | None:
 
 
 def data_url(image: ImageAttachment) -> str:
-    """The image as a `data:image/...;base64,...` URL."""
+    """The image as a `data:image/...;base64,...` URL, or its https link."""
+    if image.url:
+        return image.url
     return f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}"
 
 

@@ -1,6 +1,6 @@
 """Run the stand-in on its own, to try the app without a gateway key:
 
-    .venv/bin/python -m tests.standin --port 8765 --key sk-standin --chunk-delay 0.02
+.venv/bin/python -m tests.standin --port 8765 --key sk-standin --chunk-delay 0.02
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def demo_answer(body: dict[str, Any]) -> str:
         "This answer comes from the **GPTProto stand-in**, a local server that speaks the gateway's "
         "contract. Here is what it can show:\n\n"
         "1. Streaming, word by word\n2. Usage with reasoning and cached tokens\n3. Markdown:\n\n"
-        "```python\ndef greet(name: str) -> str:\n    return f\"Hello, {name}!\"\n```\n\n"
+        '```python\ndef greet(name: str) -> str:\n    return f"Hello, {name}!"\n```\n\n'
         "| model | role |\n|---|---|\n| o4-mini | reasoning |\n| gpt-4o | vision |\n"
     )
 

@@ -74,12 +74,16 @@ class ErrorReply:
 
     @classmethod
     def insufficient_balance(cls) -> ErrorReply:
-        return cls(403, "Insufficient balance for this request.", "insufficient_quota", "insufficient_balance")
+        return cls(
+            403, "Insufficient balance for this request.", "insufficient_quota", "insufficient_balance"
+        )
 
     @classmethod
     def rate_limited(cls, retry_after: float | None = None) -> ErrorReply:
         headers = {} if retry_after is None else {"retry-after": _seconds(retry_after)}
-        return cls(429, "Rate limit exceeded, slow down.", "rate_limit_error", "rate_limit_exceeded", None, headers)
+        return cls(
+            429, "Rate limit exceeded, slow down.", "rate_limit_error", "rate_limit_exceeded", None, headers
+        )
 
     @classmethod
     def server_error(cls) -> ErrorReply:
@@ -91,11 +95,18 @@ class ErrorReply:
 
     @classmethod
     def not_found_model(cls, model: str) -> ErrorReply:
-        return cls(404, f"The model `{model}` does not exist.", "invalid_request_error", "model_not_found", "model")
+        return cls(
+            404, f"The model `{model}` does not exist.", "invalid_request_error", "model_not_found", "model"
+        )
 
     @classmethod
     def no_vision(cls, model: str) -> ErrorReply:
-        return cls(400, f"Model {model} does not support image inputs.", "invalid_request_error", "image_not_supported")
+        return cls(
+            400,
+            f"Model {model} does not support image inputs.",
+            "invalid_request_error",
+            "image_not_supported",
+        )
 
 
 @dataclass(frozen=True)

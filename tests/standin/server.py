@@ -7,6 +7,7 @@ OpenAI chunk format, and records what it saw so tests can assert on the wire.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import select
@@ -140,7 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def standin(self) -> StandIn:
-        return self.server.standin  # type: ignore[attr-defined, no-any-return]
+        return self.server.standin  # type: ignore[attr-defined]
 
     def do_GET(self) -> None:
         self._start()
@@ -237,10 +238,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _hang_up(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     # -- streaming ------------------------------------------------------------------------
 
@@ -278,7 +277,12 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.garbage_after == index:
             self._write_chunk(b'data: {"choices": [{"delta": {"content": "oops"\n\n')
         if reply.error_event_after == index:
-            error = {"message": reply.error_message, "type": "server_error", "param": None, "code": "stream_error"}
+            error = {
+                "message": reply.error_message,
+                "type": "server_error",
+                "param": None,
+                "code": "stream_error",
+            }
             self._event({"error": error})
         if reply.drop_after == index:
             self._hang_up()

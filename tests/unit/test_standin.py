@@ -81,8 +81,14 @@ def test_limit_spends_reasoning_first_and_cuts_with_length(standin):
         (_body(messages=[{"role": "robot", "content": "x"}]), "messages[0]"),
         (_body(max_completion_tokens=0), "max_completion_tokens"),
         (_body(stream="yes"), "stream"),
-        (_body(messages=[{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "ftp://x"}}]}]),
-         "messages[0]"),
+        (
+            _body(
+                messages=[
+                    {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "ftp://x"}}]}
+                ]
+            ),
+            "messages[0]",
+        ),
     ],
 )
 def test_invalid_bodies_are_400_naming_the_field(standin, body, param):

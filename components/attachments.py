@@ -1,0 +1,63 @@
+"""Images attached in the chat input: checked before sending; on a problem the typed text
+goes back into the input box with a message naming the file and the limit."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import streamlit as st
+
+from core.conversation import ImageAttachment, image_link
+from core.images import ImageLimits, check_count, find_image_links, prepare_images
+from core.settings import Settings
+
+RESTORE_TEXT = "chat.restore_input"
+RESTORE_PROBLEM = "chat.restore_problem"
+
+
+def restore_rejected_input(input_key: str) -> str | None:
+    """Before the chat input is drawn: put back text from a rejected submission; return the
+    problem to show, if any."""
+    text = st.session_state.pop(RESTORE_TEXT, None)
+    if text:
+        st.session_state[input_key] = text
+    problem: str | None = st.session_state.pop(RESTORE_PROBLEM, None)
+    return problem
+
+
+def reject_submission(text: str, problem: str) -> NoReturn:
+    """Keep the text for the next run and rerun so it is back in the input box."""
+    st.session_state[RESTORE_TEXT] = text
+    st.session_state[RESTORE_PROBLEM] = problem
+    st.rerun()
+
+
+def submission_parts(submission: Any) -> tuple[str, list[tuple[str, bytes]]]:
+    """The text and the raw files of a chat input value (a string when files are off)."""
+    if submission is None:
+        return "", []
+    if isinstance(submission, str):
+        return submission, []
+    files = [(file.name, file.getvalue()) for file in (submission.get("files") or [])]
+    return str(submission.get("text") or ""), files
+
+
+def collect_images(
+    text: str, files: list[tuple[str, bytes]], settings: Settings, send_links: bool
+) -> list[ImageAttachment]:
+    """Checked, re-encoded uploads, plus image links when the user opted in; raises ImageRejected."""
+    limits = ImageLimits.from_settings(settings)
+    links = [image_link(url) for url in find_image_links(text)] if send_links else []
+    check_count(len(files) + len(links), limits)
+    return [*prepare_images(files, limits), *links]
+
+
+def detected_links_note(text: str) -> str | None:
+    """A hint when the message contains image links that will be sent as text only."""
+    links = find_image_links(text)
+    if not links:
+        return None
+    return (
+        f"{len(links)} image link(s) in your message were sent as text. Turn on "
+        "'Send image links as images' in the sidebar to send them as images."
+    )

@@ -1,0 +1,39 @@
+"""Driving the app with AppTest against the stand-in."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def start_app(timeout: float = 30) -> AppTest:
+    """The app on its default page, run once."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def send(at: AppTest, text: str) -> AppTest:
+    """Type a prompt and submit it."""
+    at.chat_input(key="chat.input").set_value(text).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def bubble_texts(at: AppTest) -> list[tuple[str, str]]:
+    """(role, markdown text) for every bubble."""
+    return [(message.name, " ".join(md.value for md in message.markdown)) for message in at.chat_message]
+
+
+def captions(at: AppTest) -> str:
+    """All captions on the page joined, for usage-line assertions."""
+    return "\n".join(caption.value for caption in at.caption)
+
+
+def errors(at: AppTest) -> str:
+    """All error boxes joined."""
+    return "\n".join(error.value for error in at.error)

@@ -1,0 +1,222 @@
+"""The chat page against the stand-in: what the user sees and what the gateway receives."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.helpers import bubble_texts, captions, errors, send, start_app
+from tests.standin import ErrorReply, Reply
+
+
+@pytest.fixture
+def gateway_env(standin, monkeypatch):
+    monkeypatch.setenv("GPTPROTO_BASE_URL", standin.base_url)
+    monkeypatch.setenv("GPTPROTO_API_KEY", standin.api_key)
+    return standin
+
+
+def test_streamed_answer_with_usage(gateway_env):
+    gateway_env.enqueue(
+        Reply(text="Streamed **answer** here.", reasoning_tokens=7, cached_tokens=3, chunk_words=1)
+    )
+    at = send(start_app(), "Hello there")
+    assert bubble_texts(at) == [("user", "Hello there"), ("assistant", "Streamed **answer** here.")]
+    line = captions(at)
+    assert "o4-mini" in line and "7 reasoning" in line and "3 cached tokens" in line
+    assert "first token" in line and "tokens/s" in line
+    body = gateway_env.requests[-1].body
+    assert body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["messages"] == [{"role": "user", "content": "Hello there"}]
+
+
+def test_non_streamed_answer_with_usage(gateway_env):
+    gateway_env.enqueue(Reply(text="Plain answer.", reasoning_tokens=2))
+    at = start_app()
+    at.toggle(key="chat.stream").set_value(False).run()
+    send(at, "Hi")
+    assert bubble_texts(at)[-1] == ("assistant", "Plain answer.")
+    assert "2 reasoning" in captions(at)
+    body = gateway_env.requests[-1].body
+    assert body["stream"] is False and "stream_options" not in body
+
+
+def test_sidebar_values_reach_the_request(gateway_env):
+    at = start_app()
+    at.selectbox(key="chat.model").set_value("gpt-4o")
+    at.text_input(key="chat.max_tokens").set_value("300")
+    at.text_area(key="chat.instructions").set_value("Answer in French.")
+    at.text_input(key="chat.user_name").set_value("ana")
+    at.run()
+    send(at, "Bonjour")
+    body = gateway_env.requests[-1].body
+    assert body["model"] == "gpt-4o"
+    assert body["max_completion_tokens"] == 300
+    assert body["messages"] == [
+        {"role": "system", "content": "Answer in French."},
+        {"role": "user", "content": "Bonjour", "name": "ana"},
+    ]
+
+
+def test_o_series_gets_the_developer_role_and_custom_model(gateway_env):
+    at = start_app()
+    at.selectbox(key="chat.model").set_value("Custom model id…").run()
+    at.text_input(key="chat.custom_model").set_value("o1-preview")
+    at.text_area(key="chat.instructions").set_value("Think.")
+    at.run()
+    send(at, "Go")
+    body = gateway_env.requests[-1].body
+    assert body["model"] == "o1-preview"
+    assert body["messages"][0] == {"role": "developer", "content": "Think."}
+
+
+def test_invalid_max_tokens_blocks_sending_and_keeps_the_message(gateway_env):
+    at = start_app()
+    at.text_input(key="chat.max_tokens").set_value("0").run()
+    assert "at least 1" in errors(at)
+    send(at, "Keep me")
+    assert gateway_env.requests == []
+    assert bubble_texts(at)[0] == ("user", "Keep me")
+    assert "fix the sidebar" in errors(at).lower()
+    at.text_input(key="chat.max_tokens").set_value("").run()
+    at.button(key=f"chat.action.retry.{_last_answer_id(at)}").click().run()
+    assert bubble_texts(at) == [("user", "Keep me"), ("assistant", "Hello from the GPTProto stand-in.")] or (
+        bubble_texts(at)[0] == ("user", "Keep me") and gateway_env.requests
+    )
+    assert len(gateway_env.requests) == 1
+
+
+def test_cut_off_answer_continues_in_the_same_bubble(gateway_env):
+    gateway_env.enqueue(Reply(text="The first half", finish_reason="length"), Reply(text=" and the rest."))
+    at = send(start_app(), "Tell me")
+    assert "cut off by max_completion_tokens" in captions(at)
+    at.button(key=f"chat.action.continue.{_last_answer_id(at)}").click().run()
+    assert bubble_texts(at) == [("user", "Tell me"), ("assistant", "The first half and the rest.")]
+    second = gateway_env.requests[-1].body["messages"]
+    assert second[-2] == {"role": "assistant", "content": "The first half"}
+    assert second[-1]["role"] == "user" and "Continue" in second[-1]["content"]
+
+
+def test_reasoning_spent_limit_hint(gateway_env):
+    gateway_env.enqueue(Reply(text="", finish_reason="length", reasoning_tokens=50))
+    at = send(start_app(), "Think hard")
+    assert any("spent on reasoning" in w.value for w in at.warning)
+
+
+def test_usage_fallback_when_gateway_rejects_stream_options(gateway_env):
+    gateway_env.reject_params = {"stream_options"}
+    gateway_env.enqueue(Reply(text="First."), Reply(text="Second."))
+    at = send(start_app(), "One")
+    assert bubble_texts(at)[-1] == ("assistant", "First.")
+    assert "usage not reported" in captions(at)
+    first, retried = gateway_env.requests
+    assert "stream_options" in first.body and first.response_status == 400
+    assert "stream_options" not in retried.body
+    send(at, "Two")
+    # Remembered for this base URL: no second rejected attempt.
+    assert len(gateway_env.requests) == 3
+    assert "stream_options" not in gateway_env.requests[-1].body
+
+
+@pytest.mark.parametrize(
+    ("reply", "fragment"),
+    [
+        (ErrorReply.unauthorized(), "The API key is missing or invalid"),
+        (ErrorReply.forbidden(), "no permission"),
+        (ErrorReply.insufficient_balance(), "Insufficient balance"),
+        (ErrorReply.rate_limited(retry_after=30), "Rate limited"),
+        (ErrorReply.server_error(), "The gateway failed (500)"),
+        (ErrorReply.content_policy(), "Blocked by the content policy"),
+        (ErrorReply.not_found_model("nope"), "not found"),
+        (ErrorReply(status=400, message="messages too long", param="messages"), "rejected the request"),
+    ],
+)
+def test_each_error_shows_its_message_and_keeps_the_prompt(gateway_env, monkeypatch, reply, fragment):
+    monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
+    gateway_env.enqueue(reply)
+    at = send(start_app(), "Will this work?")
+    shown = errors(at)
+    assert fragment in shown
+    assert "request id" in shown
+    assert bubble_texts(at)[0] == ("user", "Will this work?")
+    assert reply.message in "\n".join(c.value for c in at.caption)
+    assert not at.exception
+
+
+def test_retry_after_an_error_resends_the_same_message_once(gateway_env, monkeypatch):
+    monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
+    gateway_env.enqueue(ErrorReply.server_error(), Reply(text="Recovered."))
+    at = send(start_app(), "Try me")
+    at.button(key=f"chat.action.retry.{_last_answer_id(at)}").click().run()
+    assert bubble_texts(at) == [("user", "Try me"), ("assistant", "Recovered.")]
+    first, second = gateway_env.requests
+    assert first.body["messages"] == second.body["messages"] == [{"role": "user", "content": "Try me"}]
+
+
+def test_wrong_key_shows_401_without_the_key(gateway_env, monkeypatch):
+    monkeypatch.setenv("GPTPROTO_API_KEY", "sk-wrong-key-123456")
+    at = send(start_app(), "Hi")
+    assert "The API key is missing or invalid" in errors(at)
+    assert "sk-wrong-key-123456" not in _page_text(at)
+
+
+def test_connection_refused(monkeypatch):
+    monkeypatch.setenv("GPTPROTO_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("GPTPROTO_API_KEY", "sk-any")
+    monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
+    at = send(start_app(), "Anyone there?")
+    assert "refused the connection" in errors(at)
+    assert bubble_texts(at)[0] == ("user", "Anyone there?")
+
+
+def test_timeout(gateway_env, monkeypatch):
+    monkeypatch.setenv("GPTPROTO_STALL_TIMEOUT", "0.3")
+    monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
+    gateway_env.enqueue(Reply(text="late", stall_after=0, stall_seconds=5))
+    at = send(start_app(), "Slow?")
+    assert "stalled" in errors(at)
+
+
+def test_no_server_key_asks_for_the_users_own(gateway_env, monkeypatch):
+    monkeypatch.delenv("GPTPROTO_API_KEY")
+    at = start_app()
+    assert at.text_input(key="sidebar.user_key").label == "Your GPTProto API key"
+    send(at, "Before the key")
+    assert gateway_env.requests == []
+    assert "No API key" in errors(at)
+    at.text_input(key="sidebar.user_key").set_value(gateway_env.api_key).run()
+    at.button(key=f"chat.action.retry.{_last_answer_id(at)}").click().run()
+    assert bubble_texts(at)[-1][0] == "assistant" and not errors(at)
+    assert gateway_env.requests[-1].headers["authorization"] == f"Bearer {gateway_env.api_key}"
+    assert gateway_env.api_key not in _page_text(at)
+
+
+def test_new_chat_clears_history(gateway_env):
+    at = send(start_app(), "Hello")
+    assert len(at.chat_message) == 2
+    at.button(key="chat.new").click().run()
+    assert len(at.chat_message) == 0
+
+
+def test_history_is_sent_back_on_the_next_turn(gateway_env):
+    gateway_env.enqueue(Reply(text="First answer."), Reply(text="Second answer."))
+    at = send(start_app(), "First")
+    send(at, "Second")
+    assert gateway_env.requests[-1].body["messages"] == [
+        {"role": "user", "content": "First"},
+        {"role": "assistant", "content": "First answer."},
+        {"role": "user", "content": "Second"},
+    ]
+
+
+def _last_answer_id(at) -> str:
+    from components.chat_state import MESSAGES
+
+    return at.session_state[MESSAGES][-1].id
+
+
+def _page_text(at) -> str:
+    parts = [
+        str(node.value) for kind in ("markdown", "caption", "error", "warning") for node in getattr(at, kind)
+    ]
+    return "\n".join(parts)
