@@ -93,6 +93,7 @@ class Message:
     name: str | None = None
     images: list[ImageAttachment] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
+    parent_id: str | None = None  # the message it follows; siblings are branches or alternatives
     # Answers only.
     model: str | None = None
     status: Status = Status.COMPLETE

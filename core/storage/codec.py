@@ -1,0 +1,101 @@
+"""Messages and parameters to and from their stored form."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import Any
+
+from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage
+from core.errors import ErrorKind, GatewayError
+from core.storage.schema import ImageRow, MessageRow
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def params_to_dict(params: ChatParams) -> dict[str, Any]:
+    return asdict(params)
+
+
+def params_from_dict(data: dict[str, Any]) -> ChatParams:
+    known = {f.name for f in fields(ChatParams)}
+    return ChatParams(**{k: v for k, v in data.items() if k in known})
+
+
+def usage_from_dict(data: dict[str, Any] | None) -> Usage | None:
+    if data is None:
+        return None
+    known = {f.name for f in fields(Usage)}
+    return Usage(**{k: int(v) for k, v in data.items() if k in known})
+
+
+def error_to_dict(error: GatewayError | None) -> dict[str, Any] | None:
+    return None if error is None else {**asdict(error), "kind": error.kind.value}
+
+
+def error_from_dict(data: dict[str, Any] | None) -> GatewayError | None:
+    if data is None:
+        return None
+    known = {f.name for f in fields(GatewayError)}
+    values = {k: v for k, v in data.items() if k in known}
+    values["kind"] = ErrorKind(values["kind"]) if values.get("kind") in set(ErrorKind) else ErrorKind.STREAM
+    return GatewayError(**values)
+
+
+def fill_row(row: MessageRow, message: Message, params: ChatParams | None) -> None:
+    """Copy everything about the message onto its row (insert or update)."""
+    row.parent_id = message.parent_id
+    row.role = message.role
+    row.text = message.text
+    row.name = message.name
+    row.model = message.model
+    row.params = params_to_dict(params) if params is not None else row.params
+    row.status = message.status.value
+    row.finish_reason = message.finish_reason
+    row.usage = asdict(message.usage) if message.usage else None
+    row.usage_reported = message.usage_reported
+    row.first_token_s = message.timing.first_token_s
+    row.total_s = message.timing.total_s
+    row.error = error_to_dict(message.error)
+    row.updated_at = now()
+
+
+def image_rows(message: Message) -> list[ImageRow]:
+    return [
+        ImageRow(
+            message_id=message.id,
+            position=position,
+            name=image.name,
+            mime=image.mime,
+            data=image.data,
+            url=image.url,
+            width=image.width,
+            height=image.height,
+        )
+        for position, image in enumerate(message.images)
+    ]
+
+
+def message_from_row(row: MessageRow, images: list[ImageRow]) -> Message:
+    status = Status(row.status) if row.status in set(Status) else Status.INCOMPLETE
+    return Message(
+        role="user" if row.role == "user" else "assistant",
+        text=row.text,
+        id=row.id,
+        name=row.name,
+        images=[
+            ImageAttachment(name=i.name, mime=i.mime, data=i.data, width=i.width, height=i.height, url=i.url)
+            for i in sorted(images, key=lambda i: i.position)
+        ],
+        created_at=row.created_at.timestamp(),
+        parent_id=row.parent_id,
+        model=row.model,
+        status=status,
+        finish_reason=row.finish_reason,
+        usage=usage_from_dict(row.usage),
+        usage_reported=row.usage_reported,
+        timing=Timing(row.first_token_s, row.total_s),
+        error=error_from_dict(row.error),
+    )

@@ -1,0 +1,200 @@
+"""Conversations stored on SQLite and PostgreSQL: CRUD, order, isolation, statuses, branches."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect
+
+from core.branches import ConversationTree
+from core.compare import TIE, Vote, leaderboard
+from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage, user_message
+from core.errors import ErrorKind, GatewayError
+from core.storage import ConversationStore, NotFound, migrate, title_from
+from core.storage.engine import current_revision
+
+PARAMS = ChatParams(model="o3", max_completion_tokens=500, stream=False, instructions="Be brief.")
+
+
+@pytest.fixture
+def store(engine) -> ConversationStore:
+    migrate(engine)
+    return ConversationStore(engine, "ana")
+
+
+def answer(parent: Message, text: str, status=Status.COMPLETE, **extra) -> Message:
+    return Message(role="assistant", text=text, parent_id=parent.id, model="o3", status=status, **extra)
+
+
+def test_migrations_create_every_table_from_empty_and_are_idempotent(engine):
+    assert current_revision(engine) is None
+    migrate(engine)
+    migrate(engine)
+    assert current_revision(engine) == "0001"
+    tables = set(inspect(engine).get_table_names())
+    assert {"users", "conversations", "messages", "message_images", "compare_votes"} <= tables
+
+
+def test_migrations_match_the_models(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from core.storage.schema import Base
+
+    migrate(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_existing_database_keeps_its_data_when_migrated_again(engine):
+    migrate(engine)
+    ConversationStore(engine, "ana").create(PARAMS, title="Kept")
+    migrate(engine)
+    assert [c.title for c in ConversationStore(engine, "ana").conversations()] == ["Kept"]
+
+
+def test_a_conversation_round_trips_with_everything_about_each_message(store):
+    conversation = store.create(PARAMS)
+    image = ImageAttachment(name="a.png", mime="image/png", data=b"\x89PNG-bytes", width=4, height=3)
+    prompt = user_message("What is in this picture, in detail please?", name="ana", images=[image])
+    store.save_message(conversation, prompt, PARAMS)
+    reply = answer(
+        prompt,
+        "A cat.",
+        finish_reason="stop",
+        usage=Usage(11, 42, 53, 30, 2),
+        timing=Timing(0.25, 1.5),
+    )
+    store.save_message(conversation, reply, PARAMS)
+    loaded = store.load(conversation)
+    assert loaded.params == PARAMS
+    assert loaded.info.title == "What is in this picture, in detail please?"
+    first, second = loaded.tree.path()
+    assert (first.text, first.name, first.images) == (prompt.text, "ana", [image])
+    assert (second.text, second.usage, second.timing, second.finish_reason) == (
+        "A cat.",
+        Usage(11, 42, 53, 30, 2),
+        Timing(0.25, 1.5),
+        "stop",
+    )
+
+
+def test_partial_answers_keep_their_status_and_error(store):
+    conversation = store.create(PARAMS)
+    prompt = user_message("Go")
+    store.save_message(conversation, prompt)
+    partial = answer(prompt, "half", status=Status.STREAMING)
+    store.save_message(conversation, partial)
+    assert store.load(conversation).tree.path()[-1].status == Status.STREAMING
+    for status in (Status.STOPPED, Status.INCOMPLETE, Status.CUT_OFF):
+        partial.status = status
+        store.save_message(conversation, partial)
+        assert store.load(conversation).tree.path()[-1].status == status
+    partial.status = Status.FAILED
+    partial.error = GatewayError(ErrorKind.STALL, "The stream stalled", "Retry.", request_id="req_1")
+    store.save_message(conversation, partial)
+    loaded = store.load(conversation).tree.path()[-1]
+    assert loaded.text == "half" and loaded.error == partial.error
+
+
+def test_library_order_rename_pin_delete(store):
+    first = store.create(PARAMS)
+    second = store.create(PARAMS, title="second")
+    third = store.create(PARAMS, title="third")
+    store.save_message(first, user_message("bump"))
+    assert [c.title for c in store.conversations()][:1] == ["bump"]
+    store.set_pinned(third, True)
+    store.rename(second, "  renamed   chat ")
+    assert [c.title for c in store.conversations()] == ["third", "bump", "renamed chat"]
+    store.delete(third)
+    assert [c.id for c in store.conversations()] == [first, second]
+    with pytest.raises(NotFound):
+        store.load(third)
+    with pytest.raises(ValueError, match="empty"):
+        store.rename(first, "   ")
+
+
+def test_search_covers_titles_and_message_text_and_escapes_wildcards(store):
+    a = store.create(PARAMS, title="Quarterly plan")
+    b = store.create(PARAMS)
+    store.save_message(b, user_message("How do I bake bread?"))
+    c = store.create(PARAMS, title="100% done")
+    assert [x.id for x in store.conversations("quarterly")] == [a]
+    assert [x.id for x in store.conversations("BAKE")] == [b]
+    assert [x.id for x in store.conversations("%")] == [c]
+    assert store.conversations("nothing like this") == []
+
+
+def test_users_cannot_see_or_touch_each_others_conversations(engine):
+    migrate(engine)
+    ana, bo = ConversationStore(engine, "ana"), ConversationStore(engine, "bo")
+    secret = ana.create(PARAMS, title="ana's secret")
+    ana.save_message(secret, user_message("secret text"))
+    assert bo.conversations() == [] and bo.conversations("secret") == []
+    for action in (
+        lambda: bo.load(secret),
+        lambda: bo.rename(secret, "x"),
+        lambda: bo.delete(secret),
+        lambda: bo.set_pinned(secret, True),
+        lambda: bo.save_message(secret, user_message("intrude")),
+    ):
+        with pytest.raises(NotFound):
+            action()
+    assert [m.text for m in ana.load(secret).tree.path()] == ["secret text"]
+
+
+def test_regenerated_answers_and_edited_prompts_are_kept_as_branches(store):
+    conversation = store.create(PARAMS)
+    prompt = user_message("Q1")
+    store.save_message(conversation, prompt)
+    first = answer(prompt, "A1")
+    store.save_message(conversation, first)
+    second = answer(prompt, "A1 again")
+    store.save_message(conversation, second)
+    tree = store.load(conversation).tree
+    assert [m.text for m in tree.path()] == ["Q1", "A1 again"]
+    assert [m.text for m in tree.siblings(tree.path()[-1])] == ["A1", "A1 again"]
+    edited = user_message("Q1 edited")
+    store.save_message(conversation, edited)
+    store.save_message(conversation, answer(edited, "A2"))
+    tree = store.load(conversation).tree
+    assert [m.text for m in tree.path()] == ["Q1 edited", "A2"]
+    tree.show(prompt.id)
+    store.show_leaf(conversation, tree.leaf_id)
+    assert [m.text for m in store.load(conversation).tree.path()] == ["Q1", "A1 again"]
+
+
+def test_deleting_a_pair_keeps_what_followed(store):
+    conversation = store.create(PARAMS)
+    q1 = user_message("Q1")
+    a1 = answer(q1, "A1")
+    q2 = Message(role="user", text="Q2", parent_id=a1.id)
+    a2 = answer(q2, "A2")
+    for message in (q1, a1, q2, a2):
+        store.save_message(conversation, message)
+    tree = store.load(conversation).tree
+    removed = tree.remove_pair(q1.id)
+    store.delete_messages(conversation, removed, [tree.messages[q2.id]])
+    assert [m.text for m in store.load(conversation).tree.path()] == ["Q2", "A2"]
+
+
+def test_votes_are_stored_per_user(engine):
+    migrate(engine)
+    ana, bo = ConversationStore(engine, "ana"), ConversationStore(engine, "bo")
+    ana.record_vote("p1", Vote(("o3", "gpt-4o"), "o3"))
+    ana.record_vote("p2", Vote(("o3", "gpt-4o"), TIE))
+    assert [s.model for s in leaderboard(ana.votes())][0] == "o3"
+    assert bo.votes() == []
+
+
+def test_title_from_first_message():
+    assert title_from("  hello\n world ") == "hello world"
+    assert title_from("") == "New chat"
+    long = title_from("word " * 40)
+    assert long.endswith("…") and len(long) <= 61
+
+
+def test_tree_without_a_leaf_shows_the_newest_path():
+    q = user_message("Q")
+    a, b = answer(q, "a"), answer(q, "b")
+    assert [m.text for m in ConversationTree.of([q, a, b]).path()] == ["Q", "b"]
