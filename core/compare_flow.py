@@ -4,20 +4,39 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import replace
 
 from core.compare import ColumnRound, CompareRound, blind_order
-from core.conversation import Message, pending_answer, user_message
+from core.conversation import ChatParams, Message, pending_answer, user_message
+from core.settings import is_reasoning_model
 
 
 def start_round(
     previous: Sequence[CompareRound], models: Sequence[str], prompt: str, rng: random.Random | None = None
 ) -> CompareRound:
-    """A new round whose columns carry each model's own history plus this prompt."""
+    """A new round whose columns carry each model's own history plus this prompt.
+
+    A follow-up to the same models keeps the blind order, so column A goes on being the
+    conversation the user read as A; a new set of models is shuffled afresh.
+    """
     columns = []
     for model in models:
         history = [*_history_of(previous, model), user_message(prompt)]
         columns.append(ColumnRound(model=model, answer=pending_answer(model), history=history))
-    return CompareRound(prompt=prompt, columns=columns, order=blind_order(len(columns), rng))
+    last = previous[-1] if previous else None
+    if last is not None and last.order and [c.model for c in last.columns] == list(models):
+        order = list(last.order)
+    else:
+        order = blind_order(len(columns), rng)
+    return CompareRound(prompt=prompt, columns=columns, order=order)
+
+
+def column_params(params: ChatParams, model: str, *, auto_role: bool) -> ChatParams:
+    """The shared options for one model; an automatic instructions role is decided per model."""
+    role = params.instructions_role
+    if auto_role:
+        role = "developer" if is_reasoning_model(model) else "system"
+    return replace(params, model=model, instructions_role=role)
 
 
 def _history_of(previous: Sequence[CompareRound], model: str) -> list[Message]:

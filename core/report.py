@@ -31,8 +31,7 @@ def report_markdown(
             if column.answer.error is not None:
                 lines += [f"> **{column.answer.error.title}**: {column.answer.error.hint}", ""]
             lines += [column.answer.text or "_(no text)_", ""]
-    if prices:
-        lines.append("_Costs are estimates from the configured prices (USD per million tokens)._")
+    lines.append(f"_{_prices_note(rounds, prices)}_")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -61,14 +60,28 @@ def report_html(title: str, rounds: Sequence[CompareRound], prices: Mapping[str,
         parts.append("<div class='answers'>")
         for column in round_.columns:
             error = column.answer.error
-            note = f"<p><b>{html.escape(error.title)}</b></p>" if error else ""
+            note = f"<p><b>{html.escape(error.title)}</b>: {html.escape(error.hint)}</p>" if error else ""
             parts.append(
                 f"<div><h3>{html.escape(column.model)}</h3>{note}<pre>{html.escape(column.answer.text)}</pre></div>"
             )
         parts.append("</div>")
+    parts.append(f"<p><i>{html.escape(_prices_note(rounds, prices))}</i></p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
 def _quote(text: str) -> str:
     return "\n".join(f"> {line}" for line in text.splitlines() or [""])
+
+
+def _prices_note(rounds: Sequence[CompareRound], prices: Mapping[str, tuple[float, float]]) -> str:
+    """Which prices the cost estimates used, model by model."""
+    models = dict.fromkeys(column.model for round_ in rounds for column in round_.columns)
+    used = [
+        f"{model} ${prices[model][0]:g}/${prices[model][1]:g}" if model in prices else f"{model} no price set"
+        for model in models
+    ]
+    return (
+        "Costs are estimates, not a bill, from the configured prices "
+        f"(USD per million input/output tokens): {'; '.join(used)}."
+    )

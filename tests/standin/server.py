@@ -40,6 +40,7 @@ class RecordedRequest:
     chunks_sent: int = 0
     client_disconnected: bool = False
     finished_at: float | None = None
+    received_wall: float = 0.0
 
 
 class _Gone(Exception):
@@ -65,6 +66,7 @@ class StandIn:
         self.reject_params: set[str] = set()
         self.strict = strict
         self._script: deque[Script] = deque()
+        self._per_model: dict[str, deque[Script]] = {}
         self._requests: list[RecordedRequest] = []
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -108,8 +110,16 @@ class StandIn:
         with self._changed:
             self._script.extend(scripts)
 
-    def next_script(self) -> Script:
+    def enqueue_for(self, model: str, *scripts: Script) -> None:
+        """Answer the next requests for `model` with these, in order, before the shared queue."""
         with self._changed:
+            self._per_model.setdefault(model, deque()).extend(scripts)
+
+    def next_script(self, model: str | None = None) -> Script:
+        with self._changed:
+            own = self._per_model.get(model) if model is not None else None
+            if own:
+                return own.popleft()
             return self._script.popleft() if self._script else self.default
 
     @property
@@ -164,7 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         headers = {name.lower(): value for name, value in self.headers.items()}
-        self.record = RecordedRequest(self.command, self.path, headers, body, time.monotonic())
+        self.record = RecordedRequest(
+            self.command, self.path, headers, body, time.monotonic(), received_wall=time.time()
+        )
         self.standin.record(self.record)
 
     def _answer(self) -> None:
@@ -178,7 +190,7 @@ class _Handler(BaseHTTPRequestHandler):
             problem = ErrorReply.no_vision(body["model"])
         if problem is not None:
             return self._send_error(problem)
-        script = self.standin.next_script()
+        script = self.standin.next_script(body["model"])
         if isinstance(script, HangUp):
             self._pause(script.delay)
             return self._hang_up()

@@ -119,3 +119,17 @@ def test_scripted_errors_carry_their_headers(standin):
     status, headers, _ = _post(standin, _body())
     assert status == 429 and headers["retry-after"] == "7"
     assert [r.response_status for r in standin.requests] == [429]
+
+
+def test_per_model_scripts_come_before_the_shared_queue(standin):
+    standin.enqueue(Reply(text="shared one"), Reply(text="shared two"))
+    standin.enqueue_for("gpt-4o", ErrorReply.unauthorized(), Reply(text="for gpt-4o"))
+    assert _post(standin, _body(model="gpt-4o"))[0] == 401
+    assert json.loads(_post(standin, _body())[2])["choices"][0]["message"]["content"] == "shared one"
+    answer = json.loads(_post(standin, _body(model="gpt-4o"))[2])
+    assert answer["choices"][0]["message"]["content"] == "for gpt-4o"
+    # Its own queue used up, the model falls back to the shared queue, then the default.
+    assert json.loads(_post(standin, _body(model="gpt-4o"))[2])["choices"][0]["message"]["content"] == (
+        "shared two"
+    )
+    assert [r.response_status for r in standin.requests] == [401, 200, 200, 200]
