@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.sidebar import ROLE_AUTO
 from core.compare import CompareRound, Vote
+from core.conversation import Status
 
 ROUNDS = "compare.rounds"
 VOTES = "compare.votes"
@@ -34,9 +36,15 @@ def cast_vote(winner: str) -> None:
     if latest.voted:
         return
     latest.winner = winner
-    votes().append(Vote(tuple(column.model for column in latest.columns), winner))
+    answered = tuple(column.model for column in latest.columns if column.answer.status != Status.FAILED)
+    votes().append(Vote(answered, winner))
 
 
 def new_comparison() -> None:
     """Button callback: start over (votes and the leaderboard stay)."""
     st.session_state[ROUNDS] = []
+
+
+def instructions_role_is_auto() -> bool:
+    """True when the compare sidebar leaves the instructions role to each model."""
+    return st.session_state.get("compare.instructions_role", ROLE_AUTO) == ROLE_AUTO

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.compare_state import cast_vote, init_compare_state, new_comparison, rounds, votes
+from components.compare_state import (
+    cast_vote,
+    init_compare_state,
+    instructions_role_is_auto,
+    new_comparison,
+    rounds,
+    votes,
+)
 from components.compare_view import render_round, render_summary, render_vote, stream_round
 from components.config import load_settings
 from components.sidebar import render_compare_sidebar
-from core.compare import leaderboard
+from core.compare import TIE, leaderboard
 from core.compare_flow import start_round
 from core.report import report_html, report_markdown
 from core.settings import SettingsError
+
+st.set_page_config(page_title="Compare models · GPTProto", page_icon=":material/compare:", layout="wide")
 
 try:
     settings = load_settings()
@@ -36,7 +45,15 @@ if prompt and prompt.strip():
     if choice.ready and choice.api_key:
         round_ = start_round(past, choice.models, prompt)
         past.append(round_)
-        stream_round(settings, choice.api_key, round_, choice.params, choice.blind)
+        stream_round(
+            settings,
+            choice.api_key,
+            round_,
+            choice.params,
+            choice.blind,
+            prices,
+            auto_role=instructions_role_is_auto(),
+        )
     else:
         st.error("Not sent: " + " ".join(choice.problems), icon=":material/error:")
 
@@ -44,28 +61,32 @@ if past:
     latest = past[-1]
     if choice.blind and not latest.voted:
         render_vote(latest, cast_vote)
-    elif choice.blind:
-        st.success(f"Vote recorded: {latest.winner}. Names revealed.", icon=":material/how_to_vote:")
-    st.subheader("This round")
-    render_summary(latest, prices)
-    title = "GPTProto model comparison"
-    exports = st.container(horizontal=True)
-    exports.download_button(
-        "Export Markdown",
-        report_markdown(title, past, prices),
-        "comparison.md",
-        mime="text/markdown",
-        key="compare.export.md",
-        icon=":material/download:",
-    )
-    exports.download_button(
-        "Export HTML",
-        report_html(title, past, prices),
-        "comparison.html",
-        mime="text/html",
-        key="compare.export.html",
-        icon=":material/download:",
-    )
+        # The table, chart and exports name the models: they wait for the vote.
+        st.caption("The round's summary and the export appear once you have voted.")
+    else:
+        if choice.blind:
+            verdict = "it's a tie" if latest.winner == TIE else f"{latest.winner} wins"
+            st.success(f"Vote recorded: {verdict}. Names revealed.", icon=":material/how_to_vote:")
+        st.subheader("This round")
+        render_summary(latest, prices)
+        title = "GPTProto model comparison"
+        exports = st.container(horizontal=True)
+        exports.download_button(
+            "Export Markdown",
+            report_markdown(title, past, prices),
+            "comparison.md",
+            mime="text/markdown",
+            key="compare.export.md",
+            icon=":material/download:",
+        )
+        exports.download_button(
+            "Export HTML",
+            report_html(title, past, prices),
+            "comparison.html",
+            mime="text/html",
+            key="compare.export.html",
+            icon=":material/download:",
+        )
 
 if votes():
     with st.expander("Leaderboard (blind votes)", expanded=False, icon=":material/leaderboard:"):

@@ -1,0 +1,169 @@
+"""The compare page in headless Chromium: three models stream at the same time, each into its own
+column, and the page fits a 1280 px window."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import AppServer, app_env
+from tests.conftest import ROOT
+from tests.standin import Reply
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path("/tmp/compare.png")
+MODELS = ["o4-mini", "gpt-4o", "o3"]
+# Each answer is paced to take a known time: first token delay + (words - 1) × chunk delay.
+PACED = {
+    "o4-mini": Reply(
+        text="Seven is prime: its only divisors are one and itself, so nothing else divides it evenly.",
+        first_token_delay=0.3,
+        chunk_delay=0.09,
+    ),
+    "gpt-4o": Reply(
+        text=(
+            "Eleven is prime. A quick check in code:\n\n"
+            "```python\nprint(all(11 % d for d in range(2, 11)))  # True, no divisor between two and ten\n```"
+        ),
+        first_token_delay=0.5,
+        chunk_delay=0.09,
+    ),
+    "o3": Reply(
+        text=(
+            "Thirteen is prime. See https://en.wikipedia.org/wiki/Prime_number#Primality_testing_and_more "
+            "for how primality is tested at scale."
+        ),
+        first_token_delay=0.7,
+        chunk_delay=0.09,
+        reasoning_tokens=40,
+    ),
+}
+
+
+class ComparePageServer(AppServer):
+    """`streamlit run pages/compare.py`: the page on its own, until app.py lists it."""
+
+    def start(self) -> ComparePageServer:
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "pages" / "compare.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
+        log = self._log.open("wb")
+        self.process = subprocess.Popen(command, cwd=self._workdir, env=self._env, stdout=log, stderr=log)
+        self._wait_healthy()
+        return self
+
+
+@pytest.fixture
+def compare_server(standin, tmp_path) -> Iterator[ComparePageServer]:
+    env = app_env(
+        GPTPROTO_BASE_URL=standin.base_url,
+        GPTPROTO_API_KEY=standin.api_key,
+        GPTPROTO_MODELS=",".join(MODELS),
+        GPTPROTO_PRICES="gpt-4o=2.5/10,o3=2/8",
+        PYTHONPATH=str(ROOT),
+    )
+    server = ComparePageServer(env, tmp_path).start()
+    yield server
+    server.stop()
+
+
+def _add_model(page: Page, model: str) -> None:
+    page.get_by_test_id("stMultiSelect").locator("input").click()
+    page.get_by_role("option", name=model, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def _horizontal_overflow(page: Page) -> dict[str, list[int] | None]:
+    """scrollWidth and clientWidth of the page and of Streamlit's main scroll area."""
+    return page.evaluate(
+        """() => {
+            const sizes = {};
+            const targets = {
+                document: document.scrollingElement,
+                main: document.querySelector('main.stMain'),
+                view: document.querySelector('[data-testid="stAppViewContainer"]'),
+            };
+            for (const [name, el] of Object.entries(targets)) {
+                sizes[name] = el ? [el.scrollWidth, el.clientWidth] : null;
+            }
+            return sizes;
+        }"""
+    )
+
+
+def test_three_models_stream_at_once_into_equal_columns(page: Page, compare_server, standin):
+    for model, reply in PACED.items():
+        standin.enqueue_for(model, reply)
+    page.goto(compare_server.url)
+    expect(page.get_by_role("heading", name="Compare models")).to_be_visible()
+    _add_model(page, "o3")
+    expect(page.get_by_test_id("stMultiSelect").get_by_text("o3", exact=True)).to_be_visible()
+
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("Name a prime number and say why.")
+    started = time.monotonic()
+    box.press("Enter")
+    columns = page.get_by_test_id("stColumn")
+    expect(columns).to_have_count(3)
+    # The cost line is drawn once a column is finished, so three of them mean the round is done.
+    expect(page.get_by_text(re.compile(r"^Cost: "))).to_have_count(3, timeout=30_000)
+    wall = time.monotonic() - started
+
+    requests = standin.requests
+    assert sorted(r.body["model"] for r in requests) == sorted(MODELS)
+    durations = [r.finished_at - r.received_at for r in requests if r.finished_at is not None]
+    assert len(durations) == 3
+    # At the same time, not one after the other: the round takes about as long as the slowest.
+    assert wall < 0.7 * sum(durations), (wall, durations)
+
+    for index, model in enumerate(MODELS):
+        column = columns.nth(index)
+        expect(column.get_by_role("heading", name=model)).to_be_visible()
+        expect(column.get_by_text(re.compile(r"first token .* total .* tokens/s"))).to_be_visible()
+        for other in MODELS:
+            if other != model:
+                expect(column.get_by_role("heading", name=other, exact=True)).to_have_count(0)
+    expect(columns.nth(0).get_by_text("Seven is prime")).to_be_visible()
+    expect(columns.nth(1).locator("code").filter(has_text="print(all(11 % d")).to_be_visible()
+    expect(columns.nth(2).get_by_text("Thirteen is prime")).to_be_visible()
+    expect(columns.nth(2).get_by_text(re.compile(r"40 reasoning"))).to_be_visible()
+    expect(columns.nth(0).get_by_text("Cost: no price set")).to_be_visible()
+    expect(columns.nth(1).get_by_text(re.compile(r"Cost: ≈ \$.* \$2\.5/\$10 per 1M"))).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("Export HTML"))).to_be_visible()
+
+    # Equal columns, and nothing wider than the 1280 px window.
+    widths = [columns.nth(i).bounding_box()["width"] for i in range(3)]  # type: ignore[index]
+    assert max(widths) - min(widths) <= 2, widths
+    sizes = _horizontal_overflow(page)
+    assert sizes["main"] is not None, "Streamlit's main scroll area was not found"
+    for name, size in sizes.items():
+        assert size is None or size[0] <= size[1], (name, size)
+    for index in range(3):
+        scroll_width, client_width = columns.nth(index).evaluate("el => [el.scrollWidth, el.clientWidth]")
+        assert scroll_width <= client_width, (MODELS[index], scroll_width, client_width)
+
+    # Streamlit scrolls inside its main area: grow the window's height to show the whole page.
+    height = page.evaluate("document.querySelector('main.stMain').scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": max(900, int(height))})
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
