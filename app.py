@@ -4,5 +4,11 @@ import streamlit as st
 
 st.set_page_config(page_title="GPTProto Chat", page_icon=":material/forum:", layout="wide")
 
-navigation = st.navigation([st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True)])
+navigation = st.navigation(
+    [
+        st.Page("pages/chat.py", title="Chat", icon=":material/chat:", default=True),
+        st.Page("pages/compare.py", title="Compare models", icon=":material/view_column:"),
+        st.Page("pages/history.py", title="Conversations", icon=":material/history:"),
+    ]
+)
 navigation.run()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from components.chat_state import COPYING
 from components.error_card import render_error_card
 from core.conversation import Message, Status
 from core.presentation import STATUS_LABELS, status_note, usage_line
@@ -14,12 +15,16 @@ from core.presentation import STATUS_LABELS, status_note, usage_line
 
 @dataclass(frozen=True)
 class MessageAction:
-    """A button under an answer."""
+    """A button under a message; `name` makes its widget key (default: the label)."""
 
     label: str
     icon: str
     on_click: Callable[..., None]
     args: tuple[object, ...] = ()
+    name: str | None = None
+    help: str | None = None
+    disabled: bool = False
+    quiet: bool = False  # a small borderless button, for the secondary actions
 
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
@@ -39,6 +44,7 @@ def render_body(message: Message, actions: Sequence[MessageAction] = ()) -> None
     """The inside of one bubble."""
     if message.role == "user":
         _render_user(message)
+        render_actions(message, actions)
         return
     if message.text:
         st.markdown(message.text)
@@ -56,16 +62,27 @@ def render_answer_footer(message: Message, actions: Sequence[MessageAction] = ()
         label = STATUS_LABELS.get(message.status)
         line = usage_line(message)
         st.caption(f"{line} · {label}" if label else line)
-    if actions:
-        row = st.container(horizontal=True, gap="small")
-        for action in actions:
-            row.button(
-                action.label,
-                icon=action.icon,
-                key=f"chat.action.{action.label.lower()}.{message.id}",
-                on_click=action.on_click,
-                args=action.args,
-            )
+    render_actions(message, actions)
+    if st.session_state.get(COPYING) == message.id:
+        st.code(message.text, language="markdown", wrap_lines=True)
+
+
+def render_actions(message: Message, actions: Sequence[MessageAction]) -> None:
+    """One row of small buttons."""
+    if not actions:
+        return
+    row = st.container(horizontal=True, gap="small")
+    for action in actions:
+        row.button(
+            action.label,
+            icon=action.icon,
+            key=f"chat.action.{(action.name or action.label).lower()}.{message.id}",
+            on_click=action.on_click,
+            args=action.args,
+            help=action.help,
+            disabled=action.disabled,
+            type="tertiary" if action.quiet else "secondary",
+        )
 
 
 def _render_user(message: Message) -> None:

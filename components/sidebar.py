@@ -125,7 +125,8 @@ def _request_options(prefix: str, problems: list[str]) -> _RequestOptions:
         placeholder="off",
         help="Upper bound on visible output AND reasoning tokens. Empty means no limit.",
     )
-    stream = st.toggle("Stream the answer", value=True, key=f"{prefix}.stream")
+    st.session_state.setdefault(f"{prefix}.stream", True)
+    stream = st.toggle("Stream the answer", key=f"{prefix}.stream")
     st.subheader("Instructions")
     instructions = st.text_area(
         "Instructions prompt",
@@ -183,11 +184,29 @@ def _key_section(settings: Settings) -> str | None:
 
 def _model_picker(settings: Settings) -> str:
     choices = [*model_choices(settings), CUSTOM_MODEL]
-    picked = st.selectbox("Model", choices, index=choices.index(settings.default_model), key="chat.model")
+    if st.session_state.get("chat.model") not in choices:
+        st.session_state["chat.model"] = settings.default_model
+    picked = st.selectbox("Model", choices, key="chat.model")
     if picked != CUSTOM_MODEL:
         return str(picked)
     custom = st.text_input("Custom model id", key="chat.custom_model", placeholder="e.g. o3-mini")
     return custom.strip()
+
+
+def restore_chat_params(params: ChatParams, settings: Settings) -> None:
+    """Put a stored conversation's parameters back into the chat sidebar (before it is drawn)."""
+    known = model_choices(settings)
+    state = st.session_state
+    state["chat.model"] = params.model if params.model in known else CUSTOM_MODEL
+    state["chat.custom_model"] = "" if params.model in known else params.model
+    state["chat.max_tokens"] = str(params.max_completion_tokens or "")
+    state["chat.stream"] = params.stream
+    state["chat.instructions"] = params.instructions
+    auto = _role(ROLE_AUTO, params.model)
+    state["chat.instructions_role"] = (
+        ROLE_AUTO if params.instructions_role == auto else params.instructions_role
+    )
+    state["chat.user_name"] = params.user_name or ""
 
 
 def _role(choice: str, model: str) -> InstructionsRole:

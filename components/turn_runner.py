@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from components.stream_view import StreamView
 from core.chat_flow import Turn
-from core.conversation import ChatParams, Status
+from core.conversation import ChatParams, Message, Status
 from core.gateway import Gateway, RetryWait, TextDelta
 from core.presentation import format_seconds
 from core.pump import EventPump
@@ -14,8 +15,18 @@ from core.request import build_request
 from core.turn import TurnRecorder
 
 
-def run_turn(gateway: Gateway, turn: Turn, params: ChatParams) -> None:
-    """Send the turn, draw the answer as it streams, and leave its final state in the bubble."""
+def run_turn(
+    gateway: Gateway,
+    turn: Turn,
+    params: ChatParams,
+    *,
+    on_progress: Callable[[Message], None] | None = None,
+    on_settled: Callable[[Message], None] | None = None,
+) -> None:
+    """Send the turn, draw the answer as it streams, and leave its final state in the bubble.
+
+    `on_progress` runs after new text arrives (a cheap checkpoint hook); `on_settled` runs once
+    the answer has its final status, even when a Stop press or a rerun ends the run."""
     body = build_request(turn.context, params, include_usage=gateway.wants_usage())
     recorder = TurnRecorder(turn.answer)
     view = StreamView()
@@ -29,6 +40,8 @@ def run_turn(gateway: Gateway, turn: Turn, params: ChatParams) -> None:
                 recorder.apply(event)
             if isinstance(event, TextDelta):
                 view.show_text(turn.answer.text)
+                if on_progress is not None:
+                    on_progress(turn.answer)
             elif isinstance(event, RetryWait):
                 view.show_status(_retry_text(event))
             elif event is None and recorder.retry_wait is None and not recorder.new_text:
@@ -38,6 +51,8 @@ def run_turn(gateway: Gateway, turn: Turn, params: ChatParams) -> None:
         if turn.answer.status == Status.STREAMING:
             pump.cancel()
             recorder.stop()
+        if on_settled is not None:
+            on_settled(turn.answer)
     view.clear()
 
 

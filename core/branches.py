@@ -62,9 +62,10 @@ class ConversationTree:
         if message_id in self.messages:
             self.leaf_id = self.latest_leaf_under(message_id)
 
-    def remove_pair(self, user_id: str) -> list[str]:
+    def remove_pair(self, user_id: str) -> tuple[list[str], list[Message]]:
         """Delete a prompt and its answers; what followed the answer on show is re-attached to
-        the prompt's parent. Returns the ids removed (other branches under it go too)."""
+        the prompt's parent. Returns the ids removed (other branches under it go too) and the
+        messages re-attached."""
         prompt = self.messages[user_id]
         on_path = {m.id for m in self.path()}
         keep_after = [
@@ -81,7 +82,7 @@ class ConversationTree:
             del self.messages[message_id]
         if self.leaf_id in removed:
             self.leaf_id = self.latest_leaf_under(prompt.parent_id)
-        return removed
+        return removed, keep_after
 
     def _subtree(self, root_id: str, stop: set[str]) -> list[str]:
         found, pending = [], [root_id]

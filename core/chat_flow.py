@@ -16,6 +16,17 @@ class Turn:
     context: list[Message]
     answer: Message
     continuing: bool = False
+    replaces: Message | None = None  # the answer this one regenerates, if any
+
+    @property
+    def prompt(self) -> Message:
+        """The user message being answered."""
+        return next(m for m in reversed(self.context) if m.role == "user")
+
+    @property
+    def discards_replaced(self) -> bool:
+        """A failed or empty answer is replaced; anything with text stays as an alternative."""
+        return self.replaces is not None and (self.replaces.status == Status.FAILED or not self.replaces.text)
 
 
 def send(
@@ -27,23 +38,43 @@ def send(
     images: list[ImageAttachment] | None = None,
 ) -> Turn:
     """Append the user's message and an empty answer; the model sees everything before it."""
-    history.append(user_message(text, name=name, images=images))
+    prompt = user_message(text, name=name, images=images)
+    prompt.parent_id = history[-1].id if history else None
+    history.append(prompt)
+    return _answer_last(history, model)
+
+
+def _answer_last(history: list[Message], model: str, replaces: Message | None = None) -> Turn:
     context = list(history)
     answer = pending_answer(model)
+    answer.parent_id = history[-1].id
     history.append(answer)
-    return Turn(context=context, answer=answer)
+    return Turn(context=context, answer=answer, replaces=replaces)
 
 
 def retry(history: list[Message], model: str) -> Turn | None:
-    """Drop the last answer (if any) and ask again for the last user message."""
-    if history and history[-1].is_answer:
-        history.pop()
+    """Ask again for the last user message (with any model); the old answer is `replaces`."""
+    replaced = history.pop() if history and history[-1].is_answer else None
     if not history or history[-1].role != "user":
+        if replaced is not None:
+            history.append(replaced)
         return None
-    context = list(history)
-    answer = pending_answer(model)
-    history.append(answer)
-    return Turn(context=context, answer=answer)
+    return _answer_last(history, model, replaced)
+
+
+def edit(
+    history: list[Message], prompt_id: str, text: str, model: str, name: str | None = None
+) -> Turn | None:
+    """Branch from an earlier prompt: the edited copy follows the same parent, the old branch stays."""
+    index = next((i for i, m in enumerate(history) if m.id == prompt_id and m.role == "user"), None)
+    if index is None or not text.strip():
+        return None
+    old = history[index]
+    del history[index:]
+    prompt = user_message(text, name=name, images=old.images)
+    prompt.parent_id = old.parent_id
+    history.append(prompt)
+    return _answer_last(history, model)
 
 
 def continue_answer(history: list[Message], model: str, name: str | None = None) -> Turn | None:

@@ -175,6 +175,31 @@ class ConversationStore:
             if params is not None:
                 conversation.params = params_to_dict(params)
 
+    def add_conversation(self, title: str, params: ChatParams, tree: ConversationTree) -> str:
+        """A whole conversation (an import) in one transaction: all of it or nothing."""
+        conversation_id = uuid4().hex
+        with self._session() as session, session.begin():
+            session.add(
+                ConversationRow(
+                    id=conversation_id,
+                    user_id=self.user_id,
+                    title=title[:200] or NEW_TITLE,
+                    pinned=False,
+                    params=params_to_dict(params),
+                    leaf_id=tree.leaf_id,
+                    created_at=now(),
+                    updated_at=now(),
+                )
+            )
+            for seq, message in enumerate(tree.messages.values(), start=1):
+                row = MessageRow(id=message.id, conversation_id=conversation_id, seq=seq, created_at=now())
+                fill_row(row, message, None)
+                session.add(row)
+            session.flush()
+            for message in tree.messages.values():
+                session.add_all(image_rows(message))
+        return conversation_id
+
     def show_leaf(self, conversation_id: str, leaf_id: str | None) -> None:
         with self._session() as session, session.begin():
             self._own(session, conversation_id).leaf_id = leaf_id

@@ -173,8 +173,9 @@ def test_deleting_a_pair_keeps_what_followed(store):
     for message in (q1, a1, q2, a2):
         store.save_message(conversation, message)
     tree = store.load(conversation).tree
-    removed = tree.remove_pair(q1.id)
-    store.delete_messages(conversation, removed, [tree.messages[q2.id]])
+    removed, moved = tree.remove_pair(q1.id)
+    assert sorted(removed) == sorted([q1.id, a1.id]) and [m.id for m in moved] == [q2.id]
+    store.delete_messages(conversation, removed, moved)
     assert [m.text for m in store.load(conversation).tree.path()] == ["Q2", "A2"]
 
 

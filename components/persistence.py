@@ -1,0 +1,163 @@
+"""The chat page's link to storage: which user, which conversation, and saving each message at
+the moment it happens (the prompt before the request, the answer as it ends, checkpoints between)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from components.chat_state import CONVERSATION, MESSAGES, TREE, chat_tree
+from core.branches import ConversationTree
+from core.chat_flow import Turn
+from core.conversation import ChatParams, Message
+from core.settings import Settings
+from core.storage import ConversationStore, NotFound, StoredConversation, database_url, make_engine, migrate
+
+LOCAL_USER = "local"
+QUERY_KEY = "c"
+CHECKPOINT_EVERY_S = 2.0
+SAVE_PROBLEM = "chat.save_problem"
+
+T = TypeVar("T")
+
+
+def current_user() -> str:
+    """The user every stored row belongs to: one local user until authentication lands."""
+    return LOCAL_USER
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    # Once per process and database: connect, then bring the schema up to date.
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def open_store(settings: Settings) -> ConversationStore:
+    """The current user's store on the configured database (migrated on first use)."""
+    return ConversationStore(_engine(database_url(settings.data_dir, settings.database_url)), current_user())
+
+
+def safely(action: Callable[[], T]) -> T | None:
+    """Run a storage call; on a database failure keep chatting and tell the user once."""
+    try:
+        return action()
+    except SQLAlchemyError as exc:
+        st.session_state[SAVE_PROBLEM] = (
+            f"Could not save to the database ({type(exc).__name__}). The chat goes on, but this "
+            "conversation may not survive a reload until the database is back."
+        )
+        return None
+
+
+def show_conversation(stored: StoredConversation) -> None:
+    """Make a stored conversation the one on the page."""
+    st.session_state[CONVERSATION] = stored.info.id
+    st.session_state[TREE] = stored.tree
+    st.session_state[MESSAGES] = stored.tree.path()
+
+
+def conversation_from_url(store: ConversationStore) -> StoredConversation | str | None:
+    """The conversation named in the URL if it is not the one on show: loaded, or a problem."""
+    wanted = st.query_params.get(QUERY_KEY)
+    if not wanted or wanted == st.session_state.get(CONVERSATION):
+        return None
+    try:
+        loaded = safely(lambda: store.load(wanted))
+    except NotFound:
+        st.query_params.pop(QUERY_KEY, None)
+        return "That conversation does not exist (or is not yours). Here is a new chat instead."
+    return loaded
+
+
+def sync_url() -> None:
+    """The URL names the open conversation, so a reload or a bookmark opens it again."""
+    current = st.session_state.get(CONVERSATION)
+    if current and st.query_params.get(QUERY_KEY) != current:
+        st.query_params[QUERY_KEY] = current
+    elif not current and QUERY_KEY in st.query_params:
+        st.query_params.pop(QUERY_KEY, None)
+
+
+class TurnSaver:
+    """Keeps the conversation tree and the database up to date for one turn: the prompt before
+    sending, checkpoints of the answer while it streams, and its final state. Without a store
+    (the database is down) only the page's tree is kept."""
+
+    def __init__(self, store: ConversationStore | None, turn: Turn, params: ChatParams) -> None:
+        self.store = store
+        self.turn = turn
+        self.params = params
+        self._last_checkpoint = time.monotonic()
+
+    def _conversation(self) -> str | None:
+        current: str | None = st.session_state.get(CONVERSATION)
+        if current is None and self.store is not None:
+            store = self.store
+            current = safely(lambda: store.create(self.params))
+            st.session_state[CONVERSATION] = current
+            sync_url()
+        return current
+
+    def before_sending(self) -> None:
+        tree = chat_tree()
+        conversation = self._conversation()
+        replaced = self.turn.replaces
+        if replaced is not None and self.turn.discards_replaced and replaced.id in tree.messages:
+            del tree.messages[replaced.id]
+            self._write(lambda store, cid: store.delete_messages(cid, [replaced.id], []), conversation)
+        prompt = self.turn.prompt
+        if prompt.id not in tree.messages:
+            tree.add(prompt)
+            self._write(lambda store, cid: store.save_message(cid, prompt, self.params), conversation)
+        tree.add(self.turn.answer)
+        self._save(self.turn.answer)
+
+    def progress(self, answer: Message) -> None:
+        """Called while streaming; writes a checkpoint every few seconds."""
+        if time.monotonic() - self._last_checkpoint >= CHECKPOINT_EVERY_S:
+            self._last_checkpoint = time.monotonic()
+            self._save(answer)
+
+    def settled(self, answer: Message) -> None:
+        self._save(answer)
+
+    def _save(self, answer: Message) -> None:
+        self._write(lambda store, cid: store.save_message(cid, answer, self.params))
+
+    def _write(
+        self, action: Callable[[ConversationStore, str], None], conversation: str | None = None
+    ) -> None:
+        conversation = conversation or st.session_state.get(CONVERSATION)
+        store = self.store
+        if store is not None and conversation is not None:
+            safely(lambda: action(store, conversation))
+
+
+def show_version(store: ConversationStore | None, message_id: str) -> None:
+    """Button callback: flip to another answer or branch through this message."""
+    tree: ConversationTree = chat_tree()
+    tree.show(message_id)
+    st.session_state[MESSAGES] = tree.path()
+    conversation = st.session_state.get(CONVERSATION)
+    if conversation and store is not None:
+        safely(lambda: store.show_leaf(conversation, tree.leaf_id))
+
+
+def delete_pair(store: ConversationStore | None, prompt_id: str) -> None:
+    """Delete a prompt with its answers; what followed stays."""
+    tree = chat_tree()
+    if prompt_id not in tree.messages:
+        return
+    removed, moved = tree.remove_pair(prompt_id)
+    st.session_state[MESSAGES] = tree.path()
+    conversation = st.session_state.get(CONVERSATION)
+    if conversation and store is not None:
+        safely(lambda: store.delete_messages(conversation, removed, moved))
+        safely(lambda: store.show_leaf(conversation, tree.leaf_id))
