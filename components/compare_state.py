@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.persistence import safely
 from components.sidebar import ROLE_AUTO
 from core.compare import CompareRound, Vote
 from core.conversation import Status
+from core.storage import ConversationStore
 
 ROUNDS = "compare.rounds"
 VOTES = "compare.votes"
@@ -24,20 +26,27 @@ def rounds() -> list[CompareRound]:
     return value
 
 
-def votes() -> list[Vote]:
-    """Votes cast in this session, across comparisons."""
+def votes(store: ConversationStore | None = None) -> list[Vote]:
+    """Every vote the user has cast: from storage (all sessions), else this session's."""
+    if store is not None:
+        stored = safely(store.votes)
+        if stored is not None:
+            return stored
     value: list[Vote] = st.session_state[VOTES]
     return value
 
 
-def cast_vote(winner: str) -> None:
-    """Button callback: record the verdict on the latest round and reveal the names."""
+def cast_vote(winner: str, store: ConversationStore | None = None) -> None:
+    """Button callback: record the verdict on the latest round, store it, reveal the names."""
     latest = rounds()[-1]
     if latest.voted:
         return
     latest.winner = winner
     answered = tuple(column.model for column in latest.columns if column.answer.status != Status.FAILED)
-    votes().append(Vote(answered, winner))
+    vote = Vote(answered, winner)
+    st.session_state[VOTES].append(vote)
+    if store is not None:
+        safely(lambda: store.record_vote(latest.prompt, vote))
 
 
 def new_comparison() -> None:

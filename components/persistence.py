@@ -14,7 +14,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from components.chat_state import CONVERSATION, MESSAGES, TREE, chat_tree
 from core.branches import ConversationTree
 from core.chat_flow import Turn
-from core.conversation import ChatParams, Message
+from core.conversation import ChatParams, Message, Status
+from core.errors import interrupted_error
 from core.settings import Settings
 from core.storage import ConversationStore, NotFound, StoredConversation, database_url, make_engine, migrate
 
@@ -57,7 +58,12 @@ def safely(action: Callable[[], T]) -> T | None:
 
 
 def show_conversation(stored: StoredConversation) -> None:
-    """Make a stored conversation the one on the page."""
+    """Make a stored conversation the one on the page. An answer still marked as streaming was
+    cut short by a restart (its last checkpoint is all there is): it shows as interrupted."""
+    for message in stored.tree.messages.values():
+        if message.is_answer and message.status == Status.STREAMING:
+            message.status = Status.INCOMPLETE
+            message.error = interrupted_error()
     st.session_state[CONVERSATION] = stored.info.id
     st.session_state[TREE] = stored.tree
     st.session_state[MESSAGES] = stored.tree.path()

@@ -228,6 +228,15 @@ def incomplete_error() -> GatewayError:
     )
 
 
+def interrupted_error() -> GatewayError:
+    """A stored answer whose stream never finished: the server stopped while it was streaming."""
+    return GatewayError(
+        ErrorKind.INCOMPLETE,
+        "The answer was interrupted",
+        "The server stopped while this answer was streaming; what arrived before is kept. Continue or Retry.",
+    )
+
+
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait, from `retry-after-ms` or `retry-after` (seconds); None if absent."""
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from components.compare_state import (
@@ -14,6 +16,7 @@ from components.compare_state import (
 )
 from components.compare_view import render_round, render_summary, render_vote, stream_round
 from components.config import load_settings
+from components.persistence import open_store, safely
 from components.sidebar import render_compare_sidebar
 from core.compare import TIE, leaderboard
 from core.compare_flow import start_round
@@ -29,6 +32,7 @@ except SettingsError as exc:
     st.stop()
 
 init_compare_state()
+store = safely(lambda: open_store(settings))
 choice = render_compare_sidebar(settings, on_new=new_comparison)
 prices = dict(settings.prices)
 prompt = st.chat_input("Ask every model at once…", key="compare.input", submit_mode="stop")
@@ -60,7 +64,7 @@ if prompt and prompt.strip():
 if past:
     latest = past[-1]
     if choice.blind and not latest.voted:
-        render_vote(latest, cast_vote)
+        render_vote(latest, partial(cast_vote, store=store))
         # The table, chart and exports name the models: they wait for the vote.
         st.caption("The round's summary and the export appear once you have voted.")
     else:
@@ -88,7 +92,8 @@ if past:
             icon=":material/download:",
         )
 
-if votes():
+all_votes = votes(store)
+if all_votes:
     with st.expander("Leaderboard (blind votes)", expanded=False, icon=":material/leaderboard:"):
         st.dataframe(
             [
@@ -99,7 +104,7 @@ if votes():
                     "rounds": s.rounds,
                     "win rate": f"{s.win_rate:.0%}",
                 }
-                for s in leaderboard(votes())
+                for s in leaderboard(all_votes)
             ],
             hide_index=True,
         )

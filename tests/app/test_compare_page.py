@@ -319,3 +319,13 @@ def test_new_comparison_clears_rounds_but_keeps_the_leaderboard(gateway_env):
     at.button(key="compare.new").click().run()
     assert not at.columns and not at.session_state["compare.rounds"]
     assert len(at.dataframe) == 1 and at.dataframe[0].value["wins"].sum() == 1
+
+
+def test_votes_are_stored_and_the_leaderboard_survives_a_new_session(gateway_env):
+    script_answers(gateway_env, {m: f"Answer from {m}." for m in THREE})
+    at = ask(start_compare(THREE, blind=True), "Pick one")
+    winner = THREE[latest_round(at).order[0]]
+    at.button(key="compare.vote.A").click().run()
+    later = start_compare(THREE)
+    board = later.dataframe[0].value.set_index("model")
+    assert board.loc[winner, "wins"] == 1 and board["rounds"].sum() == 3

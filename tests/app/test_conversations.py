@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.chat_state import CONVERSATION, MESSAGES
+from core.conversation import ChatParams
 from tests.app.helpers import APP, bubble_texts, send, start_app
 from tests.standin import ErrorReply, Reply
 
@@ -202,3 +203,26 @@ def _engine_of():
     from core.storage import database_url, make_engine
 
     return make_engine(database_url(os.environ["GPTPROTO_DATA_DIR"], None))
+
+
+def test_an_answer_cut_short_by_a_restart_shows_as_interrupted_with_its_text(gateway_env):
+    from core.conversation import Message, Status, user_message
+    from core.storage import ConversationStore, migrate
+
+    engine = _engine_of()
+    migrate(engine)
+    store = ConversationStore(engine, "local")
+    conversation = store.create(ChatParams(model="o4-mini"))
+    prompt = user_message("Long question")
+    store.save_message(conversation, prompt)
+    store.save_message(
+        conversation,
+        Message(role="assistant", text="The first half", parent_id=prompt.id, status=Status.STREAMING),
+    )
+    at = reopen(conversation)
+    assert bubble_texts(at)[-1] == ("assistant", "The first half")
+    assert "The answer was interrupted" in "\n".join(e.value for e in at.error)
+    answer_id = at.session_state[MESSAGES][-1].id
+    gateway_env.enqueue(Reply(text=" and the rest."))
+    click(at, f"chat.action.continue.{answer_id}")
+    assert bubble_texts(at)[-1] == ("assistant", "The first half and the rest.")

@@ -39,8 +39,8 @@ def free_port() -> int:
 class AppServer:
     """A `streamlit run app.py` process with its own environment and port."""
 
-    def __init__(self, env: dict[str, str], workdir: Path) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], workdir: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = env
         self._workdir = workdir
@@ -84,6 +84,11 @@ class AppServer:
 
     def log(self) -> str:
         return self._log.read_text(errors="replace") if self._log.exists() else ""
+
+    def restart(self) -> AppServer:
+        """Stop the process and start a new one on the same port, environment and data."""
+        self.stop()
+        return self.start()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
