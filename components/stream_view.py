@@ -22,6 +22,7 @@ class StreamView:
         self._root = st.empty()
         self._blocks = self._root.container()
         self._tail = self._blocks.empty()
+        self._stop = st.empty()
         self._splitter = BlockSplitter()
         self._clock = clock
         self._last_flush = 0.0
@@ -47,7 +48,13 @@ class StreamView:
         """A line above the answer: waiting for the first token, or a retry countdown."""
         self._status.caption(message)
 
+    def show_stop(self, key: str) -> None:
+        """A Stop button under the answer. Pressing it reruns the page, which ends this run: the
+        turn runner then closes the HTTP stream and keeps the partial answer, marked stopped."""
+        self._stop.button("Stop", key=key, icon=":material/stop_circle:", help="Stop this answer")
+
     def clear(self) -> None:
         """Remove the streaming placeholders before the final render."""
         self._status.empty()
         self._root.empty()
+        self._stop.empty()

@@ -15,6 +15,9 @@ from core.request import build_request
 from core.turn import TurnRecorder
 
 
+STOP_KEY = "chat.stop"
+
+
 def run_turn(
     gateway: Gateway,
     turn: Turn,
@@ -30,6 +33,7 @@ def run_turn(
     body = build_request(turn.context, params, include_usage=gateway.wants_usage())
     recorder = TurnRecorder(turn.answer)
     view = StreamView()
+    view.show_stop(STOP_KEY)
     started = time.monotonic()
     pump = EventPump(gateway, body).start()
     if turn.continuing and turn.answer.text:

@@ -79,7 +79,7 @@ submission = st.chat_input(
     key=INPUT_KEY,
     accept_file="multiple",
     file_type=list(ACCEPTED_TYPES),
-    submit_mode="stop",
+    submit_mode="disable",  # no second message while one streams; Stop is under the answer
 )
 
 
@@ -144,9 +144,10 @@ def actions_for(message: Message, is_last: bool) -> list[MessageAction]:
         actions.append(MessageAction("Continue", ":material/play_arrow:", request_action, ("continue",)))
     if is_last:
         model = choice.params.model
-        label = "Regenerate" if message.status != Status.FAILED else "Retry"
-        if model and message.model and model != message.model and message.status != Status.FAILED:
-            label = f"Regenerate with {model}"
+        finished = message.status in (Status.COMPLETE, Status.CUT_OFF)
+        label = "Regenerate" if finished else "Retry"
+        if model and message.model and model != message.model:
+            label = f"{label} with {model}"
         actions.append(MessageAction(label, ":material/refresh:", request_action, ("retry",), "retry"))
     if message.text:
         actions.append(

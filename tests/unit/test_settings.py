@@ -83,3 +83,15 @@ def test_dotenv_file_is_read_without_touching_environ(tmp_path, monkeypatch):
 )
 def test_reasoning_models(model, expected):
     assert is_reasoning_model(model) is expected
+
+
+def test_streamlit_config_agrees_with_the_app():
+    """Upload limit at least the per-image limit; reruns delivered to the running script."""
+    import tomllib
+
+    from core.settings import Settings
+    from tests.conftest import ROOT
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 >= Settings().image_max_bytes
+    assert config["runner"]["fastReruns"] is False
