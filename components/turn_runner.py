@@ -14,7 +14,6 @@ from core.pump import EventPump
 from core.request import build_request
 from core.turn import TurnRecorder
 
-
 STOP_KEY = "chat.stop"
 
 
