@@ -4,8 +4,6 @@ column, and the page fits a 1280 px window."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +12,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AppServer, app_env
-from tests.conftest import ROOT
 from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
@@ -48,41 +45,15 @@ PACED = {
 }
 
 
-class ComparePageServer(AppServer):
-    """`streamlit run pages/compare.py`: the page on its own, until app.py lists it."""
-
-    def start(self) -> ComparePageServer:
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "pages" / "compare.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        log = self._log.open("wb")
-        self.process = subprocess.Popen(command, cwd=self._workdir, env=self._env, stdout=log, stderr=log)
-        self._wait_healthy()
-        return self
-
-
 @pytest.fixture
-def compare_server(standin, tmp_path) -> Iterator[ComparePageServer]:
+def compare_server(standin, tmp_path) -> Iterator[AppServer]:
     env = app_env(
         GPTPROTO_BASE_URL=standin.base_url,
         GPTPROTO_API_KEY=standin.api_key,
         GPTPROTO_MODELS=",".join(MODELS),
         GPTPROTO_PRICES="gpt-4o=2.5/10,o3=2/8",
-        PYTHONPATH=str(ROOT),
     )
-    server = ComparePageServer(env, tmp_path).start()
+    server = AppServer(env, tmp_path).start()
     yield server
     server.stop()
 
@@ -115,6 +86,7 @@ def test_three_models_stream_at_once_into_equal_columns(page: Page, compare_serv
     for model, reply in PACED.items():
         standin.enqueue_for(model, reply)
     page.goto(compare_server.url)
+    page.get_by_role("link", name="Compare models").click()
     expect(page.get_by_role("heading", name="Compare models")).to_be_visible()
     _add_model(page, "o3")
     expect(page.get_by_test_id("stMultiSelect").get_by_text("o3", exact=True)).to_be_visible()
