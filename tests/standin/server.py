@@ -47,6 +47,18 @@ class _Gone(Exception):
     """The client went away (or the stand-in is stopping): stop writing."""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up between requests is normal (Stop, cancelled retries)."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class StandIn:
     """The stand-in server; `start()` it, point the client at `base_url` with `api_key`."""
 
@@ -71,9 +83,7 @@ class StandIn:
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
         self.closing = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
+        self._server = _QuietServer((host, port), _Handler)
         self._server.standin = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 
