@@ -9,10 +9,11 @@ import streamlit as st
 
 from components.config import gateway_for
 from components.error_card import render_error_card
+from components.message import AVATARS, render_body
 from components.stream_view import StreamView
 from core.compare import TIE, CompareRound, estimate_cost, format_cost, summary_rows
 from core.compare_flow import column_params
-from core.conversation import ChatParams, Message, Status
+from core.conversation import ChatParams, Message, Status, user_message
 from core.gateway import RetryWait, TextDelta
 from core.presentation import STATUS_LABELS, format_seconds, status_note
 from core.pump import EventPump, merged_ticks
@@ -29,10 +30,16 @@ def column_title(round_: CompareRound, index: int, blind: bool) -> str:
     return f"{label}{round_.columns[index].model}"
 
 
+def _render_prompt(round_: CompareRound) -> None:
+    """The prompt bubble, with its images: the same user message every column received."""
+    prompt = round_.columns[0].history[-1] if round_.columns else user_message(round_.prompt)
+    with st.chat_message("user", avatar=AVATARS["user"]):
+        render_body(prompt)
+
+
 def render_round(round_: CompareRound, blind: bool, prices: dict[str, tuple[float, float]]) -> None:
     """A finished round: the prompt, then one bordered column per model."""
-    with st.chat_message("user", avatar=":material/person:"):
-        st.markdown(round_.prompt)
+    _render_prompt(round_)
     for index, column in _columns_in_display_order(round_, blind):
         with column:
             _render_finished_column(round_, index, blind, prices)
@@ -115,8 +122,7 @@ def stream_round(
     headers: dict[int, st.delta_generator.DeltaGenerator] = {}
     bodies: dict[int, st.delta_generator.DeltaGenerator] = {}
     pumps: dict[int, EventPump] = {}
-    with st.chat_message("user", avatar=":material/person:"):
-        st.markdown(round_.prompt)
+    _render_prompt(round_)
     for index, container in _columns_in_display_order(round_, blind):
         column = round_.columns[index]
         with container:

@@ -7,12 +7,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from core.compare import ColumnRound, CompareRound, blind_order
-from core.conversation import ChatParams, Message, pending_answer, user_message
+from core.conversation import ChatParams, ImageAttachment, Message, pending_answer, user_message
 from core.settings import is_reasoning_model
 
 
 def start_round(
-    previous: Sequence[CompareRound], models: Sequence[str], prompt: str, rng: random.Random | None = None
+    previous: Sequence[CompareRound],
+    models: Sequence[str],
+    prompt: str,
+    rng: random.Random | None = None,
+    images: Sequence[ImageAttachment] = (),
 ) -> CompareRound:
     """A new round whose columns carry each model's own history plus this prompt.
 
@@ -21,7 +25,7 @@ def start_round(
     """
     columns = []
     for model in models:
-        history = [*_history_of(previous, model), user_message(prompt)]
+        history = [*_history_of(previous, model), user_message(prompt, images=list(images))]
         columns.append(ColumnRound(model=model, answer=pending_answer(model), history=history))
     last = previous[-1] if previous else None
     if last is not None and last.order and [c.model for c in last.columns] == list(models):

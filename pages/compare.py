@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from components.attachments import collect_images, reject_submission, restore_rejected_input, submission_parts
 from components.compare_state import (
     cast_vote,
     init_compare_state,
@@ -20,8 +21,11 @@ from components.persistence import open_store, safely
 from components.sidebar import render_compare_sidebar
 from core.compare import TIE, leaderboard
 from core.compare_flow import start_round
+from core.images import ACCEPTED_TYPES, ImageRejected
 from core.report import report_html, report_markdown
 from core.settings import SettingsError
+
+INPUT_KEY = "compare.input"
 
 st.set_page_config(page_title="Compare models · GPTProto", page_icon=":material/compare:", layout="wide")
 
@@ -35,7 +39,15 @@ init_compare_state()
 store = safely(lambda: open_store(settings))
 choice = render_compare_sidebar(settings, on_new=new_comparison)
 prices = dict(settings.prices)
-prompt = st.chat_input("Ask every model at once…", key="compare.input", submit_mode="stop")
+rejected = restore_rejected_input(INPUT_KEY)
+submission = st.chat_input(
+    "Ask every model at once… (attach images with +)",
+    key=INPUT_KEY,
+    submit_mode="stop",
+    accept_file="multiple",
+    file_type=list(ACCEPTED_TYPES),
+)
+prompt, files = submission_parts(submission)
 
 st.title("Compare models")
 if not rounds() and not prompt:
@@ -45,21 +57,27 @@ past = rounds()
 for round_ in past:
     render_round(round_, choice.blind, prices)
 
-if prompt and prompt.strip():
-    if choice.ready and choice.api_key:
-        round_ = start_round(past, choice.models, prompt)
-        past.append(round_)
-        stream_round(
-            settings,
-            choice.api_key,
-            round_,
-            choice.params,
-            choice.blind,
-            prices,
-            auto_role=instructions_role_is_auto(),
-        )
-    else:
-        st.error("Not sent: " + " ".join(choice.problems), icon=":material/error:")
+if prompt.strip() or files:
+    if not (choice.ready and choice.api_key):
+        reject_submission(prompt, "Not sent: " + " ".join(choice.problems))
+    try:
+        images = collect_images(prompt, files, settings, send_links=False)
+    except ImageRejected as exc:
+        reject_submission(prompt, str(exc))
+    round_ = start_round(past, choice.models, prompt, images=images)
+    past.append(round_)
+    stream_round(
+        settings,
+        choice.api_key,
+        round_,
+        choice.params,
+        choice.blind,
+        prices,
+        auto_role=instructions_role_is_auto(),
+    )
+
+if rejected:
+    st.error(rejected, icon=":material/error:")
 
 if past:
     latest = past[-1]

@@ -311,6 +311,7 @@ def test_one_model_is_not_a_comparison(gateway_env):
     ask(at, "Anyone?")
     assert gateway_env.requests == []
     assert "Not sent" in " ".join(e.value for e in at.main.error)
+    assert at.chat_input(key="compare.input").value == "Anyone?"  # kept to send once fixed
 
 
 def test_new_comparison_clears_rounds_but_keeps_the_leaderboard(gateway_env):
@@ -329,3 +330,32 @@ def test_votes_are_stored_and_the_leaderboard_survives_a_new_session(gateway_env
     later = start_compare(THREE)
     board = later.dataframe[0].value.set_index("model")
     assert board.loc[winner, "wins"] == 1 and board["rounds"].sum() == 3
+
+
+def test_an_attached_image_goes_to_every_model_and_shows_in_the_prompt(gateway_env):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), (200, 0, 0)).save(buffer, format="PNG")
+    at = start_compare(THREE)
+    at.chat_input(key="compare.input").set_value("What colour?").upload(
+        "red.png", buffer.getvalue(), "image/png"
+    )
+    at.run()
+    assert not at.exception, at.exception
+    for body in bodies_by_model(gateway_env).values():
+        content = body["messages"][-1]["content"]
+        assert content[0] == {"type": "text", "text": "What colour?"}
+        assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert [image.captions for image in at.get("image")] == [["red.png"]]
+
+
+def test_a_broken_image_is_named_and_the_prompt_kept(gateway_env):
+    at = start_compare(THREE)
+    at.chat_input(key="compare.input").set_value("Look").upload("bad.png", b"not an image", "image/png")
+    at.run()
+    assert "bad.png is not an image" in " ".join(e.value for e in at.main.error)
+    assert at.chat_input(key="compare.input").value == "Look"
+    assert gateway_env.requests == []
