@@ -37,3 +37,10 @@ def captions(at: AppTest) -> str:
 def errors(at: AppTest) -> str:
     """All error boxes joined."""
     return "\n".join(error.value for error in at.error)
+
+
+def image_captions(at: AppTest) -> list[list[str]]:
+    """The captions of every st.image element, one list per element."""
+    from streamlit.testing.v1.element_tree import Image
+
+    return [node.captions for node in at.get("image") if isinstance(node, Image)]

@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.app.helpers import bubble_texts, errors, start_app
+from tests.app.helpers import bubble_texts, errors, image_captions, start_app
 from tests.standin import Reply
 
 
@@ -43,13 +43,13 @@ def test_uploaded_image_reaches_the_gateway_as_a_content_part(gateway_env):
     sent = base64.b64decode(content[1]["image_url"]["url"].removeprefix("data:image/png;base64,"))
     assert Image.open(io.BytesIO(sent)).size == (64, 48)
     assert bubble_texts(at)[-1] == ("assistant", "A blue rectangle.")
-    assert [image.captions for image in at.get("image")] == [["blue.png"]]  # the user's thumbnail
+    assert image_captions(at) == [["blue.png"]]  # the user's thumbnail
 
 
 def test_thumbnail_stays_after_reruns_and_history_is_resent_with_the_image(gateway_env):
     at = submit(start_app(), "First", ("a.png", png()), ("b.png", png(color=(0, 0, 0))))
     at.run()
-    assert [image.captions for image in at.get("image")] == [["a.png", "b.png"]]
+    assert image_captions(at) == [["a.png", "b.png"]]
     submit(at, "And now?")
     first_turn = gateway_env.requests[-1].body["messages"][0]["content"]
     assert [part["type"] for part in first_turn] == ["text", "image_url", "image_url"]

@@ -10,6 +10,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from core.compare import summary_rows
+from tests.app.helpers import image_captions
 from tests.conftest import ROOT
 from tests.standin import ErrorReply, Reply
 
@@ -349,7 +350,7 @@ def test_an_attached_image_goes_to_every_model_and_shows_in_the_prompt(gateway_e
         content = body["messages"][-1]["content"]
         assert content[0] == {"type": "text", "text": "What colour?"}
         assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
-    assert [image.captions for image in at.get("image")] == [["red.png"]]
+    assert image_captions(at) == [["red.png"]]
 
 
 def test_a_broken_image_is_named_and_the_prompt_kept(gateway_env):
