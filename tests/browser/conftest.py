@@ -90,6 +90,12 @@ class AppServer:
         self.stop()
         return self.start()
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or an OOM kill would: no cleanup code runs."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()

@@ -75,3 +75,25 @@ def test_edit_a_prompt_branches_and_keeps_the_original(page: Page, app_server: A
     page.screenshot(path=str(tmp_path / "conversation-branch.png"), full_page=True)
     _bubbles(page).first.get_by_role("button", name="chevron_left").click()
     expect(page.get_by_text("Cats purr.")).to_be_visible()
+
+
+def test_killing_the_server_mid_answer_keeps_the_prompt_and_the_checkpointed_text(
+    page: Page, app_server: AppServer, standin, tmp_path
+):
+    words = " ".join(f"w{i}" for i in range(800))
+    standin.enqueue(Reply(text="Earlier answer."), Reply(text=words, chunk_delay=0.02))
+    page.goto(app_server.url)
+    _send(page, "Earlier turn")
+    expect(page.get_by_text("Earlier answer.")).to_be_visible()
+    _send(page, "Write 800 words")
+    expect(page.get_by_text(re.compile(r"\bw150\b"))).to_be_visible(timeout=20_000)
+    url = page.url
+    app_server.kill()
+    app_server.start()
+    page.goto(url)
+    expect(page.get_by_text("Write 800 words")).to_be_visible()
+    expect(page.get_by_text("Earlier answer.")).to_be_visible()
+    expect(page.get_by_text("The answer was interrupted")).to_be_visible()
+    answer = _bubbles(page).nth(3)
+    expect(answer.get_by_text(re.compile(r"^w0 w1 w2"))).to_be_visible()
+    page.screenshot(path=str(tmp_path / "after-kill.png"), full_page=True)
