@@ -6,9 +6,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import ROOT
+from tests.streamlit_process import stop_process, streamlit_command, wait_healthy
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,39 +46,11 @@ class AppServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> AppServer:
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        log = self._log.open("wb")
+        log = self._log.open("ab")
+        command = streamlit_command(ROOT / "app.py", self.port)
         self.process = subprocess.Popen(command, cwd=self._workdir, env=self._env, stdout=log, stderr=log)
-        self._wait_healthy()
+        wait_healthy(self.url, self.process, self.log)
         return self
-
-    def _wait_healthy(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)  # polling the health endpoint, not standing in for a wait
-        raise RuntimeError(f"streamlit did not become healthy:\n{self.log()}")
 
     def log(self) -> str:
         return self._log.read_text(errors="replace") if self._log.exists() else ""
@@ -97,12 +67,7 @@ class AppServer:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        stop_process(self.process)
 
 
 def app_env(**overrides: str) -> dict[str, str]:

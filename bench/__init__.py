@@ -1,0 +1,1 @@
+"""Benchmarks: the chat app against the raw client and the Streamlit tutorial chatbot."""

@@ -1,0 +1,59 @@
+"""Starting `streamlit run` on loopback, shared by the browser tests and the benchmark."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+
+def streamlit_command(script: Path, port: int, *extra: str) -> list[str]:
+    """`streamlit run script` headless on 127.0.0.1:port, with no usage statistics."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        *extra,
+    ]
+
+
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log: Callable[[], str], timeout: float = 30.0
+) -> float:
+    """Seconds until `/_stcore/health` answers 200; raises with the log if the process dies."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early:\n{log()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except OSError:
+            time.sleep(0.02)  # polling the health endpoint, not standing in for a wait
+    raise RuntimeError(f"streamlit did not become healthy:\n{log()}")
+
+
+def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
+    """Terminate, then kill if it does not exit in time."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
