@@ -14,7 +14,7 @@ from components.stream_view import StreamView
 from core.compare import TIE, CompareRound, estimate_cost, format_cost, summary_rows
 from core.compare_flow import column_params
 from core.conversation import ChatParams, Message, Status, user_message
-from core.gateway import RetryWait, TextDelta
+from core.events import RetryWait, TextDelta
 from core.presentation import STATUS_LABELS, format_seconds, status_note
 from core.pump import EventPump, merged_ticks
 from core.request import build_request

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-import openai
 import streamlit as st
 
-from core.gateway import Gateway, GatewayConfig, make_client
 from core.settings import Settings, load_dotenv_file, resolve_settings
+
+if TYPE_CHECKING:  # openai is imported on the first request, so the first page paints sooner
+    import openai
+
+    from core.gateway import Gateway
 
 _ENV_PREFIXES = ("GPTPROTO_", "DATABASE_URL")
 
@@ -38,11 +42,15 @@ def load_settings() -> Settings:
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _client(base_url: str, api_key: str) -> openai.OpenAI:
+    from core.gateway import make_client
+
     return make_client(base_url, api_key)
 
 
 def gateway_for(settings: Settings, api_key: str) -> Gateway:
     """A gateway over a shared, thread-safe client for this base URL and key."""
+    from core.gateway import Gateway, GatewayConfig
+
     config = GatewayConfig(
         connect_timeout=settings.connect_timeout,
         stall_timeout=settings.stall_timeout,

@@ -6,8 +6,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import openai
+if TYPE_CHECKING:  # the client is imported when a request is made, not to draw a page
+    import openai
 
 KEY_SETTING_HINT = (
     "Set GPTPROTO_API_KEY in .streamlit/secrets.toml or the environment (or a .env file), "
@@ -71,6 +73,8 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 
 def classify_exception(exc: Exception, secrets: Iterable[str | None] = ()) -> GatewayError:
     """Map an exception from the openai client to a GatewayError."""
+    import openai
+
     secrets = tuple(secrets)
     if isinstance(exc, openai.APITimeoutError):
         return _timeout_error()

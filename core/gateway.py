@@ -21,52 +21,7 @@ from core.errors import (
     stall_error,
     total_timeout_error,
 )
-
-
-@dataclass(frozen=True)
-class TextDelta:
-    """A piece of visible answer text."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class UsageReport:
-    """Token usage exactly as the gateway reported it."""
-
-    usage: Usage
-
-
-@dataclass(frozen=True)
-class UsageUnavailable:
-    """The gateway will not report usage for streamed answers from this base URL."""
-
-
-@dataclass(frozen=True)
-class Finish:
-    """The answer ended; reason None means the stream closed without saying why."""
-
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class Failure:
-    """The request failed; any text already delivered stays valid."""
-
-    error: GatewayError
-
-
-@dataclass(frozen=True)
-class RetryWait:
-    """Waiting before an automatic retry; sent repeatedly as the countdown runs."""
-
-    attempt: int
-    attempts: int
-    remaining_s: float
-    error: GatewayError
-
-
-Event = TextDelta | UsageReport | UsageUnavailable | Finish | Failure | RetryWait
+from core.events import Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
 
 
 @dataclass(frozen=True)

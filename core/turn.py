@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from core.conversation import Message, Status, Timing
 from core.errors import incomplete_error
-from core.gateway import Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.events import Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
 
 _FINISH_STATUS = {"stop": Status.COMPLETE, "length": Status.CUT_OFF}
 

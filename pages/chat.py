@@ -39,7 +39,6 @@ from components.persistence import (
     sync_url,
 )
 from components.sidebar import SidebarChoice, render_sidebar, restore_chat_params
-from components.turn_runner import run_turn
 from core.chat_flow import Turn, can_continue, continue_answer, edit, fail_before_sending, retry, send
 from core.conversation import Message, Status
 from core.errors import settings_error, with_vision_models
@@ -178,6 +177,8 @@ if turn is not None:
 
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
         if choice.ready and choice.api_key:
+            from components.turn_runner import run_turn  # the client loads on the first request
+
             gateway = gateway_for(settings, choice.api_key)
             run_turn(gateway, turn, choice.params, on_progress=saver.progress, on_settled=settled)
         else:

@@ -10,7 +10,7 @@ from core.compare import TIE, Vote, leaderboard
 from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage, user_message
 from core.errors import ErrorKind, GatewayError
 from core.storage import ConversationStore, NotFound, migrate, title_from
-from core.storage.engine import current_revision
+from core.storage.engine import HEAD_REVISION, MIGRATIONS, current_revision
 
 PARAMS = ChatParams(model="o3", max_completion_tokens=500, stream=False, instructions="Be brief.")
 
@@ -29,7 +29,7 @@ def test_migrations_create_every_table_from_empty_and_are_idempotent(engine):
     assert current_revision(engine) is None
     migrate(engine)
     migrate(engine)
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == HEAD_REVISION
     tables = set(inspect(engine).get_table_names())
     assert {"users", "conversations", "messages", "message_images", "compare_votes"} <= tables
 
@@ -199,3 +199,12 @@ def test_tree_without_a_leaf_shows_the_newest_path():
     q = user_message("Q")
     a, b = answer(q, "a"), answer(q, "b")
     assert [m.text for m in ConversationTree.of([q, a, b]).path()] == ["Q", "b"]
+
+
+def test_head_revision_constant_is_the_newest_migration():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
