@@ -10,12 +10,16 @@ import streamlit as st
 
 from core.markdown_blocks import BlockSplitter
 
-FLUSH_INTERVAL_S = 0.05
+MIN_FLUSH_S = 0.08  # at most ~12 redraws a second: smooth to read, few messages to send
+MAX_FLUSH_S = 0.4  # however long the growing block, it moves at least this often
+# A long growing block (a big code block, a long paragraph) is re-sent only once the new text is
+# at least this share of it, so re-sending never costs more than the answer itself.
+TAIL_RESEND_SHARE = 1.0
 CURSOR = " ▌"
 
 
 class StreamView:
-    """Placeholders for the waiting/retry status and for the growing answer."""
+    """Placeholders for the waiting/retry status, the growing answer and the Stop button."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._status = st.empty()
@@ -25,24 +29,47 @@ class StreamView:
         self._stop = st.empty()
         self._splitter = BlockSplitter()
         self._clock = clock
-        self._last_flush = 0.0
+        self._last_flush = -MAX_FLUSH_S
         self._shown = ""
 
     def show_text(self, text: str, *, force: bool = False) -> None:
-        """Redraw the answer so far if enough time passed since the last redraw."""
+        """Redraw the answer so far, batching chunks: finished blocks are sent once, the growing
+        tail at most every MIN_FLUSH_S and less often while it is long."""
         now = self._clock()
-        if text == self._shown or (not force and now - self._last_flush < FLUSH_INTERVAL_S):
+        elapsed = now - self._last_flush
+        if text == self._shown or (not force and elapsed < MIN_FLUSH_S):
             return
+        finished = self._splitter.feed(text)
+        tail = self._splitter.tail(text)
+        new_chars = len(text) - len(self._shown)
+        if not (force or finished or elapsed >= MAX_FLUSH_S or new_chars >= TAIL_RESEND_SHARE * len(tail)):
+            return
+        self._draw(text, finished, tail + CURSOR)
+        self._last_flush = now
+
+    def finish(self, text: str) -> None:
+        """The answer is complete: show its last words now, without the cursor, and leave the
+        drawn blocks in place (the final text is not sent a second time)."""
+        self._status.empty()
+        self._stop.empty()
+        if not text:
+            self._root.empty()
+            return
+        finished = self._splitter.feed(text)
+        self._draw(text, finished, self._splitter.tail(text))
+
+    def _draw(self, text: str, finished: list[str], tail: str) -> None:
         if not self._shown:
             self._status.empty()
-        finished = self._splitter.feed(text)
         if finished:
             # Finished blocks go above the tail, in order, each drawn exactly once.
             self._tail.markdown("".join(finished))
             self._tail = self._blocks.empty()
-        self._tail.markdown(self._splitter.tail(text) + CURSOR)
+        if tail.strip():
+            self._tail.markdown(tail)
+        else:
+            self._tail.empty()
         self._shown = text
-        self._last_flush = now
 
     def show_status(self, message: str) -> None:
         """A line above the answer: waiting for the first token, or a retry countdown."""

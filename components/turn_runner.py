@@ -25,7 +25,8 @@ def run_turn(
     on_progress: Callable[[Message], None] | None = None,
     on_settled: Callable[[Message], None] | None = None,
 ) -> None:
-    """Send the turn, draw the answer as it streams, and leave its final state in the bubble.
+    """Send the turn and draw the answer as it streams; its text stays drawn at the end (the
+    caller adds the footer: status, usage and actions).
 
     `on_progress` runs after new text arrives (a cheap checkpoint hook); `on_settled` runs once
     the answer has its final status, even when a Stop press or a rerun ends the run."""
@@ -56,7 +57,7 @@ def run_turn(
             recorder.stop()
         if on_settled is not None:
             on_settled(turn.answer)
-    view.clear()
+    view.finish(turn.answer.text)
 
 
 def _retry_text(wait: RetryWait) -> str:

@@ -26,7 +26,7 @@ from components.chat_state import (
 )
 from components.config import gateway_for, load_settings
 from components.library import OPEN_REQUEST, render_library
-from components.message import AVATARS, MessageAction, render_body, render_history
+from components.message import AVATARS, MessageAction, render_answer_footer, render_body, render_history
 from components.persistence import (
     QUERY_KEY,
     SAVE_PROBLEM,
@@ -181,10 +181,11 @@ if turn is not None:
 
             gateway = gateway_for(settings, choice.api_key)
             run_turn(gateway, turn, choice.params, on_progress=saver.progress, on_settled=settled)
+            render_answer_footer(turn.answer, actions_for(turn.answer, True))
         else:
             fail_before_sending(turn, settings_error(choice.problems))
             settled(turn.answer)
-        render_body(turn.answer, actions_for(turn.answer, True))
+            render_body(turn.answer, actions_for(turn.answer, True))
     note = None if choice.send_links else detected_links_note(turn.context[-1].text if turn.context else "")
     if note and not turn.continuing:
         st.info(note, icon=":material/image:")

@@ -31,7 +31,7 @@ def _script() -> None:
         position = min(len(text), position + rng.randint(1, 7))
         view.show_text(text[:position])
         shown.append(view._shown)
-    view.show_text(text, force=True)
+    view.finish(text)
     st.session_state["shown"] = shown
     st.session_state["cursor"] = CURSOR
 
@@ -55,7 +55,7 @@ def test_final_text_is_exact_and_every_redraw_extends_the_last():
         # Streamlit trims each element's surrounding blank lines; the characters must all be there,
         # in order (tests/unit/test_markdown_blocks.py checks the split points byte for byte).
         drawn = "".join(md.value for md in at.markdown)
-        assert _squeeze(drawn) == _squeeze(ANSWER + at.session_state["cursor"])
+        assert _squeeze(drawn) == _squeeze(ANSWER)  # complete, and the cursor is gone
         shown = [s for s in at.session_state["shown"] if s]
         assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(shown))
         assert len(set(shown)) < len(at.session_state["shown"])  # some chunks were batched, not drawn
