@@ -7,7 +7,7 @@ import streamlit as st
 from components.chat_state import close_dialog, request_action
 from components.persistence import delete_pair
 from core.conversation import Message
-from core.storage import ConversationStore
+from core.settings import Settings
 
 
 @st.dialog("Edit and resend", width="large", on_dismiss=close_dialog)
@@ -29,13 +29,13 @@ def edit_dialog(message: Message) -> None:
 
 
 @st.dialog("Delete this exchange?", on_dismiss=close_dialog)
-def delete_dialog(store: ConversationStore | None, message: Message) -> None:
+def delete_dialog(settings: Settings, message: Message) -> None:
     """Confirm before deleting a prompt and its answer(s)."""
     preview = message.text if len(message.text) <= 80 else message.text[:80] + "…"
     st.write(f"Your message “{preview}” and its answer(s) will be deleted. This cannot be undone.")
     row = st.container(horizontal=True)
     if row.button("Delete", type="primary", icon=":material/delete:", key="chat.delete_confirm"):
-        delete_pair(store, message.id)
+        delete_pair(settings, message.id)
         close_dialog()
         st.rerun()
     if row.button("Cancel", key="chat.delete_cancel"):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from components.persistence import safely
-from core.storage import ConversationInfo, ConversationStore
+
+if TYPE_CHECKING:
+    from core.storage import ConversationInfo, ConversationStore
 
 SEARCH_KEY = "library.search"
 OPEN_REQUEST = "library.open"

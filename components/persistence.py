@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from components.chat_state import CONVERSATION, MESSAGES, TREE, chat_tree
 from core.branches import ConversationTree
@@ -17,7 +15,9 @@ from core.chat_flow import Turn
 from core.conversation import ChatParams, Message, Status
 from core.errors import interrupted_error
 from core.settings import Settings
-from core.storage import ConversationStore, NotFound, StoredConversation, database_url, make_engine, migrate
+
+if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage is first used
+    from core.storage import ConversationStore, StoredConversation
 
 LOCAL_USER = "local"
 QUERY_KEY = "c"
@@ -33,20 +33,31 @@ def current_user() -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _engine(url: str) -> Engine:
-    # Once per process and database: connect, then bring the schema up to date.
+def _store(url: str, user_id: str) -> ConversationStore:
+    # Once per process, database and user: connect, bring the schema up to date, make the user.
+    from core.storage import ConversationStore, make_engine, migrate
+
     engine = make_engine(url)
     migrate(engine)
-    return engine
+    return ConversationStore(engine, user_id)
 
 
 def open_store(settings: Settings) -> ConversationStore:
     """The current user's store on the configured database (migrated on first use)."""
-    return ConversationStore(_engine(database_url(settings.data_dir, settings.database_url)), current_user())
+    from core.storage import database_url
+
+    return _store(database_url(settings.data_dir, settings.database_url), current_user())
+
+
+def current_store(settings: Settings) -> ConversationStore | None:
+    """The store, or None while the database is unreachable (the chat goes on unsaved)."""
+    return safely(lambda: open_store(settings))
 
 
 def safely(action: Callable[[], T]) -> T | None:
     """Run a storage call; on a database failure keep chatting and tell the user once."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         return action()
     except SQLAlchemyError as exc:
@@ -71,6 +82,8 @@ def show_conversation(stored: StoredConversation) -> None:
 
 def conversation_from_url(store: ConversationStore) -> StoredConversation | str | None:
     """The conversation named in the URL if it is not the one on show: loaded, or a problem."""
+    from core.storage import NotFound
+
     wanted = st.query_params.get(QUERY_KEY)
     if not wanted or wanted == st.session_state.get(CONVERSATION):
         return None
@@ -146,8 +159,9 @@ class TurnSaver:
             safely(lambda: action(store, conversation))
 
 
-def show_version(store: ConversationStore | None, message_id: str) -> None:
+def show_version(settings: Settings, message_id: str) -> None:
     """Button callback: flip to another answer or branch through this message."""
+    store = current_store(settings)
     tree: ConversationTree = chat_tree()
     tree.show(message_id)
     st.session_state[MESSAGES] = tree.path()
@@ -156,8 +170,9 @@ def show_version(store: ConversationStore | None, message_id: str) -> None:
         safely(lambda: store.show_leaf(conversation, tree.leaf_id))
 
 
-def delete_pair(store: ConversationStore | None, prompt_id: str) -> None:
+def delete_pair(settings: Settings, prompt_id: str) -> None:
     """Delete a prompt with its answers; what followed stays."""
+    store = current_store(settings)
     tree = chat_tree()
     if prompt_id not in tree.messages:
         return

@@ -59,8 +59,7 @@ class StreamView:
         self._draw(text, finished, self._splitter.tail(text))
 
     def _draw(self, text: str, finished: list[str], tail: str) -> None:
-        if not self._shown:
-            self._status.empty()
+        first = not self._shown
         if finished:
             # Finished blocks go above the tail, in order, each drawn exactly once.
             self._tail.markdown("".join(finished))
@@ -69,6 +68,8 @@ class StreamView:
             self._tail.markdown(tail)
         else:
             self._tail.empty()
+        if first:
+            self._status.empty()  # after the first words are on their way, not before
         self._shown = text
 
     def show_status(self, message: str) -> None:

@@ -32,8 +32,7 @@ from components.persistence import (
     SAVE_PROBLEM,
     TurnSaver,
     conversation_from_url,
-    open_store,
-    safely,
+    current_store,
     show_conversation,
     show_version,
     sync_url,
@@ -54,12 +53,13 @@ except SettingsError as exc:
     st.stop()
 
 init_chat_state()
-store = safely(lambda: open_store(settings))
 notice: str | None = None
+requested = st.session_state.pop(OPEN_REQUEST, None)
+if requested:
+    st.query_params[QUERY_KEY] = requested
+# Storage is opened only when needed, so a fresh page paints before SQLAlchemy loads.
+store = current_store(settings) if QUERY_KEY in st.query_params else None
 if store is not None:
-    requested = st.session_state.pop(OPEN_REQUEST, None)
-    if requested:
-        st.query_params[QUERY_KEY] = requested
     loaded = conversation_from_url(store)
     if isinstance(loaded, str):
         notice = loaded
@@ -116,11 +116,11 @@ def version_actions(message: Message) -> list[MessageAction]:
     position = f"{index + 1}/{len(siblings)}"
     return [
         MessageAction(
-            "", ":material/chevron_left:", show_version, (store, previous_id), "previous",
+            "", ":material/chevron_left:", show_version, (settings, previous_id), "previous",
             help=f"Previous {kind}", disabled=index == 0, quiet=True,
         ),
         MessageAction(
-            position, ":material/chevron_right:", show_version, (store, next_id), "next",
+            position, ":material/chevron_right:", show_version, (settings, next_id), "next",
             help=f"Next {kind}", disabled=index == len(siblings) - 1, quiet=True,
         ),
     ]  # fmt: skip
@@ -156,7 +156,7 @@ def actions_for(message: Message, is_last: bool) -> list[MessageAction]:
 
 
 turn = plan_turn(choice)
-saver = TurnSaver(store, turn, choice.params) if turn is not None else None
+saver = TurnSaver(current_store(settings), turn, choice.params) if turn is not None else None
 if saver is not None:
     saver.before_sending()  # the prompt is stored before anything is sent
 if not history:
@@ -195,9 +195,10 @@ problem = st.session_state.pop(SAVE_PROBLEM, None)
 if problem:
     st.warning(problem, icon=":material/database:")
 
-if store is not None:
+library = current_store(settings)
+if library is not None:
     with library_slot:
-        render_library(store, st.session_state.get(CONVERSATION))
+        render_library(library, st.session_state.get(CONVERSATION))
 
 dialog = st.session_state.get(DIALOG)
 if dialog is not None:
@@ -206,4 +207,4 @@ if dialog is not None:
     if target is not None and kind == "edit":
         edit_dialog(target)
     elif target is not None and kind == "delete":
-        delete_dialog(store, target)
+        delete_dialog(settings, target)

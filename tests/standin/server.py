@@ -278,11 +278,14 @@ class _Handler(BaseHTTPRequestHandler):
         chunk = _ChunkMaker(answer.model, with_usage)
         self._event(chunk.delta({"role": "assistant", "content": ""}))
         self._pause(reply.first_token_delay)
+        # Chunks keep to a schedule (one every chunk_delay from the first), like a model producing
+        # tokens at a rate: the stream's length does not drift with this server's own load.
+        started = time.monotonic()
         for index, piece in enumerate(reply.chunks(answer.text)):
             if self._fault_before_chunk(reply, index):
                 return
             if index:
-                self._pause(reply.chunk_delay)
+                self._pause(started + index * reply.chunk_delay - time.monotonic())
             self._event(chunk.delta({"content": piece}))
             self.record.chunks_sent += 1
         if self._fault_before_chunk(reply, self.record.chunks_sent, at_end=True):
