@@ -15,6 +15,7 @@ TREE = "chat.tree"  # every message of the open conversation, all branches
 CONVERSATION = "chat.conversation_id"  # its id in storage, once it has one
 PENDING = "chat.pending_action"
 COPYING = "chat.copying"  # the answer whose markdown source is shown for copying
+WINDOW_KEY = "chat.history_window"  # how many recent messages are drawn
 DIALOG = "chat.dialog"  # ("edit" | "delete", message id) while a dialog is open
 
 ActionKind = Literal["retry", "continue", "edit"]
@@ -83,4 +84,5 @@ def new_chat() -> None:
     st.session_state[PENDING] = None
     st.session_state[COPYING] = None
     st.session_state[DIALOG] = None
+    st.session_state.pop(WINDOW_KEY, None)
     st.query_params.pop("c", None)

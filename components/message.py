@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from components.chat_state import COPYING
+from components.chat_state import COPYING, WINDOW_KEY
 from components.error_card import render_error_card
 from core.conversation import Message, Status
 from core.presentation import STATUS_LABELS, status_note, usage_line
@@ -28,6 +28,38 @@ class MessageAction:
 
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
+
+
+HISTORY_WINDOW = 20  # messages drawn when a conversation opens (10 exchanges); earlier ones on request
+HISTORY_STEP = 100
+
+
+def _show_earlier() -> None:
+    st.session_state[WINDOW_KEY] = st.session_state.get(WINDOW_KEY, HISTORY_WINDOW) + HISTORY_STEP
+
+
+def reset_history_window() -> None:
+    """A newly opened conversation starts with its recent messages."""
+    st.session_state.pop(WINDOW_KEY, None)
+
+
+def render_recent_history(
+    messages: Sequence[Message], actions_for: Callable[[Message, bool], Sequence[MessageAction]]
+) -> None:
+    """The most recent messages, with a button for earlier ones: a long conversation opens and
+    reruns fast, and nothing is out of reach."""
+    window = st.session_state.get(WINDOW_KEY, HISTORY_WINDOW)
+    hidden = max(0, len(messages) - window)
+    hidden -= hidden % 2  # never split a prompt from its answer
+    if hidden:
+        st.button(
+            f"Show earlier messages ({hidden} not shown)",
+            key="chat.show_earlier",
+            icon=":material/expand_less:",
+            on_click=_show_earlier,
+            type="tertiary",
+        )
+    render_history(messages[hidden:], actions_for)
 
 
 def render_history(

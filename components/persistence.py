@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 import streamlit as st
 
 from components.chat_state import CONVERSATION, MESSAGES, TREE, chat_tree
+from components.message import reset_history_window
 from core.branches import ConversationTree
 from core.chat_flow import Turn
 from core.conversation import ChatParams, Message, Status
@@ -75,6 +76,7 @@ def show_conversation(stored: StoredConversation) -> None:
         if message.is_answer and message.status == Status.STREAMING:
             message.status = Status.INCOMPLETE
             message.error = interrupted_error()
+    reset_history_window()
     st.session_state[CONVERSATION] = stored.info.id
     st.session_state[TREE] = stored.tree
     st.session_state[MESSAGES] = stored.tree.path()

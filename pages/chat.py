@@ -26,7 +26,13 @@ from components.chat_state import (
 )
 from components.config import gateway_for, load_settings
 from components.library import OPEN_REQUEST, render_library
-from components.message import AVATARS, MessageAction, render_answer_footer, render_body, render_history
+from components.message import (
+    AVATARS,
+    MessageAction,
+    render_answer_footer,
+    render_body,
+    render_recent_history,
+)
 from components.persistence import (
     QUERY_KEY,
     SAVE_PROBLEM,
@@ -164,7 +170,7 @@ if not history:
     st.caption(f"Ask {choice.params.model or 'a model'} anything. Pick models and limits in the sidebar.")
 if notice:
     st.warning(notice, icon=":material/search_off:")
-render_history(history[:-1] if turn else history, actions_for)
+render_recent_history(history[:-1] if turn else history, actions_for)
 
 if turn is not None:
     assert saver is not None

@@ -226,3 +226,33 @@ def test_an_answer_cut_short_by_a_restart_shows_as_interrupted_with_its_text(gat
     gateway_env.enqueue(Reply(text=" and the rest."))
     click(at, f"chat.action.continue.{answer_id}")
     assert bubble_texts(at)[-1] == ("assistant", "The first half and the rest.")
+
+
+def test_a_long_conversation_opens_on_its_recent_messages_and_shows_earlier_ones_on_request(gateway_env):
+    from core.branches import ConversationTree
+    from core.conversation import Message, user_message
+    from core.storage import ConversationStore, migrate
+
+    engine = _engine_of()
+    migrate(engine)
+    messages, parent = [], None
+    for index in range(100):
+        prompt = user_message(f"Q{index}")
+        prompt.parent_id = parent
+        answer = Message(role="assistant", text=f"A{index}", parent_id=prompt.id, model="o4-mini")
+        messages += [prompt, answer]
+        parent = answer.id
+    conversation = ConversationStore(engine, "local").add_conversation(
+        "Long", ChatParams(model="o4-mini"), ConversationTree.of(messages)
+    )
+    at = reopen(conversation)
+    texts = [text for _, text in bubble_texts(at)]
+    assert texts[0] == "Q90" and texts[-1] == "A99" and len(texts) == 20
+    assert at.button(key="chat.show_earlier").label == "Show earlier messages (180 not shown)"
+    click(at, "chat.show_earlier")
+    assert bubble_texts(at)[0] == ("user", "Q40")
+    click(at, "chat.show_earlier")
+    assert len(bubble_texts(at)) == 200
+    gateway_env.enqueue(Reply(text="A100"))
+    send(at, "Q100")
+    assert len(gateway_env.requests[-1].body["messages"]) == 201  # the whole history is sent
