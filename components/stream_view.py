@@ -31,6 +31,7 @@ class StreamView:
         self._clock = clock
         self._last_flush = -MAX_FLUSH_S
         self._shown = ""
+        self._finished = False
 
     def show_text(self, text: str, *, force: bool = False) -> None:
         """Redraw the answer so far, batching chunks: finished blocks are sent once, the growing
@@ -49,7 +50,11 @@ class StreamView:
 
     def finish(self, text: str) -> None:
         """The answer is complete: show its last words now, without the cursor, and leave the
-        drawn blocks in place (the final text is not sent a second time)."""
+        drawn blocks in place (the final text is not sent a second time). Calling it again with
+        the same text does nothing."""
+        if self._finished and text == self._shown:
+            return
+        self._finished = True
         self._status.empty()
         self._stop.empty()
         if not text:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from components.stream_view import StreamView
 from core.chat_flow import Turn
 from core.conversation import ChatParams, Message, Status
-from core.gateway import Gateway, RetryWait, TextDelta
+from core.events import Failure, Finish, RetryWait, TextDelta
+from core.gateway import Gateway
 from core.presentation import format_seconds
 from core.pump import EventPump
 from core.request import build_request
@@ -38,11 +39,14 @@ def run_turn(
     pump = EventPump(gateway, body).start()
     if turn.continuing and turn.answer.text:
         view.show_text(turn.answer.text, force=True)
+    completed = False
     try:
         for event in pump.ticks():
             if event is not None:
                 recorder.apply(event)
-            if isinstance(event, TextDelta):
+            if isinstance(event, Finish | Failure):
+                view.finish(turn.answer.text)  # the last words now, before closing and saving
+            elif isinstance(event, TextDelta):
                 view.show_text(turn.answer.text)
                 if on_progress is not None:
                     on_progress(turn.answer)
@@ -50,14 +54,18 @@ def run_turn(
                 view.show_status(_retry_text(event))
             elif event is None and recorder.retry_wait is None and not recorder.new_text:
                 view.show_status(f"Waiting for {params.model}… {format_seconds(time.monotonic() - started)}")
+        completed = True
     finally:
         # A Stop press or a rerun lands here mid-stream: close HTTP, keep the partial answer.
         if turn.answer.status == Status.STREAMING:
             pump.cancel()
             recorder.stop()
-        if on_settled is not None:
-            on_settled(turn.answer)
-    view.finish(turn.answer.text)
+        try:
+            if completed:
+                view.finish(turn.answer.text)
+        finally:
+            if on_settled is not None:
+                on_settled(turn.answer)
 
 
 def _retry_text(wait: RetryWait) -> str:
