@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Callable, Sequence
 
 import streamlit as st
@@ -123,6 +124,8 @@ def stream_round(
     bodies: dict[int, st.delta_generator.DeltaGenerator] = {}
     pumps: dict[int, EventPump] = {}
     _render_prompt(round_)
+    stop = st.empty()
+    stop.button("Stop all", key="compare.stop", icon=":material/stop_circle:", help="Stop every answer")
     for index, container in _columns_in_display_order(round_, blind):
         column = round_.columns[index]
         with container:
@@ -142,9 +145,16 @@ def stream_round(
         pumps[index] = EventPump(gateway, body, outbox=outbox, tag=index)
     for pump in pumps.values():
         pump.start()
+    started = time.monotonic()
     try:
         for tag, event in merged_ticks(list(pumps.values()), outbox):
             if event is None or not isinstance(tag, int):
+                # Quiet tick: show how long the silent columns have waited (this is also where a
+                # Stop press reaches the run when no column is streaming text).
+                waited = format_seconds(time.monotonic() - started)
+                for index, view in views.items():
+                    if not round_.columns[index].answer.text and recorders[index].retry_wait is None:
+                        view.show_status(f"Waiting for the first token… {waited}")
                 continue
             recorders[tag].apply(event)
             if isinstance(event, TextDelta):
@@ -159,6 +169,7 @@ def stream_round(
             if round_.columns[index].answer.status == Status.STREAMING:
                 pump.cancel()
                 recorders[index].stop()
+    stop.empty()
     for index, view in views.items():
         view.clear()
         headers[index].empty()

@@ -43,7 +43,7 @@ rejected = restore_rejected_input(INPUT_KEY)
 submission = st.chat_input(
     "Ask every model at once… (attach images with +)",
     key=INPUT_KEY,
-    submit_mode="stop",
+    submit_mode="disable",  # one round at a time; "Stop all" sits above the columns
     accept_file="multiple",
     file_type=list(ACCEPTED_TYPES),
 )

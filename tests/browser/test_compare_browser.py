@@ -139,3 +139,25 @@ def test_three_models_stream_at_once_into_equal_columns(page: Page, compare_serv
     height = page.evaluate("document.querySelector('main.stMain').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": max(900, int(height))})
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+
+def test_stop_all_ends_every_stream_and_keeps_each_partial_answer(page: Page, compare_server, standin):
+    long = " ".join(f"token{i}" for i in range(400))
+    for model in MODELS[:2]:
+        standin.enqueue_for(model, Reply(text=long, chunk_delay=0.03))
+    page.goto(compare_server.url)
+    page.get_by_role("link", name="Compare models").click()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("Count slowly")
+    box.press("Enter")
+    expect(page.get_by_text(re.compile(r"token20\b")).first).to_be_visible()
+    page.get_by_role("button", name="Stop all").click()
+    columns = page.get_by_test_id("stColumn")
+    for index in range(2):
+        expect(columns.nth(index).get_by_text(re.compile("stopped"))).to_be_visible()
+        expect(columns.nth(index).get_by_text(re.compile(r"token10\b"))).to_be_visible()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not all(r.client_disconnected for r in standin.requests):
+        time.sleep(0.05)
+    assert len(standin.requests) == 2
+    assert all(r.client_disconnected and r.chunks_sent < 400 for r in standin.requests)
