@@ -256,3 +256,11 @@ def test_a_long_conversation_opens_on_its_recent_messages_and_shows_earlier_ones
     gateway_env.enqueue(Reply(text="A100"))
     send(at, "Q100")
     assert len(gateway_env.requests[-1].body["messages"]) == 201  # the whole history is sent
+
+
+def test_with_the_database_down_the_chat_goes_on_and_says_it_is_not_saved(gateway_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/test?connect_timeout=2")
+    gateway_env.enqueue(Reply(text="Still answering."))
+    at = send(start_app(), "Is the database up?")
+    assert bubble_texts(at) == [("user", "Is the database up?"), ("assistant", "Still answering.")]
+    assert "Could not save to the database" in "\n".join(w.value for w in at.warning)
