@@ -653,6 +653,7 @@ def s4_concurrent(bench: Bench) -> None:
     timeout_s = 180.0
     singles: list[float] = []
     concurrent: list[float] = []
+    stand_in_ends: list[float] = []  # when the stand-in finished sending each concurrent stream
     failures: list[str] = []
     for rep in range(bench.reps):
         single = measure_app(bench.browser, app, bench.standin, answer, timeout_s)
@@ -674,6 +675,8 @@ def s4_concurrent(bench: Bench) -> None:
                     continue
                 request = request_for(bench.standin, prompt)
                 concurrent.append(seen["final"] - request.received_wall)
+                if request.finished_at is not None:
+                    stand_in_ends.append(request.finished_at - request.received_at)
                 if request.response_status != 200 or request.client_disconnected:
                     failures.append(f"session {i}: stand-in status {request.response_status}")
                 if page.evaluate(ERRORS_JS):
@@ -690,6 +693,9 @@ def s4_concurrent(bench: Bench) -> None:
     bench.row("S4", f"{sessions} sessions all complete, no errors", "ok", None, None, float(complete))
     bench.row("S4", f"stream duration ({words} words), single session", "s", None, None, single_med)
     bench.row(
+        "S4", "stand-in finished sending, median of concurrent (info)", "s", None, None, median(stand_in_ends)
+    )
+    bench.row(
         "S4",
         f"stream duration, median of {sessions} concurrent",
         "s",
@@ -705,6 +711,7 @@ def s4_concurrent(bench: Bench) -> None:
         "words": words,
         "single_s": singles,
         "concurrent_s": concurrent,
+        "stand_in_end_s": stand_in_ends,
         "failures": failures,
         "slowdown": slowdown,
     }
