@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 SEARCH_KEY = "library.search"
 OPEN_REQUEST = "library.open"
-RECENT_COUNT = 15
+RECENT_COUNT = 8
 
 
 def when(moment: datetime) -> str:
@@ -31,7 +31,6 @@ def request_open(conversation_id: str) -> None:
 
 def render_library(store: ConversationStore, current_id: str | None) -> None:
     """Recent conversations (pinned first) with a search over titles and message text."""
-    st.subheader("Conversations")
     search = st.text_input(
         "Search conversations",
         key=SEARCH_KEY,
@@ -54,4 +53,4 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
             type="secondary" if info.id == current_id else "tertiary",
             width="stretch",
         )
-    st.page_link("pages/history.py", label="All conversations, import and export", icon=":material/history:")
+    st.page_link("pages/history.py", label="All conversations", icon=":material/history:")

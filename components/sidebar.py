@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from core.compare import MAX_MODELS, validate_models
 from core.conversation import ChatParams, InstructionsRole
@@ -35,6 +36,7 @@ class SidebarChoice:
     models: list[str] = field(default_factory=list)
     blind: bool = False
     send_links: bool = False
+    library_slot: DeltaGenerator | None = None  # under "New chat", filled at the end of the run
 
     @property
     def ready(self) -> bool:
@@ -46,6 +48,7 @@ def render_sidebar(settings: Settings, *, on_new_chat: Callable[[], None] | None
     """The chat page's sidebar."""
     with st.sidebar:
         st.button("New chat", key="chat.new", icon=":material/add:", on_click=on_new_chat, width="stretch")
+        library_slot = st.container()
         api_key = _key_section(settings)
         st.subheader("Model")
         model = _model_picker(settings)
@@ -65,7 +68,9 @@ def render_sidebar(settings: Settings, *, on_new_chat: Callable[[], None] | None
     if not model:
         problems.append("Enter a custom model id, or pick a model from the list.")
     params = options.params_for(model, name)
-    return _finish(SidebarChoice(params, api_key, problems, models=[model], send_links=send_links))
+    choice = SidebarChoice(params, api_key, problems, models=[model], send_links=send_links)
+    choice.library_slot = library_slot
+    return _finish(choice)
 
 
 def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None] | None = None) -> SidebarChoice:

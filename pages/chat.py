@@ -75,7 +75,6 @@ if store is not None:
         restore_chat_params(loaded.params, settings)
 
 choice = render_sidebar(settings, on_new_chat=new_chat)
-library_slot = st.sidebar.container()  # filled last, so it lists this run's new conversation
 sync_url()
 history = chat_messages()
 rejected = restore_rejected_input(INPUT_KEY)
@@ -202,8 +201,8 @@ if problem:
     st.warning(problem, icon=":material/database:")
 
 library = current_store(settings)
-if library is not None:
-    with library_slot:
+if library is not None and choice.library_slot is not None:
+    with choice.library_slot:  # filled last, so it lists this run's new conversation
         render_library(library, st.session_state.get(CONVERSATION))
 
 dialog = st.session_state.get(DIALOG)
