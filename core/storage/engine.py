@@ -24,14 +24,15 @@ def database_url(data_dir: str, configured: str | None) -> str:
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
         return url.render_as_string(hide_password=False)
-    folder = Path(data_dir).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder.resolve() / DATABASE_FILE}"
+    return f"sqlite:///{Path(data_dir).expanduser().resolve() / DATABASE_FILE}"
 
 
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine with the pragmas the embedded default needs (WAL, foreign keys, busy wait)."""
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)  # created on first start
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

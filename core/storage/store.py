@@ -83,17 +83,20 @@ class ConversationStore:
 
     # -- conversations ----------------------------------------------------------------------
 
-    def create(self, params: ChatParams, title: str = NEW_TITLE, conversation_id: str | None = None) -> str:
-        row = ConversationRow(
-            id=conversation_id or uuid4().hex,
+    def _new_row(self, title: str, params: ChatParams, leaf_id: str | None = None) -> ConversationRow:
+        return ConversationRow(
+            id=uuid4().hex,
             user_id=self.user_id,
-            title=title[:200],
+            title=title[:200] or NEW_TITLE,
             pinned=False,
             params=params_to_dict(params),
-            leaf_id=None,
+            leaf_id=leaf_id,
             created_at=now(),
             updated_at=now(),
         )
+
+    def create(self, params: ChatParams, title: str = NEW_TITLE) -> str:
+        row = self._new_row(title, params)
         with self._session() as session, session.begin():
             session.add(row)
         return row.id
@@ -177,28 +180,17 @@ class ConversationStore:
 
     def add_conversation(self, title: str, params: ChatParams, tree: ConversationTree) -> str:
         """A whole conversation (an import) in one transaction: all of it or nothing."""
-        conversation_id = uuid4().hex
+        conversation = self._new_row(title, params, tree.leaf_id)
         with self._session() as session, session.begin():
-            session.add(
-                ConversationRow(
-                    id=conversation_id,
-                    user_id=self.user_id,
-                    title=title[:200] or NEW_TITLE,
-                    pinned=False,
-                    params=params_to_dict(params),
-                    leaf_id=tree.leaf_id,
-                    created_at=now(),
-                    updated_at=now(),
-                )
-            )
+            session.add(conversation)
             for seq, message in enumerate(tree.messages.values(), start=1):
-                row = MessageRow(id=message.id, conversation_id=conversation_id, seq=seq, created_at=now())
+                row = MessageRow(id=message.id, conversation_id=conversation.id, seq=seq, created_at=now())
                 fill_row(row, message, None)
                 session.add(row)
             session.flush()
             for message in tree.messages.values():
                 session.add_all(image_rows(message))
-        return conversation_id
+        return conversation.id
 
     def show_leaf(self, conversation_id: str, leaf_id: str | None) -> None:
         with self._session() as session, session.begin():
