@@ -161,8 +161,10 @@ def actions_for(message: Message, is_last: bool) -> list[MessageAction]:
 
 
 turn = plan_turn(choice)
-saver = TurnSaver(current_store(settings), turn, choice.params) if turn is not None else None
-if saver is not None:
+saver = None
+if turn is not None:
+    store = store or current_store(settings)
+    saver = TurnSaver(store, turn, choice.params)
     saver.before_sending()  # the prompt is stored before anything is sent
 if not history:
     st.title("GPTProto Chat")
@@ -200,10 +202,10 @@ problem = st.session_state.pop(SAVE_PROBLEM, None)
 if problem:
     st.warning(problem, icon=":material/database:")
 
-library = current_store(settings)
-if library is not None and choice.library_slot is not None:
+store = store or current_store(settings)
+if store is not None and choice.library_slot is not None:
     with choice.library_slot:  # filled last, so it lists this run's new conversation
-        render_library(library, st.session_state.get(CONVERSATION))
+        render_library(store, st.session_state.get(CONVERSATION))
 
 dialog = st.session_state.get(DIALOG)
 if dialog is not None:

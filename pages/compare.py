@@ -17,7 +17,7 @@ from components.compare_state import (
 )
 from components.compare_view import render_round, render_summary, render_vote, stream_round
 from components.config import load_settings
-from components.persistence import open_store, safely
+from components.persistence import current_store
 from components.sidebar import render_compare_sidebar
 from core.compare import TIE, leaderboard
 from core.compare_flow import start_round
@@ -36,7 +36,7 @@ except SettingsError as exc:
     st.stop()
 
 init_compare_state()
-store = safely(lambda: open_store(settings))
+store = current_store(settings)
 choice = render_compare_sidebar(settings, on_new=new_comparison)
 prices = dict(settings.prices)
 rejected = restore_rejected_input(INPUT_KEY)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.config import load_settings
 from components.library import OPEN_REQUEST, when
-from components.persistence import SAVE_PROBLEM, open_store, safely
+from components.persistence import SAVE_PROBLEM, current_store, safely
 from core.settings import SettingsError
 from core.storage import ConversationInfo, ConversationStore, NotFound
 from core.transfer import ImportRejected, export_json, export_markdown, import_json
@@ -22,7 +22,7 @@ except SettingsError as exc:
     st.error(f"The app's configuration needs fixing: {exc}", icon=":material/settings:")
     st.stop()
 
-store = safely(lambda: open_store(settings))
+store = current_store(settings)
 st.title("Conversations")
 if store is None:
     st.error(st.session_state.pop(SAVE_PROBLEM, "The database is not reachable."), icon=":material/database:")
