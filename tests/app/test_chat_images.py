@@ -5,18 +5,10 @@ from __future__ import annotations
 import base64
 import io
 
-import pytest
 from PIL import Image
 
 from tests.app.helpers import bubble_texts, errors, image_captions, start_app
 from tests.standin import Reply
-
-
-@pytest.fixture
-def gateway_env(standin, monkeypatch):
-    monkeypatch.setenv("GPTPROTO_BASE_URL", standin.base_url)
-    monkeypatch.setenv("GPTPROTO_API_KEY", standin.api_key)
-    return standin
 
 
 def png(size=(64, 48), color=(10, 120, 200)) -> bytes:

@@ -8,13 +8,6 @@ from tests.app.helpers import bubble_texts, captions, errors, send, start_app
 from tests.standin import ErrorReply, Reply
 
 
-@pytest.fixture
-def gateway_env(standin, monkeypatch):
-    monkeypatch.setenv("GPTPROTO_BASE_URL", standin.base_url)
-    monkeypatch.setenv("GPTPROTO_API_KEY", standin.api_key)
-    return standin
-
-
 def test_streamed_answer_with_usage(gateway_env):
     gateway_env.enqueue(
         Reply(text="Streamed **answer** here.", reasoning_tokens=7, cached_tokens=3, chunk_words=1)

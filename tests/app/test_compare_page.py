@@ -26,11 +26,9 @@ ANSWERS = {
 
 
 @pytest.fixture
-def gateway_env(standin, monkeypatch):
-    monkeypatch.setenv("GPTPROTO_BASE_URL", standin.base_url)
-    monkeypatch.setenv("GPTPROTO_API_KEY", standin.api_key)
+def gateway_env(gateway_env, monkeypatch):
     monkeypatch.setenv("GPTPROTO_PRICES", PRICES)
-    return standin
+    return gateway_env
 
 
 @pytest.fixture

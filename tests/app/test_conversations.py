@@ -14,11 +14,9 @@ from tests.standin import ErrorReply, Reply
 
 
 @pytest.fixture
-def gateway_env(standin, monkeypatch):
-    monkeypatch.setenv("GPTPROTO_BASE_URL", standin.base_url)
-    monkeypatch.setenv("GPTPROTO_API_KEY", standin.api_key)
+def gateway_env(gateway_env, monkeypatch):
     monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
-    return standin
+    return gateway_env
 
 
 def reopen(conversation_id: str) -> AppTest:

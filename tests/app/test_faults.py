@@ -14,12 +14,10 @@ WORDS = "alpha beta gamma delta epsilon zeta"
 
 
 @pytest.fixture
-def gateway_env(standin, monkeypatch):
-    monkeypatch.setenv("GPTPROTO_BASE_URL", standin.base_url)
-    monkeypatch.setenv("GPTPROTO_API_KEY", standin.api_key)
+def gateway_env(gateway_env, monkeypatch):
     monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
     monkeypatch.setenv("GPTPROTO_STALL_TIMEOUT", "0.5")
-    return standin
+    return gateway_env
 
 
 def page_text(at) -> str:
