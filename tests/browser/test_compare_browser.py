@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AppServer, app_env
 from tests.standin import Reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -156,8 +157,6 @@ def test_stop_all_ends_every_stream_and_keeps_each_partial_answer(page: Page, co
     for index in range(2):
         expect(columns.nth(index).get_by_text(re.compile("stopped"))).to_be_visible()
         expect(columns.nth(index).get_by_text(re.compile(r"token10\b"))).to_be_visible()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and not all(r.client_disconnected for r in standin.requests):
-        time.sleep(0.05)
+    assert wait_until(lambda: all(r.client_disconnected for r in standin.requests), timeout=5)
     assert len(standin.requests) == 2
     assert all(r.client_disconnected and r.chunks_sent < 400 for r in standin.requests)

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AppServer
 from tests.standin import Reply
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -23,15 +24,6 @@ def _send(page: Page, text: str) -> None:
     box.press("Enter")
 
 
-def _wait_until(predicate, timeout=10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_stop_ends_the_stream_closes_the_connection_and_keeps_the_partial_answer(
     page: Page, app_server: AppServer, standin, tmp_path
 ):
@@ -40,7 +32,7 @@ def test_stop_ends_the_stream_closes_the_connection_and_keeps_the_partial_answer
     _send(page, "Write a lot")
     expect(page.get_by_text(re.compile("word20"))).to_be_visible()
     page.get_by_role("button", name="Stop").click()
-    assert _wait_until(lambda: standin.requests[0].client_disconnected)
+    assert wait_until(lambda: standin.requests[0].client_disconnected)
     sent = standin.requests[0].chunks_sent
     assert sent < 600
     expect(page.get_by_text(re.compile("stopped", re.IGNORECASE)).first).to_be_visible()

@@ -20,6 +20,7 @@ from core.gateway import (
 )
 from core.pump import EventPump
 from tests.standin import ErrorReply, HangUp, Reply
+from tests.waiting import wait_until
 
 
 def _gateway(standin, **config) -> Gateway:
@@ -163,7 +164,7 @@ def test_cancel_closes_the_http_stream(standin):
             break
     pump.join(timeout=5)
     request = standin.wait_for_requests(1)[0]
-    assert _wait_until(lambda: standin.requests[0].client_disconnected)
+    assert wait_until(lambda: standin.requests[0].client_disconnected, timeout=5.0)
     assert request.chunks_sent < 400
 
 
@@ -176,14 +177,3 @@ def test_cancel_interrupts_a_retry_countdown(standin):
     gateway.cancel()
     assert list(events) == []
     assert len(standin.requests) == 1
-
-
-def _wait_until(predicate, timeout=5.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
