@@ -591,12 +591,14 @@ def s3_stored_conversation(bench: Bench) -> None:
         try:
             page = context.new_page()
             page.set_default_timeout(60_000)
+            counter = FrameCounter()
+            counter.attach(page)
             started = time.monotonic()
             page.goto(f"{app.url}/?c={conversation}")
             page.get_by_text(last).wait_for(state="attached")
             page.get_by_test_id("stChatInputTextArea").wait_for(state="visible")
             paints.append(time.monotonic() - started)
-            settle_quiet(page)
+            settle(page, counter)  # the run that drew the history is over before typing
             prompt = new_prompt("ours")
             arm_and_send(page, prompt, answer)
             seen = wait_final(page, 60)
@@ -636,11 +638,6 @@ def s3_stored_conversation(bench: Bench) -> None:
 
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else seconds * 1000
-
-
-def settle_quiet(page: Page) -> None:
-    """Let the page finish its run before typing (the rerun after a full history paint)."""
-    page.wait_for_timeout(500)
 
 
 def s4_concurrent(bench: Bench) -> None:
