@@ -1,9 +1,10 @@
 """Streaming benchmark: the raw client (floor), the tutorial chatbot (reference) and our app.
 
 Run from the repository root: `.venv/bin/python -m bench.run [--reps 3] [--quick] [--only S1,S2]`.
-One stand-in gateway runs in this process; each app runs under `streamlit run` on a free port and
-is driven in headless Chromium. Times are wall-clock seconds relative to the moment the stand-in
-received the request, so the floor and the apps are measured from the same instant.
+One stand-in gateway runs in this process; each app runs on a free port (ours through serve.py, as
+deployed; the reference under `streamlit run`) and is driven in headless Chromium. Times are
+wall-clock seconds relative to the moment the stand-in received the request, so the floor and the
+apps are measured from the same instant.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from bench.answer_text import FIRST_WORD, last_line, make_answer
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.standin import RecordedRequest, Reply, StandIn
-from tests.streamlit_process import stop_process, streamlit_command, wait_healthy
+from tests.streamlit_process import app_command, stop_process, streamlit_command, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -135,9 +136,10 @@ class StreamlitApp:
         self.health_s: float | None = None
 
     def command(self) -> list[str]:
-        return streamlit_command(
-            self.script, self.port, "--server.disconnectedSessionTTL", str(SESSION_TTL_S)
-        )
+        ttl = ("--server.disconnectedSessionTTL", str(SESSION_TTL_S))
+        if self.name == "ours":
+            return app_command(self.port, *ttl)  # as deployed: serve.py
+        return streamlit_command(self.script, self.port, *ttl)
 
     def start(self, timeout: float = 60.0) -> StreamlitApp:
         log = self.log_path.open("wb")

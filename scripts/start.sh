@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-exec .venv/bin/streamlit run app.py "$@"
+# serve.py is `streamlit run app.py` with two server fixes (see its docstring).
+exec .venv/bin/python serve.py "$@"

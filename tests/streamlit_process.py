@@ -1,4 +1,5 @@
-"""Starting `streamlit run` on loopback, shared by the browser tests and the benchmark."""
+"""Starting the app (or another Streamlit script) on loopback, shared by the browser tests and the
+benchmark."""
 
 from __future__ import annotations
 
@@ -9,15 +10,12 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+SERVE = Path(__file__).resolve().parent.parent / "serve.py"
 
-def streamlit_command(script: Path, port: int, *extra: str) -> list[str]:
-    """`streamlit run script` headless on 127.0.0.1:port, with no usage statistics."""
+
+def loopback_options(port: int) -> list[str]:
+    """Headless on 127.0.0.1:port, with no usage statistics."""
     return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
         "--server.headless",
         "true",
         "--server.port",
@@ -26,8 +24,17 @@ def streamlit_command(script: Path, port: int, *extra: str) -> list[str]:
         "127.0.0.1",
         "--browser.gatherUsageStats",
         "false",
-        *extra,
     ]
+
+
+def app_command(port: int, *extra: str) -> list[str]:
+    """Our app as it is deployed (`serve.py`, i.e. `streamlit run app.py` with its server fixes)."""
+    return [sys.executable, str(SERVE), *loopback_options(port), *extra]
+
+
+def streamlit_command(script: Path, port: int, *extra: str) -> list[str]:
+    """Any other script under plain `streamlit run`."""
+    return [sys.executable, "-m", "streamlit", "run", str(script), *loopback_options(port), *extra]
 
 
 def wait_healthy(

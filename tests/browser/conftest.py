@@ -1,4 +1,4 @@
-"""Run the real app with `streamlit run` on a free port and drive it in headless Chromium."""
+"""Run the real app (`serve.py`, as deployed) on a free port and drive it in headless Chromium."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import ROOT
-from tests.streamlit_process import stop_process, streamlit_command, wait_healthy
+from tests.streamlit_process import app_command, stop_process, wait_healthy
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,7 +34,7 @@ def free_port() -> int:
 
 
 class AppServer:
-    """A `streamlit run app.py` process with its own environment and port."""
+    """The app's server process (`serve.py`) with its own environment and port."""
 
     def __init__(self, env: dict[str, str], workdir: Path, port: int | None = None) -> None:
         self.port = port or free_port()
@@ -47,7 +46,7 @@ class AppServer:
 
     def start(self) -> AppServer:
         log = self._log.open("ab")
-        command = streamlit_command(ROOT / "app.py", self.port)
+        command = app_command(self.port)
         self.process = subprocess.Popen(command, cwd=self._workdir, env=self._env, stdout=log, stderr=log)
         wait_healthy(self.url, self.process, self.log)
         return self
