@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import AppServer, app_env
 from tests.standin import Reply
@@ -83,16 +83,24 @@ def _horizontal_overflow(page: Page) -> dict[str, list[int] | None]:
     )
 
 
+def _open_compare(page: Page, url: str) -> Locator:
+    """Open the Compare page and return its chat input, once it has replaced the Chat page's (a
+    prompt typed before the switch would go to the Chat page's input and be lost)."""
+    page.goto(url)
+    page.get_by_role("link", name="Compare models").click()
+    expect(page.get_by_role("heading", name="Compare models")).to_be_visible()
+    box = page.get_by_placeholder(re.compile("Ask every model at once"))
+    expect(box).to_be_visible()
+    return box
+
+
 def test_three_models_stream_at_once_into_equal_columns(page: Page, compare_server, standin):
     for model, reply in PACED.items():
         standin.enqueue_for(model, reply)
-    page.goto(compare_server.url)
-    page.get_by_role("link", name="Compare models").click()
-    expect(page.get_by_role("heading", name="Compare models")).to_be_visible()
+    box = _open_compare(page, compare_server.url)
     _add_model(page, "o3")
     expect(page.get_by_test_id("stMultiSelect").get_by_text("o3", exact=True)).to_be_visible()
 
-    box = page.get_by_test_id("stChatInputTextArea")
     box.fill("Name a prime number and say why.")
     started = time.monotonic()
     box.press("Enter")
@@ -146,9 +154,7 @@ def test_stop_all_ends_every_stream_and_keeps_each_partial_answer(page: Page, co
     long = " ".join(f"token{i}" for i in range(400))
     for model in MODELS[:2]:
         standin.enqueue_for(model, Reply(text=long, chunk_delay=0.03))
-    page.goto(compare_server.url)
-    page.get_by_role("link", name="Compare models").click()
-    box = page.get_by_test_id("stChatInputTextArea")
+    box = _open_compare(page, compare_server.url)
     box.fill("Count slowly")
     box.press("Enter")
     expect(page.get_by_text(re.compile(r"token20\b")).first).to_be_visible()
