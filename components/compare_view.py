@@ -16,7 +16,7 @@ from core.compare import TIE, CompareRound, estimate_cost, format_cost, summary_
 from core.compare_flow import column_params
 from core.conversation import ChatParams, Message, Status, user_message
 from core.events import RetryWait, TextDelta
-from core.presentation import STATUS_LABELS, format_seconds, status_note
+from core.presentation import STATUS_LABELS, format_seconds, format_waited, status_note
 from core.pump import EventPump, merged_ticks
 from core.request import build_request
 from core.settings import Settings
@@ -151,16 +151,18 @@ def stream_round(
             if event is None or not isinstance(tag, int):
                 # Quiet tick: show how long the silent columns have waited (this is also where a
                 # Stop press reaches the run when no column is streaming text).
-                waited = format_seconds(time.monotonic() - started)
+                waited = format_waited(time.monotonic() - started)
                 for index, view in views.items():
                     if not round_.columns[index].answer.text and recorders[index].retry_wait is None:
-                        view.show_status(f"Waiting for the first token… {waited}")
+                        view.show_status(f"Waiting for the first token…{waited}")
                 continue
+            first_text = not round_.columns[tag].answer.text
             recorders[tag].apply(event)
             if isinstance(event, TextDelta):
                 views[tag].show_text(round_.columns[tag].answer.text)
-                timing = round_.columns[tag].answer.timing
-                headers[tag].caption(f"first token {format_seconds(timing.first_token_s)}")
+                if first_text:
+                    timing = round_.columns[tag].answer.timing
+                    headers[tag].caption(f"first token {format_seconds(timing.first_token_s)}")
             elif isinstance(event, RetryWait):
                 views[tag].show_status(f"{event.error.title}. Retrying in {event.remaining_s:.0f} s…")
     finally:

@@ -32,6 +32,7 @@ class StreamView:
         self._last_flush = -MAX_FLUSH_S
         self._shown = ""
         self._finished = False
+        self._status_shown = ""
 
     def show_text(self, text: str, *, force: bool = False) -> None:
         """Redraw the answer so far, batching chunks: finished blocks are sent once, the growing
@@ -55,7 +56,7 @@ class StreamView:
         if self._finished and text == self._shown:
             return
         self._finished = True
-        self._status.empty()
+        self._clear_status()
         self._stop.empty()
         if not text:
             self._root.empty()
@@ -66,20 +67,28 @@ class StreamView:
     def _draw(self, text: str, finished: list[str], tail: str) -> None:
         first = not self._shown
         if finished:
-            # Finished blocks go above the tail, in order, each drawn exactly once.
+            # Finished blocks take the tail's place, in order, each drawn exactly once; the new
+            # tail is a new element after them (its own handle redraws it in place).
             self._tail.markdown("".join(finished))
-            self._tail = self._blocks.empty()
-        if tail.strip():
+            self._tail = self._blocks.markdown(tail) if tail.strip() else self._blocks.empty()
+        elif tail.strip():
             self._tail.markdown(tail)
         else:
             self._tail.empty()
         if first:
-            self._status.empty()  # after the first words are on their way, not before
+            self._clear_status()  # after the first words are on their way, not before
         self._shown = text
 
     def show_status(self, message: str) -> None:
-        """A line above the answer: waiting for the first token, or a retry countdown."""
-        self._status.caption(message)
+        """A line above the answer: waiting for the first token, or a retry countdown (sent only
+        when it changes)."""
+        if message != self._status_shown:
+            self._status.caption(message)
+            self._status_shown = message
+
+    def _clear_status(self) -> None:
+        self._status.empty()
+        self._status_shown = ""
 
     def show_stop(self, key: str) -> None:
         """A Stop button under the answer. Pressing it reruns the page, which ends this run: the
@@ -88,6 +97,6 @@ class StreamView:
 
     def clear(self) -> None:
         """Remove the streaming placeholders before the final render."""
-        self._status.empty()
+        self._clear_status()
         self._root.empty()
         self._stop.empty()

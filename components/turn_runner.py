@@ -10,7 +10,7 @@ from core.chat_flow import Turn
 from core.conversation import ChatParams, Message, Status
 from core.events import Failure, Finish, RetryWait, TextDelta
 from core.gateway import Gateway
-from core.presentation import format_seconds
+from core.presentation import format_waited
 from core.pump import EventPump
 from core.request import build_request
 from core.turn import TurnRecorder
@@ -53,7 +53,7 @@ def run_turn(
             elif isinstance(event, RetryWait):
                 view.show_status(_retry_text(event))
             elif event is None and recorder.retry_wait is None and not recorder.new_text:
-                view.show_status(f"Waiting for {params.model}… {format_seconds(time.monotonic() - started)}")
+                view.show_status(f"Waiting for {params.model}…{format_waited(time.monotonic() - started)}")
         completed = True
     finally:
         # A Stop press or a rerun lands here mid-stream: close HTTP, keep the partial answer.

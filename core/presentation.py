@@ -13,6 +13,12 @@ STATUS_LABELS = {
 }
 
 
+def format_waited(seconds: float) -> str:
+    """' 3 s' for a wait shown while it lasts: whole seconds (nothing in the first second), so the
+    line changes, and is redrawn, once a second."""
+    return f" {int(seconds)} s" if seconds >= 1 else ""
+
+
 def format_seconds(seconds: float | None) -> str:
     """'850 ms' below a second, '2.4 s' above; an en dash when unknown."""
     if seconds is None:
