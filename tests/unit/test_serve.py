@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit import net_util
@@ -35,7 +36,9 @@ def nodelay_of_accepted_connection(listener: socket.socket) -> int:
             server.close()
             await server.wait_closed()
 
-    return asyncio.run(accept_one())
+    # Its own thread: another test's Playwright may keep an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, accept_one()).result(timeout=30)
 
 
 @pytest.fixture
