@@ -67,11 +67,10 @@ class StreamView:
     def _draw(self, text: str, finished: list[str], tail: str) -> None:
         first = not self._shown
         if finished:
-            # Finished blocks take the tail's place, in order, each drawn exactly once; the new
-            # tail is a new element after them (its own handle redraws it in place).
+            # Finished blocks go above the tail, in order, each drawn exactly once.
             self._tail.markdown("".join(finished))
-            self._tail = self._blocks.markdown(tail) if tail.strip() else self._blocks.empty()
-        elif tail.strip():
+            self._tail = self._blocks.empty()
+        if tail.strip():
             self._tail.markdown(tail)
         else:
             self._tail.empty()
