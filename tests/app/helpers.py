@@ -17,9 +17,9 @@ def start_app(timeout: float = 30) -> AppTest:
     return at
 
 
-def send(at: AppTest, text: str) -> AppTest:
-    """Type a prompt and submit it."""
-    at.chat_input(key="chat.input").set_value(text).run()
+def send(at: AppTest, text: str, key: str = "chat.input") -> AppTest:
+    """Type a prompt into the chat input `key` (the Chat page's by default) and submit it."""
+    at.chat_input(key=key).set_value(text).run()
     assert not at.exception, at.exception
     return at
 

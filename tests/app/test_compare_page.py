@@ -10,7 +10,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from core.compare import summary_rows
-from tests.app.helpers import image_captions
+from tests.app.helpers import image_captions, send
 from tests.conftest import ROOT
 from tests.standin import ErrorReply, Reply
 
@@ -60,9 +60,7 @@ def start_compare(models: list[str] | None = None, *, blind: bool = False) -> Ap
 
 
 def ask(at: AppTest, text: str) -> AppTest:
-    at.chat_input(key="compare.input").set_value(text).run()
-    assert not at.exception, at.exception
-    return at
+    return send(at, text, key="compare.input")
 
 
 def script_answers(standin, answers: dict[str, str], **reply) -> None:
