@@ -7,12 +7,10 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
+from components.state.shared import RESTORE_PROBLEM, RESTORE_TEXT
 from core.conversation import ImageAttachment, image_link
 from core.images import ImageLimits, check_count, find_image_links, prepare_images
 from core.settings import Settings
-
-RESTORE_TEXT = "chat.restore_input"
-RESTORE_PROBLEM = "chat.restore_problem"
 
 
 def restore_rejected_input(input_key: str) -> str | None:

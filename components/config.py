@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core.settings import Settings, load_dotenv_file, resolve_settings
+from core.settings import Settings, SettingsError, load_dotenv_file, resolve_settings
 
 if TYPE_CHECKING:  # openai is imported on the first request, so the first page paints sooner
     import openai
@@ -40,6 +40,15 @@ def load_settings() -> Settings:
     return _resolve_cached(secrets, _relevant_env())
 
 
+def require_settings() -> Settings:
+    """This run's settings; a configuration the app cannot use stops the page, saying what to fix."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        st.error(f"The app's configuration needs fixing: {exc}", icon=":material/settings:")
+        st.stop()
+
+
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _client(base_url: str, api_key: str) -> openai.OpenAI:
     from core.gateway import make_client
@@ -51,12 +60,4 @@ def gateway_for(settings: Settings, api_key: str) -> Gateway:
     """A gateway over a shared, thread-safe client for this base URL and key."""
     from core.gateway import Gateway, GatewayConfig
 
-    config = GatewayConfig(
-        connect_timeout=settings.connect_timeout,
-        stall_timeout=settings.stall_timeout,
-        total_timeout=settings.total_timeout,
-        max_retries=settings.max_retries,
-        retry_base_delay=settings.retry_base_delay,
-        retry_max_delay=settings.retry_max_delay,
-    )
-    return Gateway(_client(settings.base_url, api_key), config)
+    return Gateway(_client(settings.base_url, api_key), GatewayConfig.from_settings(settings))

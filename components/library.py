@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.persistence import safely
+from components.state.chat import LIBRARY_SEARCH, library_item_key
+from components.state.shared import OPEN_REQUEST
+from components.storage import safely
 
 if TYPE_CHECKING:
     from core.storage import ConversationInfo, ConversationStore
 
-SEARCH_KEY = "library.search"
-OPEN_REQUEST = "library.open"
 RECENT_COUNT = 8
 
 
@@ -25,15 +25,21 @@ def when(moment: datetime) -> str:
 
 
 def request_open(conversation_id: str) -> None:
-    """Button callback: open this conversation on the coming rerun."""
+    """Button callback: the chat page opens this conversation on its coming run."""
     st.session_state[OPEN_REQUEST] = conversation_id
+
+
+def take_open_request() -> str | None:
+    """The conversation the library (on any page) asked the chat page to open, consumed."""
+    requested: str | None = st.session_state.pop(OPEN_REQUEST, None)
+    return requested
 
 
 def render_library(store: ConversationStore, current_id: str | None) -> None:
     """Recent conversations (pinned first) with a search over titles and message text."""
     search = st.text_input(
         "Search conversations",
-        key=SEARCH_KEY,
+        key=LIBRARY_SEARCH,
         placeholder="Search titles and messages",
         label_visibility="collapsed",
         icon=":material/search:",
@@ -47,7 +53,7 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
         pin = ":material/keep: " if info.pinned else ""
         st.button(
             f"{pin}{info.title} :gray[· {when(info.updated_at)}]",
-            key=f"library.item.{info.id}",
+            key=library_item_key(info.id),
             on_click=request_open,
             args=(info.id,),
             type="secondary" if info.id == current_id else "tertiary",

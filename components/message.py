@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from components.chat_state import COPYING, WINDOW_KEY
 from components.error_card import render_error_card
+from components.state.chat import SHOW_EARLIER, action_key, copying, history_window, widen_history_window
 from core.conversation import Message, Status
-from core.presentation import STATUS_LABELS, status_note, usage_line
+from core.presentation import status_note, usage_line
 
 
 @dataclass(frozen=True)
@@ -34,29 +34,21 @@ HISTORY_WINDOW = 20  # messages drawn when a conversation opens (10 exchanges); 
 HISTORY_STEP = 100
 
 
-def _show_earlier() -> None:
-    st.session_state[WINDOW_KEY] = st.session_state.get(WINDOW_KEY, HISTORY_WINDOW) + HISTORY_STEP
-
-
-def reset_history_window() -> None:
-    """A newly opened conversation starts with its recent messages."""
-    st.session_state.pop(WINDOW_KEY, None)
-
-
 def render_recent_history(
     messages: Sequence[Message], actions_for: Callable[[Message, bool], Sequence[MessageAction]]
 ) -> None:
     """The most recent messages, with a button for earlier ones: a long conversation opens and
     reruns fast, and nothing is out of reach."""
-    window = st.session_state.get(WINDOW_KEY, HISTORY_WINDOW)
+    window = history_window(HISTORY_WINDOW)
     hidden = max(0, len(messages) - window)
     hidden -= hidden % 2  # never split a prompt from its answer
     if hidden:
         st.button(
             f"Show earlier messages ({hidden} not shown)",
-            key="chat.show_earlier",
+            key=SHOW_EARLIER,
             icon=":material/expand_less:",
-            on_click=_show_earlier,
+            on_click=widen_history_window,
+            args=(HISTORY_WINDOW, HISTORY_STEP),
             type="tertiary",
         )
     render_history(messages[hidden:], actions_for)
@@ -91,11 +83,9 @@ def render_answer_footer(message: Message, actions: Sequence[MessageAction] = ()
     if message.error is not None:
         render_error_card(message.error)
     if message.status != Status.FAILED:
-        label = STATUS_LABELS.get(message.status)
-        line = usage_line(message)
-        st.caption(f"{line} · {label}" if label else line)
+        st.caption(usage_line(message))
     render_actions(message, actions)
-    if st.session_state.get(COPYING) == message.id:
+    if copying(message.id):
         st.code(message.text, language="markdown", wrap_lines=True)
 
 
@@ -108,7 +98,7 @@ def render_actions(message: Message, actions: Sequence[MessageAction]) -> None:
         row.button(
             action.label,
             icon=action.icon,
-            key=f"chat.action.{(action.name or action.label).lower()}.{message.id}",
+            key=action_key(action.name or action.label, message.id),
             on_click=action.on_click,
             args=action.args,
             help=action.help,

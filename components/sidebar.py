@@ -9,34 +9,32 @@ from typing import TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.state import chat as chat_state
+from components.state import compare as compare_state
+from components.state.shared import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
 from core.compare import MAX_MODELS, validate_models
-from core.conversation import ChatParams, InstructionsRole
+from core.conversation import ChatParams
+from core.errors import NO_KEY_PROBLEM
+from core.models import RoleChoice, instructions_role
 from core.request import InputError, parse_max_completion_tokens, validate_participant_name
-from core.settings import Settings, is_reasoning_model, model_choices
+from core.settings import Settings, model_choices
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 CUSTOM_MODEL = "Custom model id…"
-ROLE_AUTO = "auto (developer for o-series, else system)"
-USER_KEY = "session.user_key"  # survives page switches, unlike a widget's own state
-NO_KEY_PROBLEM = (
-    "No API key: enter your GPTProto key in the sidebar, or set GPTPROTO_API_KEY "
-    "in .streamlit/secrets.toml or the environment."
-)
+_ROLE_LABELS: dict[RoleChoice, str] = {
+    "auto": "auto (developer for o-series, else system)",
+    "developer": "developer",
+    "system": "system",
+}
 
 
 @dataclass
-class SidebarChoice:
-    """What the sidebar resolved: the parameters, and any problems to fix before sending."""
-
+class _Choice:
     params: ChatParams
     api_key: str | None
     problems: list[str] = field(default_factory=list)
-    models: list[str] = field(default_factory=list)
-    blind: bool = False
-    send_links: bool = False
-    library_slot: DeltaGenerator | None = None  # under "New chat", filled at the end of the run
 
     @property
     def ready(self) -> bool:
@@ -44,40 +42,58 @@ class SidebarChoice:
         return not self.problems and bool(self.api_key)
 
 
-def render_sidebar(settings: Settings, *, on_new_chat: Callable[[], None] | None = None) -> SidebarChoice:
+@dataclass
+class ChatChoice(_Choice):
+    """What the chat sidebar resolved: the parameters, and any problems to fix before sending."""
+
+    send_links: bool = False
+    library_slot: DeltaGenerator | None = None  # under "New chat", filled at the end of the run
+
+
+@dataclass
+class CompareChoice(_Choice):
+    """What the compare sidebar resolved: the models, blind mode and the shared options."""
+
+    models: list[str] = field(default_factory=list)
+    blind: bool = False
+    role: RoleChoice = "auto"  # decided per model when automatic
+
+
+def render_chat_sidebar(settings: Settings, *, on_new_chat: Callable[[], None]) -> ChatChoice:
     """The chat page's sidebar."""
     with st.sidebar:
-        st.button("New chat", key="chat.new", icon=":material/add:", on_click=on_new_chat, width="stretch")
+        st.button(
+            "New chat", key=chat_state.NEW, icon=":material/add:", on_click=on_new_chat, width="stretch"
+        )
         library_slot = st.container()
         api_key = _key_section(settings)
         st.subheader("Model")
         model = _model_picker(settings)
         problems: list[str] = []
-        options = _request_options("chat", problems)
+        options = _request_options(chat_state.OPTIONS, problems)
         raw_name = st.text_input(
             "Your name (optional)",
-            key="chat.user_name",
+            key=chat_state.USER_NAME,
             help="Sent as messages[].name to tell participants apart.",
         )
         name = _parse(validate_participant_name, raw_name, problems)
         send_links = st.toggle(
             "Send image links as images",
-            key="chat.link_images",
+            key=chat_state.LINK_IMAGES,
             help="https links to .png/.jpg/.webp/.gif in your message are also sent as image parts.",
         )
     if not model:
         problems.append("Enter a custom model id, or pick a model from the list.")
     params = options.params_for(model, name)
-    choice = SidebarChoice(params, api_key, problems, models=[model], send_links=send_links)
-    choice.library_slot = library_slot
+    choice = ChatChoice(params, api_key, problems, send_links=send_links, library_slot=library_slot)
     return _finish(choice)
 
 
-def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None] | None = None) -> SidebarChoice:
+def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) -> CompareChoice:
     """The compare page's sidebar: 2 to 4 models and one set of options for all."""
     with st.sidebar:
         st.button(
-            "New comparison", key="compare.new", icon=":material/add:", on_click=on_new, width="stretch"
+            "New comparison", key=compare_state.NEW, icon=":material/add:", on_click=on_new, width="stretch"
         )
         api_key = _key_section(settings)
         st.subheader("Models")
@@ -86,20 +102,24 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None] | N
             "Models to compare (2 to 4)",
             choices,
             default=choices[:2],
-            key="compare.models",
+            key=compare_state.MODELS,
             max_selections=MAX_MODELS,
             accept_new_options=True,
             help="Type a custom model id and press Enter to add it.",
         )
         problems: list[str] = []
         models = _parse(validate_models, picked, problems) or []
-        blind = st.toggle("Blind mode (vote before names are shown)", key="compare.blind")
-        options = _request_options("compare", problems)
+        blind = st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
+        options = _request_options(compare_state.OPTIONS, problems)
     params = options.params_for(models[0] if models else "")
-    return _finish(SidebarChoice(params, api_key, problems, models=models, blind=blind))
+    choice = CompareChoice(params, api_key, problems, models=models, blind=blind, role=options.role)
+    return _finish(choice)
 
 
-def _finish(choice: SidebarChoice) -> SidebarChoice:
+_ChoiceT = TypeVar("_ChoiceT", bound=_Choice)
+
+
+def _finish(choice: _ChoiceT) -> _ChoiceT:
     if not choice.api_key:
         choice.problems.append(NO_KEY_PROBLEM)
     return choice
@@ -110,7 +130,7 @@ class _RequestOptions:
     max_completion_tokens: int | None
     stream: bool
     instructions: str
-    role_choice: str
+    role: RoleChoice
 
     def params_for(self, model: str, user_name: str | None = None) -> ChatParams:
         return ChatParams(
@@ -118,32 +138,33 @@ class _RequestOptions:
             max_completion_tokens=self.max_completion_tokens,
             stream=self.stream,
             instructions=self.instructions,
-            instructions_role=_role(self.role_choice, model),
+            instructions_role=instructions_role(self.role, model),
             user_name=user_name,
         )
 
 
-def _request_options(prefix: str, problems: list[str]) -> _RequestOptions:
+def _request_options(keys: OptionKeys, problems: list[str]) -> _RequestOptions:
     raw_limit = st.text_input(
         "Max completion tokens",
-        key=f"{prefix}.max_tokens",
+        key=keys.max_tokens,
         placeholder="off",
         help="Upper bound on visible output AND reasoning tokens. Empty means no limit.",
     )
-    st.session_state.setdefault(f"{prefix}.stream", True)
-    stream = st.toggle("Stream the answer", key=f"{prefix}.stream")
+    st.session_state.setdefault(keys.stream, True)
+    stream = st.toggle("Stream the answer", key=keys.stream)
     st.subheader("Instructions")
     instructions = st.text_area(
         "Instructions prompt",
-        key=f"{prefix}.instructions",
+        key=keys.instructions,
         placeholder="You are a helpful assistant.",
         height=100,
     )
+    roles: list[RoleChoice] = list(_ROLE_LABELS)
     role = st.selectbox(
-        "Instructions role", [ROLE_AUTO, "developer", "system"], key=f"{prefix}.instructions_role"
+        "Instructions role", roles, format_func=_ROLE_LABELS.__getitem__, key=keys.instructions_role
     )
     limit = _parse(parse_max_completion_tokens, raw_limit, problems)
-    return _RequestOptions(limit, stream, instructions, str(role))
+    return _RequestOptions(limit, stream, instructions, role)
 
 
 def _parse(parse: Callable[[R], T | None], raw: R, problems: list[str]) -> T | None:
@@ -156,32 +177,28 @@ def _parse(parse: Callable[[R], T | None], raw: R, problems: list[str]) -> T | N
         return None
 
 
-def _remember_key() -> None:
-    st.session_state[USER_KEY] = st.session_state.get("sidebar.user_key", "")
-
-
 def _key_section(settings: Settings) -> str | None:
     # The widget's value is mirrored into USER_KEY so it outlives a page switch.
-    st.session_state.setdefault("sidebar.user_key", st.session_state.get(USER_KEY, ""))
+    st.session_state.setdefault(USER_KEY_INPUT, st.session_state.get(USER_KEY, ""))
     if settings.has_server_key:
         with st.expander("API key: the server's", icon=":material/key:"):
             st.text_input(
                 "Use my own key instead",
                 type="password",
-                key="sidebar.user_key",
-                on_change=_remember_key,
+                key=USER_KEY_INPUT,
+                on_change=remember_user_key,
                 help="Kept in this browser session only; never stored or shown.",
             )
     else:
         st.text_input(
             "Your GPTProto API key",
             type="password",
-            key="sidebar.user_key",
-            on_change=_remember_key,
+            key=USER_KEY_INPUT,
+            on_change=remember_user_key,
             placeholder="sk-...",
             help="This server has no key configured. Yours is kept in this session only.",
         )
-    own = str(st.session_state.get("sidebar.user_key", "")).strip()
+    own = str(st.session_state.get(USER_KEY_INPUT, "")).strip()
     if not own and not settings.has_server_key:
         st.info("Enter your GPTProto API key to start chatting.", icon=":material/key:")
     return own or settings.api_key
@@ -189,12 +206,12 @@ def _key_section(settings: Settings) -> str | None:
 
 def _model_picker(settings: Settings) -> str:
     choices = [*model_choices(settings), CUSTOM_MODEL]
-    if st.session_state.get("chat.model") not in choices:
-        st.session_state["chat.model"] = settings.default_model
-    picked = st.selectbox("Model", choices, key="chat.model")
+    if st.session_state.get(chat_state.MODEL) not in choices:
+        st.session_state[chat_state.MODEL] = settings.default_model
+    picked = st.selectbox("Model", choices, key=chat_state.MODEL)
     if picked != CUSTOM_MODEL:
         return str(picked)
-    custom = st.text_input("Custom model id", key="chat.custom_model", placeholder="e.g. o3-mini")
+    custom = st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
     return custom.strip()
 
 
@@ -202,21 +219,12 @@ def restore_chat_params(params: ChatParams, settings: Settings) -> None:
     """Put a stored conversation's parameters back into the chat sidebar (before it is drawn)."""
     known = model_choices(settings)
     state = st.session_state
-    state["chat.model"] = params.model if params.model in known else CUSTOM_MODEL
-    state["chat.custom_model"] = "" if params.model in known else params.model
-    state["chat.max_tokens"] = str(params.max_completion_tokens or "")
-    state["chat.stream"] = params.stream
-    state["chat.instructions"] = params.instructions
-    auto = _role(ROLE_AUTO, params.model)
-    state["chat.instructions_role"] = (
-        ROLE_AUTO if params.instructions_role == auto else params.instructions_role
-    )
-    state["chat.user_name"] = params.user_name or ""
-
-
-def _role(choice: str, model: str) -> InstructionsRole:
-    if choice == "developer":
-        return "developer"
-    if choice == "system":
-        return "system"
-    return "developer" if is_reasoning_model(model) else "system"
+    keys = chat_state.OPTIONS
+    state[chat_state.MODEL] = params.model if params.model in known else CUSTOM_MODEL
+    state[chat_state.CUSTOM_MODEL] = "" if params.model in known else params.model
+    state[keys.max_tokens] = str(params.max_completion_tokens or "")
+    state[keys.stream] = params.stream
+    state[keys.instructions] = params.instructions
+    automatic = instructions_role("auto", params.model) == params.instructions_role
+    state[keys.instructions_role] = "auto" if automatic else params.instructions_role
+    state[chat_state.USER_NAME] = params.user_name or ""

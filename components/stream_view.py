@@ -1,5 +1,5 @@
 """Shows a streaming answer with little work per chunk: finished markdown blocks are drawn once,
-only the growing tail is redrawn, at most every FLUSH_INTERVAL_S, and never the history."""
+only the growing tail is redrawn, at most every MIN_FLUSH_S, and never the history."""
 
 from __future__ import annotations
 
@@ -91,11 +91,5 @@ class StreamView:
 
     def show_stop(self, key: str) -> None:
         """A Stop button under the answer. Pressing it reruns the page, which ends this run: the
-        turn runner then closes the HTTP stream and keeps the partial answer, marked stopped."""
+        stream driver then closes the HTTP stream and keeps the partial answer, marked stopped."""
         self._stop.button("Stop", key=key, icon=":material/stop_circle:", help="Stop this answer")
-
-    def clear(self) -> None:
-        """Remove the streaming placeholders before the final render."""
-        self._clear_status()
-        self._root.empty()
-        self._stop.empty()

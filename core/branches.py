@@ -62,22 +62,22 @@ class ConversationTree:
         if message_id in self.messages:
             self.leaf_id = self.latest_leaf_under(message_id)
 
-    def remove_pair(self, user_id: str) -> tuple[list[str], list[Message]]:
+    def remove_pair(self, prompt_id: str) -> tuple[list[str], list[Message]]:
         """Delete a prompt and its answers; what followed the answer on show is re-attached to
         the prompt's parent. Returns the ids removed (other branches under it go too) and the
         messages re-attached."""
-        prompt = self.messages[user_id]
+        prompt = self.messages[prompt_id]
         on_path = {m.id for m in self.path()}
         keep_after = [
             child
-            for answer in self.children(user_id)
+            for answer in self.children(prompt_id)
             if answer.id in on_path
             for child in self.children(answer.id)
         ]
         for child in keep_after:
             child.parent_id = prompt.parent_id
         kept = {child.id for child in keep_after}
-        removed = self._subtree(user_id, stop=kept)
+        removed = self._subtree(prompt_id, stop=kept)
         for message_id in removed:
             del self.messages[message_id]
         if self.leaf_id in removed:

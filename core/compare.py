@@ -12,6 +12,7 @@ from core.turn import AnswerMetrics, answer_metrics
 LABELS = ("A", "B", "C", "D")
 MIN_MODELS, MAX_MODELS = 2, 4
 TIE = "tie"
+COST_COLUMN = "cost (USD, est.)"
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,16 @@ def estimate_cost(
     return CostEstimate(usd, prompt_price, completion_price)
 
 
+def format_usd(usd: float | None) -> str:
+    """'≈ $0.0123', or 'no price set' when the model has no configured price."""
+    return "no price set" if usd is None else f"≈ ${usd:.4f}"
+
+
 def format_cost(cost: CostEstimate | None) -> str:
-    """'≈ $0.0123 (2.5/10 per 1M)' or 'no price set'."""
+    """'≈ $0.0123 (est. at $2.5/$10 per 1M tokens)' or 'no price set'."""
     if cost is None:
-        return "no price set"
-    return f"≈ ${cost.usd:.4f} (est. at ${cost.prompt_price:g}/${cost.completion_price:g} per 1M tokens)"
+        return format_usd(None)
+    return f"{format_usd(cost.usd)} (est. at ${cost.prompt_price:g}/${cost.completion_price:g} per 1M tokens)"
 
 
 def validate_models(models: Sequence[str]) -> list[str]:
@@ -147,7 +153,7 @@ def summary_rows(
                 "completion tokens": usage.completion_tokens if usage else None,
                 "reasoning tokens": usage.reasoning_tokens if usage else None,
                 "cached tokens": usage.cached_tokens if usage else None,
-                "cost (USD, est.)": round(cost.usd, 6) if cost else None,
+                COST_COLUMN: round(cost.usd, 6) if cost else None,
                 "vote": _vote_cell(column.model, winner),
             }
         )

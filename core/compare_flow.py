@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from core.compare import ColumnRound, CompareRound, blind_order
 from core.conversation import ChatParams, ImageAttachment, Message, pending_answer, user_message
-from core.settings import is_reasoning_model
+from core.models import RoleChoice, instructions_role
 
 
 def start_round(
@@ -35,12 +35,9 @@ def start_round(
     return CompareRound(prompt=prompt, columns=columns, order=order)
 
 
-def column_params(params: ChatParams, model: str, *, auto_role: bool) -> ChatParams:
+def column_params(params: ChatParams, model: str, role: RoleChoice) -> ChatParams:
     """The shared options for one model; an automatic instructions role is decided per model."""
-    role = params.instructions_role
-    if auto_role:
-        role = "developer" if is_reasoning_model(model) else "system"
-    return replace(params, model=model, instructions_role=role)
+    return replace(params, model=model, instructions_role=instructions_role(role, model))
 
 
 def _history_of(previous: Sequence[CompareRound], model: str) -> list[Message]:

@@ -12,9 +12,10 @@ if TYPE_CHECKING:  # the client is imported when a request is made, not to draw 
     import openai
 
 KEY_SETTING_HINT = (
-    "Set GPTPROTO_API_KEY in .streamlit/secrets.toml or the environment (or a .env file), "
-    "or enter your own key in the sidebar."
+    "Enter your GPTProto key in the sidebar, or set GPTPROTO_API_KEY in .streamlit/secrets.toml, "
+    "the environment or a .env file."
 )
+NO_KEY_PROBLEM = f"No API key. {KEY_SETTING_HINT}"
 
 
 class ErrorKind(StrEnum):

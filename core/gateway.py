@@ -7,7 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import httpx2
@@ -22,18 +22,26 @@ from core.errors import (
     total_timeout_error,
 )
 from core.events import Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.settings import Settings
+
+_DEFAULTS = Settings()
 
 
 @dataclass(frozen=True)
 class GatewayConfig:
-    """Timeouts and retry policy, from settings."""
+    """Timeouts and retry policy; the defaults are the settings' own."""
 
-    connect_timeout: float = 10.0
-    stall_timeout: float = 60.0
-    total_timeout: float = 600.0
-    max_retries: int = 2
-    retry_base_delay: float = 1.0
-    retry_max_delay: float = 30.0
+    connect_timeout: float = _DEFAULTS.connect_timeout
+    stall_timeout: float = _DEFAULTS.stall_timeout
+    total_timeout: float = _DEFAULTS.total_timeout
+    max_retries: int = _DEFAULTS.max_retries
+    retry_base_delay: float = _DEFAULTS.retry_base_delay
+    retry_max_delay: float = _DEFAULTS.retry_max_delay
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GatewayConfig:
+        """The gateway's part of the app's settings."""
+        return cls(**{item.name: getattr(settings, item.name) for item in fields(cls)})
 
 
 class UsageSupportMemo:

@@ -28,9 +28,10 @@ def format_seconds(seconds: float | None) -> str:
     return f"{seconds:.1f} s"
 
 
-def usage_line(answer: Message) -> str:
-    """Model, tokens from the reported usage, time to first token, total time, tokens per second."""
-    parts = [answer.model or "unknown model"]
+def usage_line(answer: Message, *, with_model: bool = True) -> str:
+    """Model (unless a blind round hides it), tokens from the reported usage, time to first
+    token, total time, tokens per second, and how the answer ended if not simply complete."""
+    parts = [answer.model or "unknown model"] if with_model else []
     usage = answer.usage
     if usage is not None and answer.usage_reported:
         parts.append(f"{usage.prompt_tokens:,} prompt")
@@ -44,6 +45,9 @@ def usage_line(answer: Message) -> str:
     parts.append(f"total {format_seconds(metrics.total_s)}")
     if metrics.tokens_per_s is not None:
         parts.append(f"{metrics.tokens_per_s:.1f} tokens/s")
+    label = STATUS_LABELS.get(answer.status)
+    if label:
+        parts.append(label)
     return " · ".join(parts)
 
 

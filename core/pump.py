@@ -4,74 +4,84 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Generator, Iterator, Sequence
-from typing import Any
+from collections.abc import Generator, Hashable, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from core.gateway import Event, Failure, Finish, Gateway
+from core.events import Event, Failure, Finish
 
-_DONE = object()
+if TYPE_CHECKING:  # the client loads on the first request, not to draw a page
+    from core.gateway import Gateway
+
+TagT = TypeVar("TagT", bound=Hashable)
 
 
-class EventPump:
-    """Feeds one gateway call's events, tagged, into a queue (its own or a shared one)."""
+class _Done:
+    """Put in the queue by a worker once its call has ended."""
 
-    def __init__(
-        self,
-        gateway: Gateway,
-        body: dict[str, Any],
-        *,
-        outbox: queue.Queue[tuple[object, object]] | None = None,
-        tag: object = None,
+
+_DONE = _Done()
+
+
+class EventPump(Generic[TagT]):
+    """Runs one or more gateway calls at once, each under its own tag, and yields their events
+    as they arrive. Used as a context manager it starts the calls on entry and cancels every call
+    still running on exit (as openai's `Stream` closes its response), whatever ends the block."""
+
+    def __init__(self, calls: Mapping[TagT, tuple[Gateway, dict[str, Any]]]) -> None:
+        self._gateways = {tag: gateway for tag, (gateway, _) in calls.items()}
+        self._outbox: queue.Queue[tuple[TagT, Event | _Done]] = queue.Queue()
+        self._running = set(calls)
+        self._threads = [
+            threading.Thread(target=self._run, args=(tag, gateway, body), name="gateway-pump", daemon=True)
+            for tag, (gateway, body) in calls.items()
+        ]
+
+    def __enter__(self) -> EventPump[TagT]:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._gateway = gateway
-        self._body = body
-        self._outbox: queue.Queue[tuple[object, object]] = outbox or queue.Queue()
-        self.tag = tag
-        self._thread = threading.Thread(target=self._run, name="gateway-pump", daemon=True)
+        self.cancel()
 
-    def start(self) -> EventPump:
-        """Send the request."""
-        self._thread.start()
+    def start(self) -> EventPump[TagT]:
+        """Send every request."""
+        for thread in self._threads:
+            thread.start()
         return self
 
-    def ticks(self, poll_s: float = 0.1) -> Iterator[Event | None]:
-        """Events in order, with None every poll_s while waiting; ends after the last event."""
-        for _, event in merged_ticks([self], self._outbox, poll_s):
-            yield event
+    def ticks(self, poll_s: float = 0.1) -> Iterator[tuple[TagT, Event] | None]:
+        """(tag, event) in arrival order, None every poll_s while all calls are quiet; ends once
+        every call has ended."""
+        while self._running:
+            try:
+                tag, item = self._outbox.get(timeout=poll_s)
+            except queue.Empty:
+                yield None
+                continue
+            if isinstance(item, _Done):
+                self._running.discard(tag)
+                continue
+            yield tag, item
 
     def cancel(self) -> None:
-        """Stop the call: the worker closes the HTTP stream at its next step."""
-        self._gateway.cancel()
+        """Stop every call that has not ended: its worker closes the HTTP stream at its next step."""
+        for tag in self._running:
+            self._gateways[tag].cancel()
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for the worker to finish (it closes its connection on the way out)."""
-        self._thread.join(timeout)
+        """Wait for the workers to finish (each closes its connection on the way out)."""
+        for thread in self._threads:
+            thread.join(timeout)
 
-    def _run(self) -> None:
-        events: Generator[Event, None, None] = self._gateway.chat(self._body)
+    def _run(self, tag: TagT, gateway: Gateway, body: dict[str, Any]) -> None:
+        events: Generator[Event, None, None] = gateway.chat(body)
         try:
             for event in events:
-                self._outbox.put((self.tag, event))
+                self._outbox.put((tag, event))
                 if isinstance(event, Finish | Failure):
                     break
         finally:
             events.close()
-            self._outbox.put((self.tag, _DONE))
-
-
-def merged_ticks(
-    pumps: Sequence[EventPump], outbox: queue.Queue[tuple[object, object]], poll_s: float = 0.1
-) -> Iterator[tuple[object, Event | None]]:
-    """(tag, event) from several pumps sharing one outbox, as they arrive; (None, None) every
-    poll_s while all are quiet; ends when every pump is done."""
-    running = len(pumps)
-    while running:
-        try:
-            tag, item = outbox.get(timeout=poll_s)
-        except queue.Empty:
-            yield None, None
-            continue
-        if item is _DONE:
-            running -= 1
-            continue
-        yield tag, item  # type: ignore[misc]
+            self._outbox.put((tag, _DONE))

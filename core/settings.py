@@ -165,9 +165,3 @@ def model_choices(settings: Settings) -> list[str]:
     if settings.default_model not in choices:
         choices.insert(0, settings.default_model)
     return choices
-
-
-def is_reasoning_model(model: str) -> bool:
-    """o-series ids (o1, o3, o4-mini, ...) take the `developer` role and spend reasoning tokens."""
-    head = model.strip().lower().split("/")[-1]
-    return len(head) >= 2 and head[0] == "o" and head[1].isdigit()

@@ -7,42 +7,40 @@ from functools import partial
 import streamlit as st
 
 from components.attachments import collect_images, reject_submission, restore_rejected_input, submission_parts
-from components.compare_state import (
+from components.compare_view import (
+    render_leaderboard,
+    render_round,
+    render_summary,
+    render_vote,
+    stream_round,
+)
+from components.config import require_settings
+from components.sidebar import render_compare_sidebar
+from components.state.compare import (
+    EXPORT_HTML,
+    EXPORT_MD,
+    INPUT,
     cast_vote,
     init_compare_state,
-    instructions_role_is_auto,
     new_comparison,
     rounds,
     votes,
 )
-from components.compare_view import render_round, render_summary, render_vote, stream_round
-from components.config import load_settings
-from components.persistence import current_store
-from components.sidebar import render_compare_sidebar
-from core.compare import TIE, leaderboard
+from components.storage import RunStore
+from core.compare import TIE
 from core.compare_flow import start_round
 from core.images import ACCEPTED_TYPES, ImageRejected
 from core.report import report_html, report_markdown
-from core.settings import SettingsError
 
-INPUT_KEY = "compare.input"
-
-st.set_page_config(page_title="Compare models · GPTProto", page_icon=":material/compare:", layout="wide")
-
-try:
-    settings = load_settings()
-except SettingsError as exc:
-    st.error(f"The app's configuration needs fixing: {exc}", icon=":material/settings:")
-    st.stop()
-
+settings = require_settings()
 init_compare_state()
-store = current_store(settings)
+store = RunStore(settings)  # opened for the leaderboard, after the page is drawn
 choice = render_compare_sidebar(settings, on_new=new_comparison)
 prices = dict(settings.prices)
-rejected = restore_rejected_input(INPUT_KEY)
+rejected = restore_rejected_input(INPUT)
 submission = st.chat_input(
     "Ask every model at once… (attach images with +)",
-    key=INPUT_KEY,
+    key=INPUT,
     submit_mode="disable",  # one round at a time; "Stop all" sits above the columns
     accept_file="multiple",
     file_type=list(ACCEPTED_TYPES),
@@ -66,15 +64,7 @@ if prompt.strip() or files:
         reject_submission(prompt, str(exc))
     round_ = start_round(past, choice.models, prompt, images=images)
     past.append(round_)
-    stream_round(
-        settings,
-        choice.api_key,
-        round_,
-        choice.params,
-        choice.blind,
-        prices,
-        auto_role=instructions_role_is_auto(),
-    )
+    stream_round(settings, choice.api_key, round_, choice, prices)
 
 if rejected:
     st.error(rejected, icon=":material/error:")
@@ -98,7 +88,7 @@ if past:
             report_markdown(title, past, prices),
             "comparison.md",
             mime="text/markdown",
-            key="compare.export.md",
+            key=EXPORT_MD,
             icon=":material/download:",
         )
         exports.download_button(
@@ -106,23 +96,8 @@ if past:
             report_html(title, past, prices),
             "comparison.html",
             mime="text/html",
-            key="compare.export.html",
+            key=EXPORT_HTML,
             icon=":material/download:",
         )
 
-all_votes = votes(store)
-if all_votes:
-    with st.expander("Leaderboard (blind votes)", expanded=False, icon=":material/leaderboard:"):
-        st.dataframe(
-            [
-                {
-                    "model": s.model,
-                    "wins": s.wins,
-                    "ties": s.ties,
-                    "rounds": s.rounds,
-                    "win rate": f"{s.win_rate:.0%}",
-                }
-                for s in leaderboard(all_votes)
-            ],
-            hide_index=True,
-        )
+render_leaderboard(votes(store))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from components.state import chat as chat_state
+from core.branches import ConversationTree
+from core.conversation import Message
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -17,7 +20,7 @@ def start_app(timeout: float = 30) -> AppTest:
     return at
 
 
-def send(at: AppTest, text: str, key: str = "chat.input") -> AppTest:
+def send(at: AppTest, text: str, key: str = chat_state.INPUT) -> AppTest:
     """Type a prompt into the chat input `key` (the Chat page's by default) and submit it."""
     at.chat_input(key=key).set_value(text).run()
     assert not at.exception, at.exception
@@ -44,3 +47,9 @@ def image_captions(at: AppTest) -> list[list[str]]:
     from streamlit.testing.v1.element_tree import Image
 
     return [node.captions for node in at.get("image") if isinstance(node, Image)]
+
+
+def shown_messages(at: AppTest) -> list[Message]:
+    """The chat page's conversation as drawn: the tree's path on show."""
+    tree: ConversationTree = at.session_state[chat_state.TREE]
+    return tree.path()

@@ -7,6 +7,7 @@ import io
 
 from PIL import Image
 
+from components.state import chat as chat_state
 from tests.app.helpers import bubble_texts, errors, image_captions, start_app
 from tests.standin import Reply
 
@@ -18,7 +19,7 @@ def png(size=(64, 48), color=(10, 120, 200)) -> bytes:
 
 
 def submit(at, text, *files):
-    widget = at.chat_input(key="chat.input").set_value(text)
+    widget = at.chat_input(key=chat_state.INPUT).set_value(text)
     for name, data in files:
         widget.upload(name, data, "image/png")
     at.run()
@@ -50,7 +51,7 @@ def test_thumbnail_stays_after_reruns_and_history_is_resent_with_the_image(gatew
 def test_corrupt_file_names_itself_and_keeps_the_text(gateway_env):
     at = submit(start_app(), "Look at this", ("broken.png", png()[:100]))
     assert "broken.png is corrupt or truncated" in errors(at)
-    assert at.chat_input(key="chat.input").value == "Look at this"
+    assert at.chat_input(key=chat_state.INPUT).value == "Look at this"
     assert gateway_env.requests == [] and bubble_texts(at) == []
 
 
@@ -66,7 +67,7 @@ def test_image_links_are_sent_only_on_opt_in(gateway_env):
     at = submit(start_app(), prompt)
     assert gateway_env.requests[-1].body["messages"][-1]["content"] == prompt
     assert "sent as text" in "\n".join(info.value for info in at.info)
-    at.toggle(key="chat.link_images").set_value(True).run()
+    at.toggle(key=chat_state.LINK_IMAGES).set_value(True).run()
     submit(at, "And https://example.com/dog.jpg")
     content = gateway_env.requests[-1].body["messages"][-1]["content"]
     assert content[1] == {"type": "image_url", "image_url": {"url": "https://example.com/dog.jpg"}}
@@ -75,7 +76,7 @@ def test_image_links_are_sent_only_on_opt_in(gateway_env):
 def test_model_without_vision_names_the_models_that_have_it(gateway_env, monkeypatch):
     monkeypatch.setenv("GPTPROTO_VISION_MODELS", "gpt-4o,o3")
     at = start_app()
-    at.selectbox(key="chat.model").set_value("gpt-4o-mini").run()
+    at.selectbox(key=chat_state.MODEL).set_value("gpt-4o-mini").run()
     gateway_env.vision_models = {"gpt-4o", "o3"}
     submit(at, "See?", ("a.png", png()))
     message = errors(at)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.helpers import bubble_texts, captions, errors, send, start_app
+from components.state import chat as chat_state
+from components.state import shared as shared_state
+from tests.app.helpers import bubble_texts, captions, errors, send, shown_messages, start_app
 from tests.standin import ErrorReply, Reply
 
 
@@ -26,7 +28,7 @@ def test_streamed_answer_with_usage(gateway_env):
 def test_non_streamed_answer_with_usage(gateway_env):
     gateway_env.enqueue(Reply(text="Plain answer.", reasoning_tokens=2))
     at = start_app()
-    at.toggle(key="chat.stream").set_value(False).run()
+    at.toggle(key=chat_state.OPTIONS.stream).set_value(False).run()
     send(at, "Hi")
     assert bubble_texts(at)[-1] == ("assistant", "Plain answer.")
     assert "2 reasoning" in captions(at)
@@ -36,10 +38,10 @@ def test_non_streamed_answer_with_usage(gateway_env):
 
 def test_sidebar_values_reach_the_request(gateway_env):
     at = start_app()
-    at.selectbox(key="chat.model").set_value("gpt-4o")
-    at.text_input(key="chat.max_tokens").set_value("300")
-    at.text_area(key="chat.instructions").set_value("Answer in French.")
-    at.text_input(key="chat.user_name").set_value("ana")
+    at.selectbox(key=chat_state.MODEL).set_value("gpt-4o")
+    at.text_input(key=chat_state.OPTIONS.max_tokens).set_value("300")
+    at.text_area(key=chat_state.OPTIONS.instructions).set_value("Answer in French.")
+    at.text_input(key=chat_state.USER_NAME).set_value("ana")
     at.run()
     send(at, "Bonjour")
     body = gateway_env.requests[-1].body
@@ -53,9 +55,9 @@ def test_sidebar_values_reach_the_request(gateway_env):
 
 def test_o_series_gets_the_developer_role_and_custom_model(gateway_env):
     at = start_app()
-    at.selectbox(key="chat.model").set_value("Custom model id…").run()
-    at.text_input(key="chat.custom_model").set_value("o1-preview")
-    at.text_area(key="chat.instructions").set_value("Think.")
+    at.selectbox(key=chat_state.MODEL).set_value("Custom model id…").run()
+    at.text_input(key=chat_state.CUSTOM_MODEL).set_value("o1-preview")
+    at.text_area(key=chat_state.OPTIONS.instructions).set_value("Think.")
     at.run()
     send(at, "Go")
     body = gateway_env.requests[-1].body
@@ -65,14 +67,14 @@ def test_o_series_gets_the_developer_role_and_custom_model(gateway_env):
 
 def test_invalid_max_tokens_blocks_sending_and_keeps_the_message(gateway_env):
     at = start_app()
-    at.text_input(key="chat.max_tokens").set_value("0").run()
+    at.text_input(key=chat_state.OPTIONS.max_tokens).set_value("0").run()
     assert "at least 1" in errors(at)
     send(at, "Keep me")
     assert gateway_env.requests == []
     assert bubble_texts(at)[0] == ("user", "Keep me")
     assert "fix the sidebar" in errors(at).lower()
-    at.text_input(key="chat.max_tokens").set_value("").run()
-    at.button(key=f"chat.action.retry.{_last_answer_id(at)}").click().run()
+    at.text_input(key=chat_state.OPTIONS.max_tokens).set_value("").run()
+    at.button(key=chat_state.action_key("retry", _last_answer_id(at))).click().run()
     assert bubble_texts(at) == [("user", "Keep me"), ("assistant", "Hello from the GPTProto stand-in.")] or (
         bubble_texts(at)[0] == ("user", "Keep me") and gateway_env.requests
     )
@@ -83,7 +85,7 @@ def test_cut_off_answer_continues_in_the_same_bubble(gateway_env):
     gateway_env.enqueue(Reply(text="The first half", finish_reason="length"), Reply(text=" and the rest."))
     at = send(start_app(), "Tell me")
     assert "cut off by max_completion_tokens" in captions(at)
-    at.button(key=f"chat.action.continue.{_last_answer_id(at)}").click().run()
+    at.button(key=chat_state.action_key("continue", _last_answer_id(at))).click().run()
     assert bubble_texts(at) == [("user", "Tell me"), ("assistant", "The first half and the rest.")]
     second = gateway_env.requests[-1].body["messages"]
     assert second[-2] == {"role": "assistant", "content": "The first half"}
@@ -140,7 +142,7 @@ def test_retry_after_an_error_resends_the_same_message_once(gateway_env, monkeyp
     monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
     gateway_env.enqueue(ErrorReply.server_error(), Reply(text="Recovered."))
     at = send(start_app(), "Try me")
-    at.button(key=f"chat.action.retry.{_last_answer_id(at)}").click().run()
+    at.button(key=chat_state.action_key("retry", _last_answer_id(at))).click().run()
     assert bubble_texts(at) == [("user", "Try me"), ("assistant", "Recovered.")]
     first, second = gateway_env.requests
     assert first.body["messages"] == second.body["messages"] == [{"role": "user", "content": "Try me"}]
@@ -173,12 +175,12 @@ def test_timeout(gateway_env, monkeypatch):
 def test_no_server_key_asks_for_the_users_own(gateway_env, monkeypatch):
     monkeypatch.delenv("GPTPROTO_API_KEY")
     at = start_app()
-    assert at.text_input(key="sidebar.user_key").label == "Your GPTProto API key"
+    assert at.text_input(key=shared_state.USER_KEY_INPUT).label == "Your GPTProto API key"
     send(at, "Before the key")
     assert gateway_env.requests == []
     assert "No API key" in errors(at)
-    at.text_input(key="sidebar.user_key").set_value(gateway_env.api_key).run()
-    at.button(key=f"chat.action.retry.{_last_answer_id(at)}").click().run()
+    at.text_input(key=shared_state.USER_KEY_INPUT).set_value(gateway_env.api_key).run()
+    at.button(key=chat_state.action_key("retry", _last_answer_id(at))).click().run()
     assert bubble_texts(at)[-1][0] == "assistant" and not errors(at)
     assert gateway_env.requests[-1].headers["authorization"] == f"Bearer {gateway_env.api_key}"
     assert gateway_env.api_key not in _page_text(at)
@@ -187,7 +189,7 @@ def test_no_server_key_asks_for_the_users_own(gateway_env, monkeypatch):
 def test_new_chat_clears_history(gateway_env):
     at = send(start_app(), "Hello")
     assert len(at.chat_message) == 2
-    at.button(key="chat.new").click().run()
+    at.button(key=chat_state.NEW).click().run()
     assert len(at.chat_message) == 0
 
 
@@ -203,9 +205,7 @@ def test_history_is_sent_back_on_the_next_turn(gateway_env):
 
 
 def _last_answer_id(at) -> str:
-    from components.chat_state import MESSAGES
-
-    return at.session_state[MESSAGES][-1].id
+    return shown_messages(at)[-1].id
 
 
 def _page_text(at) -> str:

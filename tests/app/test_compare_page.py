@@ -9,6 +9,7 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from components.state import compare as compare_state
 from core.compare import summary_rows
 from tests.app.helpers import image_captions, send
 from tests.conftest import ROOT
@@ -51,16 +52,16 @@ def start_compare(models: list[str] | None = None, *, blind: bool = False) -> Ap
     at.run()
     assert not at.exception, at.exception
     if models is not None:
-        at.multiselect(key="compare.models").set_value(models)
+        at.multiselect(key=compare_state.MODELS).set_value(models)
     if blind:
-        at.toggle(key="compare.blind").set_value(True)
+        at.toggle(key=compare_state.BLIND).set_value(True)
     at.run()
     assert not at.exception, at.exception
     return at
 
 
 def ask(at: AppTest, text: str) -> AppTest:
-    return send(at, text, key="compare.input")
+    return send(at, text, key=compare_state.INPUT)
 
 
 def script_answers(standin, answers: dict[str, str], **reply) -> None:
@@ -94,7 +95,7 @@ def bodies_by_model(standin) -> dict[str, dict]:
 
 
 def latest_round(at: AppTest):
-    return at.session_state["compare.rounds"][-1]
+    return at.session_state[compare_state.ROUNDS][-1]
 
 
 def test_three_models_answer_side_by_side_with_their_figures(gateway_env):
@@ -108,8 +109,8 @@ def test_three_models_answer_side_by_side_with_their_figures(gateway_env):
         "o3", Reply(text=ANSWERS["o3"], prompt_tokens=40, completion_tokens=50, reasoning_tokens=25)
     )
     at = start_compare(THREE)
-    at.text_area(key="compare.instructions").set_value("Be brief.")
-    at.text_input(key="compare.max_tokens").set_value("500")
+    at.text_area(key=compare_state.OPTIONS.instructions).set_value("Be brief.")
+    at.text_input(key=compare_state.OPTIONS.max_tokens).set_value("500")
     ask(at.run(), "Name a prime.")
 
     shown = columns(at)
@@ -153,7 +154,7 @@ def test_three_models_answer_side_by_side_with_their_figures(gateway_env):
 def test_non_streamed_round(gateway_env):
     script_answers(gateway_env, {"o4-mini": "Whole answer one.", "gpt-4o": "Whole answer two."})
     at = start_compare(["o4-mini", "gpt-4o"])
-    at.toggle(key="compare.stream").set_value(False).run()
+    at.toggle(key=compare_state.OPTIONS.stream).set_value(False).run()
     ask(at, "Hi")
     shown = columns(at, count=2)
     assert [c["text"] for c in shown] == ["Whole answer one.", "Whole answer two."]
@@ -239,7 +240,7 @@ def test_blind_mode_hides_names_until_the_vote_then_counts_the_win(gateway_env):
     assert not at.dataframe and not at.get("download_button")  # the summary would give names away
 
     winner = THREE[order[1]]
-    at.button(key="compare.vote.B").click().run()
+    at.button(key=compare_state.vote_key("B")).click().run()
     assert [c["title"] for c in columns(at)] == [
         f"{label} · {THREE[i]}" for label, i in zip("ABC", order, strict=True)
     ]
@@ -257,7 +258,7 @@ def test_blind_mode_hides_names_until_the_vote_then_counts_the_win(gateway_env):
     assert latest_round(at).order == order
     assert [c["title"] for c in columns(at, 2)] == ["Model A", "Model B", "Model C"]
     assert [c["text"] for c in columns(at, 2)] == [f"{blind_answers[THREE[i]]} Again." for i in order]
-    at.button(key="compare.vote.tie").click().run()
+    at.button(key=compare_state.vote_key("tie")).click().run()
     standings = at.dataframe[1].value.set_index("model")
     assert standings.loc[winner, "wins"] == 1 and standings["wins"].sum() == 1
     assert (standings["ties"] == 1).all() and (standings["rounds"] == 2).all()
@@ -270,9 +271,9 @@ def test_a_failed_model_gets_no_vote_and_no_round(gateway_env, monkeypatch):
     script_answers(gateway_env, {"o4-mini": "One.", "o3": "Three."})
     at = ask(start_compare(THREE, blind=True), "Go")
     failed_label = latest_round(at).label_of(THREE.index("gpt-4o"))
-    vote_keys = {b.key for b in at.button if b.key and b.key.startswith("compare.vote.")}
-    assert f"compare.vote.{failed_label}" not in vote_keys and len(vote_keys) == 3  # two answers + tie
-    at.button(key="compare.vote.tie").click().run()
+    vote_keys = {b.key for b in at.button if b.key and b.key.startswith(compare_state.vote_key(""))}
+    assert compare_state.vote_key(failed_label) not in vote_keys and len(vote_keys) == 3  # two answers + tie
+    at.button(key=compare_state.vote_key("tie")).click().run()
     standings = at.dataframe[1].value.set_index("model")
     assert sorted(standings.index) == ["o3", "o4-mini"]
 
@@ -283,8 +284,8 @@ def test_exports_contain_every_answer_and_figure(gateway_env, downloads):
     gateway_env.enqueue_for("o3", ErrorReply.content_policy())
     at = ask(start_compare(THREE), "Name a prime.")
     buttons = {b.key: b for b in at.get("download_button")}
-    markdown = downloads[Path(buttons["compare.export.md"].proto.url).stem].decode()
-    page = downloads[Path(buttons["compare.export.html"].proto.url).stem].decode()
+    markdown = downloads[Path(buttons[compare_state.EXPORT_MD].proto.url).stem].decode()
+    page = downloads[Path(buttons[compare_state.EXPORT_HTML].proto.url).stem].decode()
 
     rows = summary_rows(latest_round(at).columns, PRICE_TABLE)
     for row in rows:
@@ -308,14 +309,14 @@ def test_one_model_is_not_a_comparison(gateway_env):
     ask(at, "Anyone?")
     assert gateway_env.requests == []
     assert "Not sent" in " ".join(e.value for e in at.main.error)
-    assert at.chat_input(key="compare.input").value == "Anyone?"  # kept to send once fixed
+    assert at.chat_input(key=compare_state.INPUT).value == "Anyone?"  # kept to send once fixed
 
 
 def test_new_comparison_clears_rounds_but_keeps_the_leaderboard(gateway_env):
     at = ask(start_compare(["o4-mini", "gpt-4o"], blind=True), "First")
-    at.button(key="compare.vote.A").click().run()
-    at.button(key="compare.new").click().run()
-    assert not at.columns and not at.session_state["compare.rounds"]
+    at.button(key=compare_state.vote_key("A")).click().run()
+    at.button(key=compare_state.NEW).click().run()
+    assert not at.columns and not at.session_state[compare_state.ROUNDS]
     assert len(at.dataframe) == 1 and at.dataframe[0].value["wins"].sum() == 1
 
 
@@ -323,7 +324,7 @@ def test_votes_are_stored_and_the_leaderboard_survives_a_new_session(gateway_env
     script_answers(gateway_env, {m: f"Answer from {m}." for m in THREE})
     at = ask(start_compare(THREE, blind=True), "Pick one")
     winner = THREE[latest_round(at).order[0]]
-    at.button(key="compare.vote.A").click().run()
+    at.button(key=compare_state.vote_key("A")).click().run()
     later = start_compare(THREE)
     board = later.dataframe[0].value.set_index("model")
     assert board.loc[winner, "wins"] == 1 and board["rounds"].sum() == 3
@@ -337,7 +338,7 @@ def test_an_attached_image_goes_to_every_model_and_shows_in_the_prompt(gateway_e
     buffer = io.BytesIO()
     Image.new("RGB", (32, 24), (200, 0, 0)).save(buffer, format="PNG")
     at = start_compare(THREE)
-    at.chat_input(key="compare.input").set_value("What colour?").upload(
+    at.chat_input(key=compare_state.INPUT).set_value("What colour?").upload(
         "red.png", buffer.getvalue(), "image/png"
     )
     at.run()
@@ -351,8 +352,8 @@ def test_an_attached_image_goes_to_every_model_and_shows_in_the_prompt(gateway_e
 
 def test_a_broken_image_is_named_and_the_prompt_kept(gateway_env):
     at = start_compare(THREE)
-    at.chat_input(key="compare.input").set_value("Look").upload("bad.png", b"not an image", "image/png")
+    at.chat_input(key=compare_state.INPUT).set_value("Look").upload("bad.png", b"not an image", "image/png")
     at.run()
     assert "bad.png is not an image" in " ".join(e.value for e in at.main.error)
-    assert at.chat_input(key="compare.input").value == "Look"
+    assert at.chat_input(key=compare_state.INPUT).value == "Look"
     assert gateway_env.requests == []

@@ -7,9 +7,10 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.chat_state import CONVERSATION, MESSAGES
+from components.state import chat as chat_state
+from components.state import conversations as history_state
 from core.conversation import ChatParams
-from tests.app.helpers import APP, bubble_texts, send, start_app
+from tests.app.helpers import APP, bubble_texts, send, shown_messages, start_app
 from tests.standin import ErrorReply, Reply
 
 
@@ -41,18 +42,18 @@ def click(at: AppTest, key: str) -> AppTest:
 def test_a_conversation_reopens_in_a_new_session_with_its_parameters(gateway_env):
     gateway_env.enqueue(Reply(text="Bonjour !"), Reply(text="Ça va bien."))
     at = start_app()
-    at.selectbox(key="chat.model").set_value("gpt-4o")
-    at.text_input(key="chat.max_tokens").set_value("300")
-    at.text_area(key="chat.instructions").set_value("Answer in French.")
+    at.selectbox(key=chat_state.MODEL).set_value("gpt-4o")
+    at.text_input(key=chat_state.OPTIONS.max_tokens).set_value("300")
+    at.text_area(key=chat_state.OPTIONS.instructions).set_value("Answer in French.")
     at.run()
     send(send(at, "Salut"), "Ça va ?")
-    conversation = at.session_state[CONVERSATION]
+    conversation = at.session_state[chat_state.CONVERSATION]
     assert at.query_params["c"] == [conversation] or at.query_params["c"] == conversation
     again = reopen(conversation)
     assert bubble_texts(again) == bubble_texts(at)
-    assert again.selectbox(key="chat.model").value == "gpt-4o"
-    assert again.text_input(key="chat.max_tokens").value == "300"
-    assert again.text_area(key="chat.instructions").value == "Answer in French."
+    assert again.selectbox(key=chat_state.MODEL).value == "gpt-4o"
+    assert again.text_input(key=chat_state.OPTIONS.max_tokens).value == "300"
+    assert again.text_area(key=chat_state.OPTIONS.instructions).value == "Answer in French."
     send(again, "Et toi ?")
     assert [m["content"] for m in gateway_env.requests[-1].body["messages"]] == [
         "Answer in French.",
@@ -67,24 +68,27 @@ def test_a_conversation_reopens_in_a_new_session_with_its_parameters(gateway_env
 def test_failed_answers_are_stored_with_their_error(gateway_env):
     gateway_env.enqueue(ErrorReply.server_error())
     at = send(start_app(), "Will fail")
-    again = reopen(at.session_state[CONVERSATION])
+    again = reopen(at.session_state[chat_state.CONVERSATION])
     assert bubble_texts(again)[0] == ("user", "Will fail")
     assert "The gateway failed (500)" in "\n".join(e.value for e in again.error)
-    assert again.button(key=f"chat.action.retry.{again.session_state[MESSAGES][-1].id}")
+    assert again.button(key=chat_state.action_key("retry", shown_messages(again)[-1].id))
 
 
 def test_library_lists_titles_and_switches_conversations(gateway_env):
     at = send(start_app(), "First topic: apples")
-    first = at.session_state[CONVERSATION]
-    click(at, "chat.new")
+    first = at.session_state[chat_state.CONVERSATION]
+    click(at, chat_state.NEW)
     send(at, "Second topic: pears")
-    assert button_labels(at, "library.item.")[0].startswith("Second topic: pears")
-    assert any(label.startswith("First topic: apples") for label in button_labels(at, "library.item."))
-    click(at, f"library.item.{first}")
+    assert button_labels(at, chat_state.library_item_key(""))[0].startswith("Second topic: pears")
+    assert any(
+        label.startswith("First topic: apples")
+        for label in button_labels(at, chat_state.library_item_key(""))
+    )
+    click(at, chat_state.library_item_key(first))
     assert bubble_texts(at)[0] == ("user", "First topic: apples")
-    assert at.session_state[CONVERSATION] == first
-    at.text_input(key="library.search").set_value("pears").run()
-    assert [label.split(" :gray")[0] for label in button_labels(at, "library.item.")] == [
+    assert at.session_state[chat_state.CONVERSATION] == first
+    at.text_input(key=chat_state.LIBRARY_SEARCH).set_value("pears").run()
+    assert [label.split(" :gray")[0] for label in button_labels(at, chat_state.library_item_key(""))] == [
         "Second topic: pears"
     ]
 
@@ -98,47 +102,50 @@ def test_unknown_conversation_in_the_url_says_so():
 def test_regenerate_keeps_both_answers_to_flip_between(gateway_env):
     gateway_env.enqueue(Reply(text="First answer."), Reply(text="Second answer."))
     at = send(start_app(), "Question")
-    first_id = at.session_state[MESSAGES][-1].id
-    at.selectbox(key="chat.model").set_value("o3").run()
-    click(at, f"chat.action.retry.{first_id}")
+    first_id = shown_messages(at)[-1].id
+    at.selectbox(key=chat_state.MODEL).set_value("o3").run()
+    click(at, chat_state.action_key("retry", first_id))
     assert bubble_texts(at)[-1] == ("assistant", "Second answer.")
     assert gateway_env.requests[-1].body["model"] == "o3"
-    second_id = at.session_state[MESSAGES][-1].id
-    assert at.button(key=f"chat.action.next.{second_id}").label == "2/2"
-    click(at, f"chat.action.previous.{second_id}")
+    second_id = shown_messages(at)[-1].id
+    assert at.button(key=chat_state.action_key("next", second_id)).label == "2/2"
+    click(at, chat_state.action_key("previous", second_id))
     assert bubble_texts(at)[-1] == ("assistant", "First answer.")
-    again = reopen(at.session_state[CONVERSATION])
+    again = reopen(at.session_state[chat_state.CONVERSATION])
     assert bubble_texts(again)[-1] == ("assistant", "First answer.")
 
 
 def test_edit_branches_and_the_old_branch_stays_reachable(gateway_env):
     gateway_env.enqueue(Reply(text="A1"), Reply(text="A2"), Reply(text="A1 edited"))
     at = send(send(start_app(), "Q1"), "Q2")
-    q1 = at.session_state[MESSAGES][0].id
-    click(at, f"chat.action.edit.{q1}")
-    at.text_area(key=f"chat.edit_text.{q1}").set_value("Q1 edited")
-    click(at, "chat.edit_send")
+    q1 = shown_messages(at)[0].id
+    click(at, chat_state.action_key("edit", q1))
+    at.text_area(key=chat_state.edit_text_key(q1)).set_value("Q1 edited")
+    click(at, chat_state.EDIT_SEND)
     assert bubble_texts(at) == [("user", "Q1 edited"), ("assistant", "A1 edited")]
     assert gateway_env.requests[-1].body["messages"] == [{"role": "user", "content": "Q1 edited"}]
-    new_q1 = at.session_state[MESSAGES][0].id
-    click(at, f"chat.action.previous.{new_q1}")
+    new_q1 = shown_messages(at)[0].id
+    click(at, chat_state.action_key("previous", new_q1))
     assert [text for _, text in bubble_texts(at)] == ["Q1", "A1", "Q2", "A2"]
 
 
 def test_delete_an_exchange_after_confirming(gateway_env):
     gateway_env.enqueue(Reply(text="A1"), Reply(text="A2"))
     at = send(send(start_app(), "Q1"), "Q2")
-    q1 = at.session_state[MESSAGES][0].id
-    click(at, f"chat.action.delete.{q1}")
-    click(at, "chat.delete_confirm")
+    q1 = shown_messages(at)[0].id
+    click(at, chat_state.action_key("delete", q1))
+    click(at, chat_state.DELETE_CONFIRM)
     assert [text for _, text in bubble_texts(at)] == ["Q2", "A2"]
-    assert [text for _, text in bubble_texts(reopen(at.session_state[CONVERSATION]))] == ["Q2", "A2"]
+    assert [text for _, text in bubble_texts(reopen(at.session_state[chat_state.CONVERSATION]))] == [
+        "Q2",
+        "A2",
+    ]
 
 
 def test_copy_shows_the_markdown_source(gateway_env):
     gateway_env.enqueue(Reply(text="Some **bold** text."))
     at = send(start_app(), "Hi")
-    click(at, f"chat.action.copy.{at.session_state[MESSAGES][-1].id}")
+    click(at, chat_state.action_key("copy", shown_messages(at)[-1].id))
     assert [c.value for c in at.code] == ["Some **bold** text."]
 
 
@@ -150,31 +157,31 @@ def history_page(at: AppTest) -> AppTest:
 
 def test_history_page_renames_pins_searches_and_deletes(gateway_env):
     at = send(start_app(), "Budget for 2027")
-    budget = at.session_state[CONVERSATION]
-    click(at, "chat.new")
+    budget = at.session_state[chat_state.CONVERSATION]
+    click(at, chat_state.NEW)
     send(at, "Holiday plans")
     history_page(at)
     titles = [m.value for m in at.markdown if m.value.startswith(("**", ":material/keep:"))]
     assert titles[0].startswith("**Holiday plans**") and titles[1].startswith("**Budget for 2027**")
-    at.text_input(key=f"history.title.{budget}").set_value("Budget (final)")
-    click(at, f"history.rename.{budget}")
-    click(at, f"history.pin.{budget}")
+    at.text_input(key=history_state.row_key("title", budget)).set_value("Budget (final)")
+    click(at, history_state.row_key("rename", budget))
+    click(at, history_state.row_key("pin", budget))
     titles = [m.value for m in at.markdown if "**" in m.value]
     assert titles[0].startswith(":material/keep: **Budget (final)**")
-    at.text_input(key="history.search").set_value("holiday").run()
+    at.text_input(key=history_state.SEARCH).set_value("holiday").run()
     assert [m.value.split("**")[1] for m in at.markdown if "**" in m.value] == ["Holiday plans"]
-    at.text_input(key="history.search").set_value("").run()
-    click(at, f"history.delete.{budget}")
-    click(at, "history.delete_confirm")
+    at.text_input(key=history_state.SEARCH).set_value("").run()
+    click(at, history_state.row_key("delete", budget))
+    click(at, history_state.DELETE_CONFIRM)
     assert [m.value.split("**")[1] for m in at.markdown if "**" in m.value] == ["Holiday plans"]
 
 
 def test_export_then_import_round_trips_and_bad_files_change_nothing(gateway_env):
     gateway_env.enqueue(Reply(text="Exported answer."))
     at = send(start_app(), "Export me")
-    conversation = at.session_state[CONVERSATION]
+    conversation = at.session_state[chat_state.CONVERSATION]
     history_page(at)
-    click(at, f"history.export.{conversation}")
+    click(at, history_state.row_key("export", conversation))
     exported = at.get("download_button")
     assert len(exported) == 2
     from core.storage import ConversationStore
@@ -183,12 +190,12 @@ def test_export_then_import_round_trips_and_bad_files_change_nothing(gateway_env
     store = ConversationStore(_engine_of(), "local")
     stored = store.load(conversation)
     raw = export_json(stored.info.title, stored.params, stored.tree).encode()
-    at.file_uploader(key="history.import_file").upload("bad.json", b"{not json", "application/json").run()
-    click(at, "history.import")
+    at.file_uploader(key=history_state.IMPORT_FILE).upload("bad.json", b"{not json", "application/json").run()
+    click(at, history_state.IMPORT)
     assert "bad.json was not imported" in "\n".join(e.value for e in at.error)
     assert len(store.conversations()) == 1
-    at.file_uploader(key="history.import_file").upload("chat.json", raw, "application/json").run()
-    click(at, "history.import")
+    at.file_uploader(key=history_state.IMPORT_FILE).upload("chat.json", raw, "application/json").run()
+    click(at, history_state.IMPORT)
     imported = [c for c in store.conversations() if c.id != conversation]
     assert len(imported) == 1 and imported[0].title == "Export me"
     assert [m.text for m in store.load(imported[0].id).tree.path()] == ["Export me", "Exported answer."]
@@ -220,9 +227,9 @@ def test_an_answer_cut_short_by_a_restart_shows_as_interrupted_with_its_text(gat
     at = reopen(conversation)
     assert bubble_texts(at)[-1] == ("assistant", "The first half")
     assert "The answer was interrupted" in "\n".join(e.value for e in at.error)
-    answer_id = at.session_state[MESSAGES][-1].id
+    answer_id = shown_messages(at)[-1].id
     gateway_env.enqueue(Reply(text=" and the rest."))
-    click(at, f"chat.action.continue.{answer_id}")
+    click(at, chat_state.action_key("continue", answer_id))
     assert bubble_texts(at)[-1] == ("assistant", "The first half and the rest.")
 
 
@@ -246,10 +253,10 @@ def test_a_long_conversation_opens_on_its_recent_messages_and_shows_earlier_ones
     at = reopen(conversation)
     texts = [text for _, text in bubble_texts(at)]
     assert texts[0] == "Q90" and texts[-1] == "A99" and len(texts) == 20
-    assert at.button(key="chat.show_earlier").label == "Show earlier messages (180 not shown)"
-    click(at, "chat.show_earlier")
+    assert at.button(key=chat_state.SHOW_EARLIER).label == "Show earlier messages (180 not shown)"
+    click(at, chat_state.SHOW_EARLIER)
     assert bubble_texts(at)[0] == ("user", "Q40")
-    click(at, "chat.show_earlier")
+    click(at, chat_state.SHOW_EARLIER)
     assert len(bubble_texts(at)) == 200
     gateway_env.enqueue(Reply(text="A100"))
     send(at, "Q100")

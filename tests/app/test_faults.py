@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.chat_state import MESSAGES
+from components.state import chat as chat_state
 from core.conversation import Status
-from tests.app.helpers import bubble_texts, errors, send, start_app
+from tests.app.helpers import bubble_texts, errors, send, shown_messages, start_app
 from tests.standin import ErrorReply, HangUp, Reply
 
 WORDS = "alpha beta gamma delta epsilon zeta"
@@ -48,13 +48,13 @@ def test_fault_shows_its_message_keeps_partial_text_and_retry_works(
 ):
     gateway_env.enqueue(fault, Reply(text="Recovered answer."))
     at = send(start_app(), "Tell me the Greek letters")
-    answer = at.session_state[MESSAGES][-1]
+    answer = shown_messages(at)[-1]
     assert answer.status == status
     assert shown.lower() in page_text(at).lower()
     assert answer.text.strip() == partial
     if partial:
         assert bubble_texts(at)[-1] == ("assistant", partial)
-    at.button(key=f"chat.action.retry.{answer.id}").click().run()
+    at.button(key=chat_state.action_key("retry", answer.id)).click().run()
     assert not errors(at)
     assert bubble_texts(at) == [("user", "Tell me the Greek letters"), ("assistant", "Recovered answer.")]
     assert [r.body["messages"] for r in gateway_env.requests] == [
@@ -86,8 +86,8 @@ def test_non_retryable_statuses_are_sent_once(gateway_env, monkeypatch):
 def test_continue_after_an_incomplete_stream_appends_to_the_same_answer(gateway_env):
     gateway_env.enqueue(Reply(text=WORDS, cut_after=2), Reply(text="gamma delta."))
     at = send(start_app(), "Letters")
-    answer_id = at.session_state[MESSAGES][-1].id
-    at.button(key=f"chat.action.continue.{answer_id}").click().run()
+    answer_id = shown_messages(at)[-1].id
+    at.button(key=chat_state.action_key("continue", answer_id)).click().run()
     assert bubble_texts(at)[-1] == ("assistant", "alpha beta gamma delta.")
-    assert at.session_state[MESSAGES][-1].status == Status.COMPLETE
+    assert shown_messages(at)[-1].status == Status.COMPLETE
     assert len(at.chat_message) == 2

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.chat_state import CONVERSATION
+from components.state import chat as chat_state
 from tests.app.helpers import APP, bubble_texts, send, start_app
 from tests.standin import Reply
 from tests.storage.conftest import POSTGRES_URL, drop_schema, postgres_engine
@@ -30,7 +30,7 @@ def postgres_env(standin, monkeypatch):
 def test_conversation_written_by_one_session_opens_in_another(postgres_env, tmp_path):
     postgres_env.enqueue(Reply(text="Stored in PostgreSQL."))
     at = send(start_app(), "Where is this kept?")
-    conversation = at.session_state[CONVERSATION]
+    conversation = at.session_state[chat_state.CONVERSATION]
     assert not (tmp_path / "data" / "gptproto-chat.db").exists()  # nothing went to SQLite
     other = AppTest.from_file(APP, default_timeout=30)
     other.query_params["c"] = conversation

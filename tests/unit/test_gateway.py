@@ -157,11 +157,10 @@ def test_total_timeout(standin):
 def test_cancel_closes_the_http_stream(standin):
     standin.enqueue(Reply(text=" ".join(["word"] * 400), chunk_delay=0.01))
     gateway = _gateway(standin)
-    pump = EventPump(gateway, _body()).start()
-    for event in pump.ticks():
-        if isinstance(event, TextDelta):
-            pump.cancel()
-            break
+    with EventPump({"only": (gateway, _body())}) as pump:
+        for tick in pump.ticks():
+            if tick is not None and isinstance(tick[1], TextDelta):
+                break  # leaving the block cancels the call
     pump.join(timeout=5)
     request = standin.wait_for_requests(1)[0]
     assert wait_until(lambda: standin.requests[0].client_disconnected, timeout=5.0)

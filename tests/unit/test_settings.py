@@ -1,9 +1,9 @@
 import pytest
 
+from core.models import is_reasoning_model
 from core.settings import (
     DEFAULT_BASE_URL,
     SettingsError,
-    is_reasoning_model,
     load_dotenv_file,
     model_choices,
     resolve_settings,

@@ -1,17 +1,33 @@
-"""The compare page's session state, under its own namespace."""
+"""The compare page's session state and widget keys, under `compare.`."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components.persistence import safely
-from components.sidebar import ROLE_AUTO
+from components.state.shared import OptionKeys
+from components.storage import RunStore, safely
 from core.compare import CompareRound, Vote
 from core.conversation import Status
-from core.storage import ConversationStore
 
 ROUNDS = "compare.rounds"
 VOTES = "compare.votes"
+
+# Widgets.
+INPUT = "compare.input"
+STOP = "compare.stop"
+NEW = "compare.new"
+MODELS = "compare.models"
+BLIND = "compare.blind"
+OPTIONS = OptionKeys(
+    "compare.max_tokens", "compare.stream", "compare.instructions", "compare.instructions_role"
+)
+EXPORT_MD = "compare.export.md"
+EXPORT_HTML = "compare.export.html"
+
+
+def vote_key(label: str) -> str:
+    """The vote button for a blind label ('A', 'B', ...) or the tie."""
+    return f"compare.vote.{label}"
 
 
 def init_compare_state() -> None:
@@ -26,17 +42,18 @@ def rounds() -> list[CompareRound]:
     return value
 
 
-def votes(store: ConversationStore | None = None) -> list[Vote]:
+def votes(store: RunStore) -> list[Vote]:
     """Every vote the user has cast: from storage (all sessions), else this session's."""
-    if store is not None:
-        stored = safely(store.votes)
+    opened = store.get()
+    if opened is not None:
+        stored = safely(opened.votes)
         if stored is not None:
             return stored
     value: list[Vote] = st.session_state[VOTES]
     return value
 
 
-def cast_vote(winner: str, store: ConversationStore | None = None) -> None:
+def cast_vote(winner: str, store: RunStore) -> None:
     """Button callback: record the verdict on the latest round, store it, reveal the names."""
     latest = rounds()[-1]
     if latest.voted:
@@ -45,15 +62,11 @@ def cast_vote(winner: str, store: ConversationStore | None = None) -> None:
     answered = tuple(column.model for column in latest.columns if column.answer.status != Status.FAILED)
     vote = Vote(answered, winner)
     st.session_state[VOTES].append(vote)
-    if store is not None:
-        safely(lambda: store.record_vote(latest.prompt, vote))
+    opened = store.get()
+    if opened is not None:
+        safely(lambda: opened.record_vote(latest.prompt, vote))
 
 
 def new_comparison() -> None:
     """Button callback: start over (votes and the leaderboard stay)."""
     st.session_state[ROUNDS] = []
-
-
-def instructions_role_is_auto() -> bool:
-    """True when the compare sidebar leaves the instructions role to each model."""
-    return st.session_state.get("compare.instructions_role", ROLE_AUTO) == ROLE_AUTO

@@ -1,0 +1,99 @@
+"""What the chat page does this run: the turn to request (from the input or a pressed button),
+and the buttons under each message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.attachments import collect_images, reject_submission, submission_parts
+from components.chat_session import show_version
+from components.message import MessageAction
+from components.sidebar import ChatChoice
+from components.state.chat import PendingAction, open_dialog, request_action, toggle_copy
+from components.storage import RunStore
+from core.branches import ConversationTree
+from core.chat_flow import Turn, can_continue, continue_answer, edit, retry, send
+from core.conversation import Message, Status
+from core.images import ImageRejected
+from core.settings import Settings
+
+
+def plan_turn(
+    submission: Any,
+    action: PendingAction | None,
+    history: list[Message],
+    choice: ChatChoice,
+    settings: Settings,
+) -> Turn | None:
+    """Turn this run's input (a prompt or a pressed button) into the answer to request; `history`
+    is edited in place to end with the prompt and the pending answer."""
+    params = choice.params
+    text, files = submission_parts(submission)
+    if text.strip() or files:
+        try:
+            images = collect_images(text, files, settings, choice.send_links)
+        except ImageRejected as exc:
+            reject_submission(text, str(exc))
+        return send(history, text, params.model, name=params.user_name, images=images)
+    if action is None:
+        return None
+    if action.kind == "retry":
+        return retry(history, params.model)
+    if action.kind == "continue":
+        return continue_answer(history, params.model, params.user_name)
+    if action.message_id is not None:
+        return edit(history, action.message_id, action.text, params.model, params.user_name)
+    return None
+
+
+def version_actions(message: Message, tree: ConversationTree, store: RunStore) -> list[MessageAction]:
+    """‹ n/m › between alternative answers, or between the branches of an edited prompt."""
+    siblings = tree.siblings(message)
+    if len(siblings) < 2:
+        return []
+    index = next(i for i, m in enumerate(siblings) if m.id == message.id)
+    previous_id = siblings[max(index - 1, 0)].id
+    next_id = siblings[min(index + 1, len(siblings) - 1)].id
+    kind = "answer" if message.is_answer else "version of this message"
+    position = f"{index + 1}/{len(siblings)}"
+    return [
+        MessageAction(
+            "", ":material/chevron_left:", show_version, (store, previous_id), "previous",
+            help=f"Previous {kind}", disabled=index == 0, quiet=True,
+        ),
+        MessageAction(
+            position, ":material/chevron_right:", show_version, (store, next_id), "next",
+            help=f"Next {kind}", disabled=index == len(siblings) - 1, quiet=True,
+        ),
+    ]  # fmt: skip
+
+
+def actions_for(
+    message: Message, is_last: bool, *, tree: ConversationTree, model: str, store: RunStore
+) -> list[MessageAction]:
+    """Versions, edit and delete on prompts; versions, copy and Continue / Regenerate on answers
+    (`model` is the one picked now, named on Regenerate when it differs)."""
+    if message.status == Status.STREAMING and message.is_answer:
+        return []
+    actions = version_actions(message, tree, store)
+    if message.role == "user":
+        actions.append(
+            MessageAction("Edit", ":material/edit:", open_dialog, ("edit", message.id), quiet=True)
+        )
+        actions.append(
+            MessageAction("Delete", ":material/delete:", open_dialog, ("delete", message.id), quiet=True)
+        )
+        return actions
+    if is_last and can_continue(message):
+        actions.append(MessageAction("Continue", ":material/play_arrow:", request_action, ("continue",)))
+    if is_last:
+        finished = message.status in (Status.COMPLETE, Status.CUT_OFF)
+        label = "Regenerate" if finished else "Retry"
+        if model and message.model and model != message.model:
+            label = f"{label} with {model}"
+        actions.append(MessageAction(label, ":material/refresh:", request_action, ("retry",), "retry"))
+    if message.text:
+        actions.append(
+            MessageAction("Copy", ":material/content_copy:", toggle_copy, (message.id,), quiet=True)
+        )
+    return actions

@@ -1,0 +1,36 @@
+"""Session state that more than one page reads, all under the `shared.` prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+USER_KEY = "shared.user_key"  # the user's own API key, kept across page switches
+USER_KEY_INPUT = "shared.user_key_input"  # the sidebar's password box (its state resets per page)
+OPEN_REQUEST = "shared.open_conversation"  # a conversation another page asked Chat to open
+SAVE_PROBLEM = "shared.save_problem"  # the last storage failure, shown once
+STORE_DOWN_UNTIL = "shared.store_down_until"  # monotonic time before which storage is not retried
+RESTORE_TEXT = "shared.restore_input"  # a rejected prompt, put back into the input box
+RESTORE_PROBLEM = "shared.restore_problem"  # why it was rejected
+
+
+@dataclass(frozen=True)
+class OptionKeys:
+    """The widget keys of one page's request options (each page keeps its own choices)."""
+
+    max_tokens: str
+    stream: str
+    instructions: str
+    instructions_role: str
+
+
+def remember_user_key() -> None:
+    """Widget callback: keep the typed key beyond the page that showed the box."""
+    st.session_state[USER_KEY] = st.session_state.get(USER_KEY_INPUT, "")
+
+
+def take_save_problem() -> str | None:
+    """The storage problem to show, once."""
+    problem: str | None = st.session_state.pop(SAVE_PROBLEM, None)
+    return problem

@@ -1,0 +1,82 @@
+"""The one way every page reaches storage: who the user is, their store (opened once per process
+and user, loaded only when a page first needs it) and a guard that turns a database failure into
+a notice instead of a stopped page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+import streamlit as st
+
+from components.state.shared import SAVE_PROBLEM, STORE_DOWN_UNTIL
+from core.settings import Settings
+
+if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage is first used
+    from core.storage import ConversationStore
+
+LOCAL_USER = "local"
+RETRY_AFTER_FAILURE_S = 15.0  # a database that just failed is not tried again on every rerun
+
+T = TypeVar("T")
+
+
+def current_user() -> str:
+    """The user every stored row belongs to: one local user until authentication lands."""
+    return LOCAL_USER
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str, user_id: str) -> ConversationStore:
+    # Once per process, database and user: connect, bring the schema up to date, make the user.
+    from core.storage import ConversationStore, make_engine, migrate
+
+    engine = make_engine(url)
+    migrate(engine)
+    return ConversationStore(engine, user_id)
+
+
+def open_store(settings: Settings) -> ConversationStore | None:
+    """The current user's store, or None while the database is unreachable (the page goes on
+    unsaved, and the database is tried again after a short pause rather than on every rerun)."""
+    if time.monotonic() < st.session_state.get(STORE_DOWN_UNTIL, 0.0):
+        return None
+    from core.storage import database_url
+
+    url = database_url(settings.data_dir, settings.database_url)
+    store = safely(lambda: _store(url, current_user()))
+    if store is None:
+        st.session_state[STORE_DOWN_UNTIL] = time.monotonic() + RETRY_AFTER_FAILURE_S
+    return store
+
+
+class RunStore:
+    """The store for one script run: opened on first use, so a page that does not need it yet
+    paints before SQLAlchemy loads, and opened at most once per run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._opened = False
+        self._store: ConversationStore | None = None
+
+    def get(self) -> ConversationStore | None:
+        """The store, or None while the database is unreachable."""
+        if not self._opened:
+            self._store = open_store(self._settings)
+            self._opened = True
+        return self._store
+
+
+def safely(action: Callable[[], T]) -> T | None:
+    """Run a storage call; on a database failure keep going and tell the user once."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return action()
+    except SQLAlchemyError as exc:
+        st.session_state[SAVE_PROBLEM] = (
+            f"Could not save to the database ({type(exc).__name__}). The chat goes on, but this "
+            "conversation may not survive a reload until the database is back."
+        )
+        return None
