@@ -1,0 +1,145 @@
+"""The house rules, checked: core/ never imports Streamlit, components/ never imports the HTTP
+client, no page's first run loads the `openai` client, and storage loads only after a page's
+main content is drawn."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway")
+
+# Each page, and the call that draws its main content: storage may load only after it.
+PAGES = {
+    "chat.py": "st.chat_input(",
+    "compare.py": "st.chat_input(",
+    "history.py": "st.title(",
+}
+
+
+def _module_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) for every import that runs when the module is imported: top level and
+    class bodies, not functions (lazy imports) and not `if TYPE_CHECKING:` blocks."""
+    found: list[tuple[int, str]] = []
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import):
+                found.extend((node.lineno, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found.append((node.lineno, node.module))
+            elif isinstance(node, ast.If):
+                if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
+                    visit(node.body)
+                visit(node.orelse)
+            elif isinstance(node, ast.ClassDef | ast.Try | ast.With):
+                visit(getattr(node, "body", []))
+
+    visit(ast.parse(path.read_text()).body)
+    return found
+
+
+def _every_import(path: Path) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _is(module: str, names: tuple[str, ...]) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in names)
+
+
+def test_core_never_imports_streamlit():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((ROOT / "core").rglob("*.py"))
+        for line, module in _every_import(path)
+        if _is(module, ("streamlit",))
+    ]
+    assert offenders == []
+
+
+def test_components_never_import_the_http_client():
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((ROOT / "components").rglob("*.py"))
+        for line, module in _module_imports(path)
+        if _is(module, HTTP_CLIENT)
+    ]
+    assert offenders == []
+
+
+def test_the_import_scan_sees_a_top_level_client_import(tmp_path):
+    # The scan above must catch what it is there to catch, and let lazy imports through.
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\nimport openai\nif TYPE_CHECKING:\n    import httpx2\n"
+        "def later():\n    from core.gateway import Gateway\n"
+    )
+    assert _module_imports(sample) == [(1, "typing"), (2, "openai")]
+
+
+_WATCH = """
+import json, sys, traceback
+from importlib.abc import MetaPathFinder
+
+first = {}
+
+class Watch(MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name in ("openai", "sqlalchemy") and name not in first:
+            first[name] = [(frame.filename, frame.lineno) for frame in traceback.extract_stack()]
+        return None
+
+sys.meta_path.insert(0, Watch())
+from streamlit.testing.v1 import AppTest
+
+at = AppTest.from_file(sys.argv[1], default_timeout=60)
+if sys.argv[2] != "pages/chat.py":  # the default page; the others are opened directly
+    at.switch_page(sys.argv[2])
+at.run()
+assert not at.exception, at.exception
+print(json.dumps(first))
+"""
+
+
+def first_run_imports(page: Path) -> dict[str, list[tuple[str, int]]]:
+    """The stack at the moment each watched module was first imported during the page's first
+    run, in a fresh interpreter (so nothing was imported before)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WATCH, str(ROOT / "app.py"), str(page.relative_to(ROOT))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    watched: dict[str, list[tuple[str, int]]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return watched
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_first_run_loads_no_client_and_storage_after_the_main_content(page, tmp_path, monkeypatch):
+    monkeypatch.setenv("GPTPROTO_API_KEY", "sk-layer-test-key")
+    path = ROOT / "pages" / page
+    watched = first_run_imports(path)
+    assert "openai" not in watched, f"{page}'s first run imported openai from {watched['openai'][-6:]}"
+    assert "sqlalchemy" in watched  # every page lists or opens stored conversations on its first run
+    marker = PAGES[page]
+    marker_line = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
+    page_frames = [line for filename, line in watched["sqlalchemy"] if Path(filename) == path]
+    assert page_frames, "storage was loaded before the page itself ran"
+    assert page_frames[0] > marker_line, (
+        f"{page} loads storage at line {page_frames[0]}, before its main content (line {marker_line})"
+    )
