@@ -1,8 +1,13 @@
-"""GPTProto Chat: page setup and navigation only; each page lives in pages/."""
+"""GPTProto Chat: page setup, who the user is, and navigation; each page lives in pages/."""
 
 import streamlit as st
 
+from components.config import require_settings
+from components.identity import render_account, require_identity
+
 st.set_page_config(page_title="GPTProto Chat", page_icon=":material/forum:", layout="wide")
+settings = require_settings()
+user = require_identity(settings)  # nobody is served anything before this says who they are
 
 navigation = st.navigation(
     [
@@ -11,4 +16,5 @@ navigation = st.navigation(
         st.Page("pages/history.py", title="Conversations", icon=":material/history:"),
     ]
 )
+render_account(user)
 navigation.run()

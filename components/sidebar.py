@@ -190,18 +190,23 @@ def _key_section(settings: Settings) -> str | None:
                 help="Kept in this browser session only; never stored or shown.",
             )
     else:
+        why = (
+            "This server asks each person to use their own key"
+            if settings.api_key
+            else "This server has no key"
+        )
         st.text_input(
             "Your GPTProto API key",
             type="password",
             key=USER_KEY_INPUT,
             on_change=remember_user_key,
             placeholder="sk-...",
-            help="This server has no key configured. Yours is kept in this session only.",
+            help=f"{why}. Yours is kept in this browser session only: never stored, shown or logged.",
         )
     own = str(st.session_state.get(USER_KEY_INPUT, "")).strip()
     if not own and not settings.has_server_key:
         st.info("Enter your GPTProto API key to start chatting.", icon=":material/key:")
-    return own or settings.api_key
+    return own or settings.server_key
 
 
 def _model_picker(settings: Settings) -> str:

@@ -1,4 +1,4 @@
-"""The one way every page reaches storage: who the user is, their store (opened once per process
+"""The one way every page reaches storage: the signed-in user's store (opened once per process
 and user, loaded only when a page first needs it) and a guard that turns a database failure into
 a notice instead of a stopped page."""
 
@@ -10,42 +10,48 @@ from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
 
+from components.identity import current_identity
 from components.state.shared import SAVE_PROBLEM, STORE_DOWN_UNTIL
 from core.settings import Settings
 
 if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage is first used
+    from sqlalchemy import Engine
+
     from core.storage import ConversationStore
 
-LOCAL_USER = "local"
 RETRY_AFTER_FAILURE_S = 15.0  # a database that just failed is not tried again on every rerun
 
 T = TypeVar("T")
 
 
-def current_user() -> str:
-    """The user every stored row belongs to: one local user until authentication lands."""
-    return LOCAL_USER
-
-
 @st.cache_resource(show_spinner=False)
-def _store(url: str, user_id: str) -> ConversationStore:
-    # Once per process, database and user: connect, bring the schema up to date, make the user.
-    from core.storage import ConversationStore, make_engine, migrate
+def _engine(url: str) -> Engine:
+    # Once per process and database: connect and bring the schema up to date.
+    from core.storage import make_engine, migrate
 
     engine = make_engine(url)
     migrate(engine)
-    return ConversationStore(engine, user_id)
+    return engine
+
+
+@st.cache_resource(show_spinner=False, max_entries=10_000)
+def _store(url: str, user_id: str) -> ConversationStore:
+    # Once per process, database and user: their row exists before any write.
+    from core.storage import ConversationStore
+
+    return ConversationStore(_engine(url), user_id)
 
 
 def open_store(settings: Settings) -> ConversationStore | None:
-    """The current user's store, or None while the database is unreachable (the page goes on
+    """The signed-in user's store, or None while the database is unreachable (the page goes on
     unsaved, and the database is tried again after a short pause rather than on every rerun)."""
-    if time.monotonic() < st.session_state.get(STORE_DOWN_UNTIL, 0.0):
+    user = current_identity(settings)
+    if user is None or time.monotonic() < st.session_state.get(STORE_DOWN_UNTIL, 0.0):
         return None
     from core.storage import database_url
 
     url = database_url(settings.data_dir, settings.database_url)
-    store = safely(lambda: _store(url, current_user()))
+    store = safely(lambda: _store(url, user.user_id))
     if store is None:
         st.session_state[STORE_DOWN_UNTIL] = time.monotonic() + RETRY_AFTER_FAILURE_S
     return store

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,11 +42,24 @@ class Settings:
     image_long_side: int = 2048
     image_short_side: int = 768
     prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    # Hosting for a team: who the user is, who administers, whose key, and per-user limits.
+    identity_header: str | None = None
+    allow_anonymous: bool = False
+    admins: tuple[str, ...] = ()
+    require_user_key: bool = False
+    limit_requests_per_minute: int | None = None
+    limit_tokens_per_day: int | None = None
+    limit_cost_per_month: float | None = None
 
     @property
     def has_server_key(self) -> bool:
-        """True when the deployment supplies a key, so users need not type one."""
-        return bool(self.api_key)
+        """True when the deployment lets users chat on its own key, so they need not type one."""
+        return bool(self.api_key) and not self.require_user_key
+
+    @property
+    def server_key(self) -> str | None:
+        """The key users chat on when they type none (never when each must bring their own)."""
+        return self.api_key if self.has_server_key else None
 
 
 # Each setting: (name in secrets/env, field, parser). One table keeps the order of lookup
@@ -78,6 +92,65 @@ def _non_negative_int(name: str) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _flag(name: str) -> Callable[[str], bool]:
+    def parse(raw: str) -> bool:
+        value = raw.strip().lower()
+        if value not in _TRUE | _FALSE:
+            raise SettingsError(f"{name} must be true or false, got {raw!r}.")
+        return value in _TRUE
+
+    return parse
+
+
+def _limit_int(name: str) -> Callable[[str], int | None]:
+    """A per-user limit: a whole number above zero; 'none' or 'off' means no limit."""
+
+    def parse(raw: str) -> int | None:
+        if raw.strip().lower() in ("none", "off"):
+            return None
+        value = _non_negative_int(name)(raw)
+        if value == 0:
+            raise SettingsError(f"{name} must be at least 1 (or 'off' for no limit), got {raw!r}.")
+        return value
+
+    return parse
+
+
+def _limit_usd(name: str) -> Callable[[str], float | None]:
+    """A cost limit in USD; 'none' or 'off' means no limit."""
+
+    def parse(raw: str) -> float | None:
+        if raw.strip().lower() in ("none", "off"):
+            return None
+        try:
+            value = float(raw.strip().lstrip("$"))
+        except ValueError:
+            raise SettingsError(
+                f"{name} must be an amount in USD such as 25 or 25.50, got {raw!r}."
+            ) from None
+        if value <= 0:
+            raise SettingsError(f"{name} must be above zero (or 'off' for no limit), got {raw!r}.")
+        return value
+
+    return parse
+
+
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,100}$")
+
+
+def _header_name(raw: str) -> str:
+    name = raw.strip()
+    if not _HEADER_NAME.match(name):
+        raise SettingsError(
+            f"GPTPROTO_IDENTITY_HEADER must be an HTTP header name such as X-Forwarded-Email, got {raw!r}."
+        )
+    return name
 
 
 def _prices(raw: str) -> dict[str, tuple[float, float]]:
@@ -119,6 +192,17 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
         _non_negative_int("GPTPROTO_IMAGE_SHORT_SIDE"),
     ),
     ("GPTPROTO_PRICES", "prices", _prices),
+    ("GPTPROTO_IDENTITY_HEADER", "identity_header", _header_name),
+    ("GPTPROTO_ALLOW_ANONYMOUS", "allow_anonymous", _flag("GPTPROTO_ALLOW_ANONYMOUS")),
+    ("GPTPROTO_ADMINS", "admins", lambda raw: tuple(item.lower() for item in _split_list(raw))),
+    ("GPTPROTO_REQUIRE_USER_KEY", "require_user_key", _flag("GPTPROTO_REQUIRE_USER_KEY")),
+    (
+        "GPTPROTO_LIMIT_REQUESTS_PER_MINUTE",
+        "limit_requests_per_minute",
+        _limit_int("GPTPROTO_LIMIT_REQUESTS_PER_MINUTE"),
+    ),
+    ("GPTPROTO_LIMIT_TOKENS_PER_DAY", "limit_tokens_per_day", _limit_int("GPTPROTO_LIMIT_TOKENS_PER_DAY")),
+    ("GPTPROTO_LIMIT_COST_PER_MONTH", "limit_cost_per_month", _limit_usd("GPTPROTO_LIMIT_COST_PER_MONTH")),
 )
 
 

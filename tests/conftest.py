@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from streamlit import config
 
 from tests.standin.fixture import standin  # noqa: F401  (a fixture, used by name)
 
@@ -20,4 +21,7 @@ def sealed_environment(tmp_path, monkeypatch):
             monkeypatch.delenv(name)
     monkeypatch.setenv("GPTPROTO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
+    # AppTest runs no server, so it reads no server.address: give it the committed default
+    # (.streamlit/config.toml binds to loopback), as `scripts/start.sh` and the browser tests run.
+    config.set_option("server.address", "127.0.0.1")
     yield

@@ -1,0 +1,83 @@
+"""Who the user is, decided once per run at the top of the app; everything else asks here.
+
+The mode follows the configuration: an [auth] section in secrets means Streamlit's OIDC sign-in
+(required, with no further setting); GPTPROTO_IDENTITY_HEADER means an authenticating proxy names
+the user; neither means the single local user, served only on loopback unless the operator
+accepts anonymous use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.identity import (
+    SIGN_IN,
+    Identity,
+    IdentityConfigError,
+    Refusal,
+    anonymous_refusal,
+    header_identity,
+    identity_mode,
+    is_loopback,
+    local_identity,
+    oidc_identity,
+    proxy_refusal,
+)
+from core.settings import Settings
+
+
+def auth_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an [auth] section (Streamlit's OIDC sign-in)."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def resolve_identity(settings: Settings) -> Identity | Refusal:
+    """This session's user, or why nobody may be served."""
+    try:
+        mode = identity_mode(auth_configured(), settings.identity_header)
+    except IdentityConfigError as exc:
+        return Refusal("The app's sign-in configuration needs fixing", str(exc))
+    if mode == "oidc":
+        return oidc_identity(st.user.to_dict(), settings.admins) or SIGN_IN
+    if mode == "header" and settings.identity_header:
+        found = header_identity(dict(st.context.headers), settings.identity_header, settings.admins)
+        return found or proxy_refusal(settings.identity_header)
+    address = st.get_option("server.address")
+    refusal = anonymous_refusal(address, settings.allow_anonymous)
+    return refusal or local_identity(settings.admins, is_loopback(address))
+
+
+def current_identity(settings: Settings) -> Identity | None:
+    """The signed-in user, or None when this session may not be served."""
+    resolved = resolve_identity(settings)
+    return resolved if isinstance(resolved, Identity) else None
+
+
+def require_identity(settings: Settings) -> Identity:
+    """The user; otherwise the page says why (with a sign-in button where one helps) and stops,
+    before any chat, key or stored data is touched."""
+    resolved = resolve_identity(settings)
+    if isinstance(resolved, Identity):
+        return resolved
+    st.title(resolved.title)
+    st.write(resolved.message)
+    if resolved.can_sign_in and st.button("Sign in", type="primary", icon=":material/login:"):
+        st.login()
+    st.stop()
+
+
+def render_account(identity: Identity) -> None:
+    """Who is signed in, at the top of the sidebar, with Sign out where the app signed them in."""
+    if identity.mode == "none":
+        return
+    with st.sidebar.container(border=True):
+        st.markdown(f"**{identity.name}**")
+        if identity.email and identity.email != identity.name:
+            st.caption(identity.email)
+        if identity.mode == "oidc":
+            if st.button("Sign out", icon=":material/logout:", width="stretch"):
+                st.logout()
+        else:
+            st.caption("Signed in through your organisation's sign-in proxy.")
