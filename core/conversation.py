@@ -102,6 +102,7 @@ class Message:
     usage_reported: bool = True
     timing: Timing = field(default_factory=Timing)
     error: GatewayError | None = None
+    request_id: str | None = None  # the gateway's id for the request that produced it
 
     @property
     def is_answer(self) -> bool:

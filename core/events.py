@@ -1,4 +1,4 @@
-"""What a gateway call yields, in order: text, usage, a retry countdown, then Finish or Failure.
+"""What a gateway call yields, in order: acceptance, text, usage, a retry countdown, then Finish or Failure.
 Kept apart from the client so drawing a page never imports it."""
 
 from __future__ import annotations
@@ -7,6 +7,13 @@ from dataclasses import dataclass
 
 from core.conversation import Usage
 from core.errors import GatewayError
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The gateway accepted the request; its id (x-request-id) names it in the usage records."""
+
+    request_id: str | None
 
 
 @dataclass(frozen=True)
@@ -52,4 +59,4 @@ class RetryWait:
     error: GatewayError
 
 
-Event = TextDelta | UsageReport | UsageUnavailable | Finish | Failure | RetryWait
+Event = Accepted | TextDelta | UsageReport | UsageUnavailable | Finish | Failure | RetryWait

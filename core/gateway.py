@@ -21,7 +21,7 @@ from core.errors import (
     stall_error,
     total_timeout_error,
 )
-from core.events import Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.events import Accepted, Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
 from core.settings import Settings
 
 _DEFAULTS = Settings()
@@ -170,6 +170,7 @@ class Gateway:
         response = self._client.chat.completions.create(
             **body, timeout=self._timeout(self._config.total_timeout)
         )
+        yield Accepted(getattr(response, "_request_id", None))
         choice = response.choices[0] if response.choices else None
         text = (choice.message.content or "") if choice else ""
         if text:
@@ -184,6 +185,7 @@ class Gateway:
         )
         finish_reason: str | None = None
         self._active = stream
+        yield Accepted(stream.response.headers.get("x-request-id"))
         with stream:
             try:
                 for chunk in stream:

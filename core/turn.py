@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from core.conversation import Message, Status, Timing
 from core.errors import incomplete_error
-from core.events import Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.events import Accepted, Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
 
 _FINISH_STATUS = {"stop": Status.COMPLETE, "length": Status.CUT_OFF}
 
@@ -40,7 +40,9 @@ class TurnRecorder:
         if self.retry_wait is not None:
             self.retry_wait = None
             self.restart_clock()
-        if isinstance(event, TextDelta):
+        if isinstance(event, Accepted):
+            answer.request_id = event.request_id
+        elif isinstance(event, TextDelta):
             if answer.timing.first_token_s is None:
                 answer.timing.first_token_s = self._clock() - self._started
             answer.text += event.text

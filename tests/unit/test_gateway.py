@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ErrorKind
+from core.events import Accepted
 from core.gateway import (
     Failure,
     Finish,
@@ -49,12 +50,14 @@ def test_stream_yields_text_usage_and_finish(standin):
     usage = next(e.usage for e in events if isinstance(e, UsageReport))
     assert usage.reasoning_tokens == 4 and usage.cached_tokens == 1
     assert events[-1] == Finish("stop")
+    assert events[0] == Accepted("req_standin_000001")  # read from the stream's x-request-id
 
 
 def test_non_stream_yields_the_same_kinds(standin):
     standin.enqueue(Reply(text="Whole answer.", finish_reason="length"))
     events = _events(_gateway(standin), _body(stream=False))
-    assert [type(e) for e in events] == [TextDelta, UsageReport, Finish]
+    assert [type(e) for e in events] == [Accepted, TextDelta, UsageReport, Finish]
+    assert events[0] == Accepted("req_standin_000001")  # the stand-in numbers its requests from 1
     assert events[-1] == Finish("length")
 
 
