@@ -10,9 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.streamlit_process import app_command, stop_process, wait_healthy
+
+# A loaded 2-core machine can take several seconds to import the client on a first request.
+expect.set_options(timeout=10_000)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,8 +39,11 @@ def free_port() -> int:
 class AppServer:
     """The app's server process (`serve.py`) with its own environment and port."""
 
-    def __init__(self, env: dict[str, str], workdir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], workdir: Path, port: int | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
         self.port = port or free_port()
+        self._extra = extra
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = env
         self._workdir = workdir
@@ -46,7 +52,7 @@ class AppServer:
 
     def start(self) -> AppServer:
         log = self._log.open("ab")
-        command = app_command(self.port)
+        command = app_command(self.port, *self._extra)
         self.process = subprocess.Popen(command, cwd=self._workdir, env=self._env, stdout=log, stderr=log)
         wait_healthy(self.url, self.process, self.log)
         return self
