@@ -15,6 +15,9 @@ CONTINUE_PROMPT = (
 )
 
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_MODEL_ID_CHARS = 100
+MODEL_ID_PATTERN = r"^[A-Za-z0-9._:/-]{1,100}$"
+_MODEL_ID_CHAR = re.compile(r"[A-Za-z0-9._:/-]")
 
 
 class InputError(ValueError):
@@ -48,6 +51,25 @@ def validate_participant_name(raw: str) -> str | None:
             "Your name may use only letters, digits, '_' and '-' (no spaces), up to 64 characters."
         )
     return name
+
+
+def validate_model_id(raw: str) -> str:
+    """A model id as typed, trimmed: 1 to 100 letters, digits and . _ : / - (no spaces)."""
+    model = raw.strip()
+    if not model:
+        raise InputError("Type a model id, e.g. o4-mini, or pick one from the list.")
+    if len(model) > MAX_MODEL_ID_CHARS:
+        raise InputError(
+            f"The model id is {len(model):,} characters long; the limit is {MAX_MODEL_ID_CHARS}. "
+            "Check that you pasted only the id."
+        )
+    bad = sorted({char for char in model if not _MODEL_ID_CHAR.fullmatch(char)})
+    if bad:
+        shown = " ".join("space" if char == " " else repr(char) for char in bad[:5])
+        raise InputError(
+            f"A model id may use only letters, digits and . _ : / - (no spaces); remove {shown}."
+        )
+    return model
 
 
 def data_url(image: ImageAttachment) -> str:

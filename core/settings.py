@@ -14,6 +14,14 @@ DEFAULT_BASE_URL = "https://gptproto.com/v1"
 DEFAULT_MODELS = ("o4-mini", "gpt-4o", "gpt-4o-mini", "o3")
 DEFAULT_MODEL = "o4-mini"
 DEFAULT_VISION_MODELS = ("gpt-4o", "gpt-4o-mini", "o4-mini", "o3")
+# Tokens each model takes in (prompt and answer together); "*" is any model not listed.
+DEFAULT_CONTEXT_WINDOWS = {
+    "o4-mini": 200_000,
+    "o3": 200_000,
+    "gpt-4o": 128_000,
+    "gpt-4o-mini": 128_000,
+    "*": 128_000,
+}
 
 
 class SettingsError(ValueError):
@@ -50,6 +58,10 @@ class Settings:
     limit_requests_per_minute: int | None = None
     limit_tokens_per_day: int | None = None
     limit_cost_per_month: float | None = None
+    max_prompt_chars: int = 100_000
+    max_instructions_chars: int = 20_000
+    context_windows: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CONTEXT_WINDOWS))
+    allowed_image_hosts: tuple[str, ...] = ()
 
     @property
     def has_server_key(self) -> bool:
@@ -169,6 +181,24 @@ def _prices(raw: str) -> dict[str, tuple[float, float]]:
     return prices
 
 
+def _context_windows(raw: str) -> dict[str, int]:
+    """Parse `model=tokens,...` over the defaults; `*=tokens` sets it for unlisted models."""
+    windows = dict(DEFAULT_CONTEXT_WINDOWS)
+    for item in _split_list(raw):
+        model, _, tokens = item.partition("=")
+        try:
+            value = int(tokens.strip().replace("_", ""))
+        except ValueError:
+            value = 0
+        if not model.strip() or value <= 0:
+            raise SettingsError(
+                f"GPTPROTO_CONTEXT_WINDOWS entry {item!r} must look like model=tokens "
+                "(a whole number above zero), e.g. gpt-4o=128000 or *=32000."
+            )
+        windows[model.strip()] = value
+    return windows
+
+
 _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ("GPTPROTO_API_KEY", "api_key", str.strip),
     ("GPTPROTO_BASE_URL", "base_url", lambda raw: raw.strip().rstrip("/")),
@@ -203,6 +233,14 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ),
     ("GPTPROTO_LIMIT_TOKENS_PER_DAY", "limit_tokens_per_day", _limit_int("GPTPROTO_LIMIT_TOKENS_PER_DAY")),
     ("GPTPROTO_LIMIT_COST_PER_MONTH", "limit_cost_per_month", _limit_usd("GPTPROTO_LIMIT_COST_PER_MONTH")),
+    ("GPTPROTO_MAX_PROMPT_CHARS", "max_prompt_chars", _non_negative_int("GPTPROTO_MAX_PROMPT_CHARS")),
+    (
+        "GPTPROTO_MAX_INSTRUCTIONS_CHARS",
+        "max_instructions_chars",
+        _non_negative_int("GPTPROTO_MAX_INSTRUCTIONS_CHARS"),
+    ),
+    ("GPTPROTO_CONTEXT_WINDOWS", "context_windows", _context_windows),
+    ("GPTPROTO_ALLOWED_IMAGE_HOSTS", "allowed_image_hosts", _split_list),
 )
 
 
