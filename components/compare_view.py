@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.error_card import render_error_card
+from components.markdown import safe
 from components.message import AVATARS, render_body
 from components.sidebar import CompareChoice
 from components.state.compare import STOP, vote_key
@@ -54,7 +55,7 @@ def render_round(round_: CompareRound, blind: bool, prices: Prices) -> None:
             st.subheader(column_title(round_, index, blind), divider="gray")
             answer = round_.columns[index].answer
             if answer.text:
-                st.markdown(answer.text)
+                st.markdown(safe(answer.text))
             _render_column_footer(round_, index, blind, prices)
 
 

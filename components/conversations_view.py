@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.config import load_settings
 from components.library import request_open, when
+from components.markdown import safe
 from components.state import conversations as state
 from components.storage import safely
+from core.images import ImageLimits
 from core.transfer import ImportRejected, export_json, export_markdown, import_json
 
 if TYPE_CHECKING:
@@ -43,7 +46,7 @@ def render_import(store: ConversationStore) -> None:
         upload = st.file_uploader("JSON export", type=["json"], key=state.IMPORT_FILE)
         if st.button("Import", key=state.IMPORT, disabled=upload is None) and upload is not None:
             try:
-                imported = import_json(upload.getvalue())
+                imported = import_json(upload.getvalue(), ImageLimits.from_settings(load_settings()))
             except ImportRejected as exc:
                 st.error(f"{upload.name} was not imported: {exc}", icon=":material/error:")
                 return
@@ -65,7 +68,7 @@ def render_export(store: ConversationStore, conversation_id: str) -> None:
         return
     title, params, tree = stored.info.title, stored.params, stored.tree
     with st.container(border=True):
-        st.markdown(f"**Export “{title}”**")
+        st.markdown(f"**Export “{safe(title)}”**")
         row = st.container(horizontal=True)
         row.download_button(
             "Markdown",
@@ -89,7 +92,7 @@ def render_row(store: ConversationStore, info: ConversationInfo) -> None:
     """A conversation's title and date with Open, Rename, Pin, Export and Delete."""
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         pin = ":material/keep: " if info.pinned else ""
-        st.markdown(f"{pin}**{info.title}**  \n:gray[{when(info.updated_at)}]", width="stretch")
+        st.markdown(f"{pin}**{safe(info.title)}**  \n:gray[{when(info.updated_at)}]", width="stretch")
         if st.button("Open", key=state.row_key("open", info.id), icon=":material/open_in_new:"):
             request_open(info.id)
             st.switch_page("pages/chat.py")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.markdown import safe
 from core.identity import (
     SIGN_IN,
     Identity,
@@ -73,7 +74,7 @@ def render_account(identity: Identity) -> None:
     if identity.mode == "none":
         return
     with st.sidebar.container(border=True):
-        st.markdown(f"**{identity.name}**")
+        st.markdown(f"**{safe(identity.name)}**")
         if identity.email and identity.email != identity.name:
             st.caption(identity.email)
         if identity.mode == "oidc":

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.markdown import safe
 from components.state.chat import LIBRARY_SEARCH, library_item_key
 from components.state.shared import OPEN_REQUEST
 from components.storage import safely
@@ -52,7 +53,7 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
     for info in found:
         pin = ":material/keep: " if info.pinned else ""
         st.button(
-            f"{pin}{info.title} :gray[· {when(info.updated_at)}]",
+            f"{pin}{safe(info.title)} :gray[· {when(info.updated_at)}]",
             key=library_item_key(info.id),
             on_click=request_open,
             args=(info.id,),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.error_card import render_error_card
+from components.markdown import image_allowed, safe
 from components.state.chat import SHOW_EARLIER, action_key, copying, history_window, widen_history_window
 from core.conversation import Message, Status
 from core.presentation import status_note, usage_line
@@ -71,7 +72,7 @@ def render_body(message: Message, actions: Sequence[MessageAction] = ()) -> None
         render_actions(message, actions)
         return
     if message.text:
-        st.markdown(message.text)
+        st.markdown(safe(message.text))
     render_answer_footer(message, actions)
 
 
@@ -111,10 +112,10 @@ def _render_user(message: Message) -> None:
     if message.name:
         st.caption(message.name)
     if message.text:
-        st.markdown(message.text)
-    if message.images:
-        st.image(
-            [image.url or image.data for image in message.images],
-            width=160,
-            caption=[image.name for image in message.images],
-        )
+        st.markdown(safe(message.text))
+    shown = [image for image in message.images if not image.url or image_allowed(image.url)]
+    if shown:
+        st.image([image.url or image.data for image in shown], width=160, caption=[i.name for i in shown])
+    for image in message.images:
+        if image not in shown:  # a link the browser would fetch by itself: one click instead
+            st.markdown(f":material/image: [{safe(image.name)}]({image.url}) (image link, not loaded)")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from components.markdown import safe
 from core.markdown_blocks import BlockSplitter
 
 MIN_FLUSH_S = 0.08  # at most ~12 redraws a second: smooth to read, few messages to send
@@ -68,10 +69,10 @@ class StreamView:
         first = not self._shown
         if finished:
             # Finished blocks go above the tail, in order, each drawn exactly once.
-            self._tail.markdown("".join(finished))
+            self._tail.markdown(safe("".join(finished)))
             self._tail = self._blocks.empty()
         if tail.strip():
-            self._tail.markdown(tail)
+            self._tail.markdown(safe(tail))
         else:
             self._tail.empty()
         if first:
