@@ -15,6 +15,7 @@ from core.branches import ConversationTree
 from core.chat_flow import Turn, can_continue, continue_answer, edit, retry, send
 from core.conversation import Message, Status
 from core.images import ImageRejected
+from core.limits import too_long_message
 from core.settings import Settings
 
 
@@ -30,6 +31,9 @@ def plan_turn(
     params = choice.params
     text, files = submission_parts(submission)
     if text.strip() or files:
+        problem = too_long_message("prompt", len(text), settings.max_prompt_chars)
+        if problem:
+            reject_submission(text, problem)
         try:
             images = collect_images(text, files, settings, choice.send_links)
         except ImageRejected as exc:

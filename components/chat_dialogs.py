@@ -16,17 +16,25 @@ from components.state.chat import (
 )
 from components.storage import RunStore
 from core.conversation import Message
+from core.limits import length_counter, too_long_message
 
 
 @st.dialog("Edit and resend", width="large", on_dismiss=close_dialog)
-def edit_dialog(message: Message) -> None:
+def edit_dialog(message: Message, max_chars: int) -> None:
     """The conversation branches at this message; the original branch stays reachable."""
     text = st.text_area("Your message", value=message.text, key=edit_text_key(message.id), height=160)
+    counter = length_counter(len(text), max_chars)
+    if counter:
+        st.caption(counter)
     st.caption("Sending starts a new branch from here. The original stays: flip back with the arrows.")
     row = st.container(horizontal=True)
     if row.button("Send edited message", type="primary", icon=":material/send:", key=EDIT_SEND):
         if not text.strip():
             st.error("The message is empty: type something to send.", icon=":material/edit:")
+            return
+        problem = too_long_message("edited message", len(text), max_chars)
+        if problem:
+            st.error(problem, icon=":material/edit:")  # the text stays in the box to shorten
             return
         request_action("edit", message.id, text)
         close_dialog()

@@ -43,7 +43,7 @@ def render_turn(
             run_lanes([lane])
             render_answer_footer(turn.answer, actions_for(turn.answer, True))
         else:
-            fail_before_sending(turn, settings_error(choice.problems))
+            fail_before_sending(turn.answer, settings_error(choice.problems))
             saver.settled(turn.answer)
             render_body(turn.answer, actions_for(turn.answer, True))
     note = None if choice.send_links else detected_links_note(turn.context[-1].text if turn.context else "")

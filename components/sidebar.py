@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 import streamlit as st
@@ -15,8 +16,9 @@ from components.state.shared import USER_KEY, USER_KEY_INPUT, OptionKeys, rememb
 from core.compare import MAX_MODELS, validate_models
 from core.conversation import ChatParams
 from core.errors import NO_KEY_PROBLEM
+from core.limits import length_counter, too_long_message
 from core.models import RoleChoice, instructions_role
-from core.request import InputError, parse_max_completion_tokens, validate_participant_name
+from core.request import InputError, parse_max_completion_tokens, validate_model_id, validate_participant_name
 from core.settings import Settings, model_choices
 
 T = TypeVar("T")
@@ -68,9 +70,10 @@ def render_chat_sidebar(settings: Settings, *, on_new_chat: Callable[[], None]) 
         library_slot = st.container()
         api_key = _key_section(settings)
         st.subheader("Model")
-        model = _model_picker(settings)
         problems: list[str] = []
-        options = _request_options(chat_state.OPTIONS, problems)
+        picked = _model_picker(settings)
+        model = (_parse(validate_model_id, picked, problems) or "") if picked else ""
+        options = _request_options(chat_state.OPTIONS, problems, settings.max_instructions_chars)
         raw_name = st.text_input(
             "Your name (optional)",
             key=chat_state.USER_NAME,
@@ -108,9 +111,9 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
             help="Type a custom model id and press Enter to add it.",
         )
         problems: list[str] = []
-        models = _parse(validate_models, picked, problems) or []
+        models = _parse(_checked_models, picked, problems) or []
         blind = st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
-        options = _request_options(compare_state.OPTIONS, problems)
+        options = _request_options(compare_state.OPTIONS, problems, settings.max_instructions_chars)
     params = options.params_for(models[0] if models else "")
     choice = CompareChoice(params, api_key, problems, models=models, blind=blind, role=options.role)
     return _finish(choice)
@@ -143,7 +146,7 @@ class _RequestOptions:
         )
 
 
-def _request_options(keys: OptionKeys, problems: list[str]) -> _RequestOptions:
+def _request_options(keys: OptionKeys, problems: list[str], max_instructions: int) -> _RequestOptions:
     raw_limit = st.text_input(
         "Max completion tokens",
         key=keys.max_tokens,
@@ -159,12 +162,23 @@ def _request_options(keys: OptionKeys, problems: list[str]) -> _RequestOptions:
         placeholder="You are a helpful assistant.",
         height=100,
     )
+    counter = length_counter(len(instructions), max_instructions)
+    if counter:
+        st.caption(counter)
+    _parse(partial(_fits, "instructions prompt", max_instructions), instructions, problems)
     roles: list[RoleChoice] = list(_ROLE_LABELS)
     role = st.selectbox(
         "Instructions role", roles, format_func=_ROLE_LABELS.__getitem__, key=keys.instructions_role
     )
     limit = _parse(parse_max_completion_tokens, raw_limit, problems)
     return _RequestOptions(limit, stream, instructions, role)
+
+
+def _fits(what: str, limit: int, text: str) -> str:
+    problem = too_long_message(what, len(text), limit)
+    if problem:
+        raise InputError(problem)
+    return text
 
 
 def _parse(parse: Callable[[R], T | None], raw: R, problems: list[str]) -> T | None:
@@ -218,6 +232,10 @@ def _model_picker(settings: Settings) -> str:
         return str(picked)
     custom = st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
     return custom.strip()
+
+
+def _checked_models(picked: list[str]) -> list[str]:
+    return [validate_model_id(model) for model in validate_models(picked)]
 
 
 def restore_chat_params(params: ChatParams, settings: Settings) -> None:

@@ -9,11 +9,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import streamlit as st
+
 from components.config import gateway_for
 from components.stream_view import StreamView
+from core.chat_flow import fail_before_sending
 from core.conversation import ChatParams, Message, Status
-from core.errors import with_vision_models
+from core.errors import context_error, with_vision_models
 from core.events import Event, Failure, Finish, RetryWait, TextDelta
+from core.limits import ContextTooLong, context_window, fit_context
 from core.presentation import format_waited
 from core.pump import EventPump
 from core.request import build_request
@@ -30,7 +34,7 @@ AnswerHook = Callable[[Message], None]
 class Lane:
     """One answer being streamed: the call that feeds it and the view that shows it."""
 
-    gateway: Gateway
+    gateway: Gateway | None  # None: not sent (the answer already says why)
     body: dict[str, Any]
     answer: Message
     view: StreamView
@@ -41,7 +45,8 @@ class Lane:
     recorder: TurnRecorder = field(init=False)
 
     def __post_init__(self) -> None:
-        self.recorder = TurnRecorder(self.answer)
+        if self.gateway is not None:
+            self.recorder = TurnRecorder(self.answer)
 
     def apply(self, event: Event, stop_label: str) -> None:
         """Record one event and draw what it changed."""
@@ -57,13 +62,16 @@ class Lane:
 
     def show_waiting(self, waited_s: float) -> None:
         """'Waiting for o4-mini… 3 s' until this answer's first new words."""
+        if self.gateway is None:
+            return
         recorder = self.recorder
         if self.answer.status == Status.STREAMING and recorder.retry_wait is None and not recorder.new_text:
             self.view.show_status(f"Waiting for {self.label}…{format_waited(waited_s)}")
 
     def settle(self) -> None:
         """The final status (stopped if the run ended mid-stream), then the settled hook."""
-        self.recorder.stop()
+        if self.gateway is not None:
+            self.recorder.stop()
         if self.answer.error is not None:
             self.answer.error = with_vision_models(self.answer.error, self.vision_models)
         if self.on_settled is not None:
@@ -83,7 +91,17 @@ def open_lane(
     on_settled: AnswerHook | None = None,
 ) -> Lane:
     """A lane for `answer`, drawn where the caller is (inside its bubble or column). The waiting
-    line (and the Stop button, given its key) are drawn first: the client may still be loading."""
+    line (and the Stop button, given its key) are drawn first: the client may still be loading.
+    A conversation longer than the model's context window is trimmed, oldest exchanges first, and
+    the user told; when even the latest prompt does not fit, nothing is sent and the answer says
+    why."""
+    try:
+        fit = fit_context(context, params, context_window(settings.context_windows, params.model))
+    except ContextTooLong as exc:
+        fail_before_sending(answer, context_error(str(exc)))
+        return Lane(None, {}, answer, StreamView(), label, on_settled=on_settled)
+    if fit.notice:
+        st.caption(fit.notice)
     view = StreamView()
     if answer.text:  # a Continue: the earlier text stays on show while the rest streams
         view.show_text(answer.text, force=True)
@@ -92,7 +110,7 @@ def open_lane(
     if stop_key is not None:
         view.show_stop(stop_key)
     gateway = gateway_for(settings, api_key)
-    body = build_request(context, params, include_usage=gateway.wants_usage())
+    body = build_request(fit.history, params, include_usage=gateway.wants_usage())
     return Lane(
         gateway, body, answer, view, label, settings.vision_models, on_text=on_text, on_settled=on_settled
     )
@@ -103,7 +121,8 @@ def run_lanes(lanes: Sequence[Lane], *, stop_label: str = "Stop") -> None:
     mid-stream: every call still open is closed, and each answer keeps its text, marked stopped."""
     started = time.monotonic()
     try:
-        with EventPump({index: (lane.gateway, lane.body) for index, lane in enumerate(lanes)}) as pump:
+        calls = {index: (lane.gateway, lane.body) for index, lane in enumerate(lanes) if lane.gateway}
+        with EventPump(calls) as pump:
             for tick in pump.ticks():
                 if tick is None:
                     # A quiet tick, also where a Stop press reaches the run when nothing streams.

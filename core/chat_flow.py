@@ -93,7 +93,8 @@ def can_continue(answer: Message) -> bool:
     )
 
 
-def fail_before_sending(turn: Turn, error: GatewayError) -> None:
-    """Mark a turn that could not be sent (no key, bad settings); the user's message stays."""
-    turn.answer.status = Status.FAILED
-    turn.answer.error = error
+def fail_before_sending(answer: Message, error: GatewayError) -> None:
+    """Mark an answer that could not be requested (no key, bad settings, too long); the user's
+    message stays."""
+    answer.status = Status.FAILED
+    answer.error = error

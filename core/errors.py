@@ -206,6 +206,13 @@ def settings_error(problems: Iterable[str]) -> GatewayError:
     )
 
 
+def context_error(problem: str) -> GatewayError:
+    """Not sent: the conversation cannot be made to fit the model's context window."""
+    return GatewayError(
+        ErrorKind.SETTINGS, "Not sent: too long for the model", f"{problem} Your message is kept."
+    )
+
+
 def stall_error(seconds: float) -> GatewayError:
     """No chunk arrived for the stall timeout."""
     return GatewayError(

@@ -92,6 +92,6 @@ dialog = open_dialog_target()
 if dialog is not None:
     kind, target = dialog
     if kind == "edit":
-        edit_dialog(target)
+        edit_dialog(target, settings.max_prompt_chars)
     elif kind == "delete":
         delete_dialog(store, target)

@@ -30,6 +30,7 @@ from components.storage import RunStore
 from core.compare import TIE
 from core.compare_flow import start_round
 from core.images import ACCEPTED_TYPES, ImageRejected
+from core.limits import too_long_message
 from core.report import report_html, report_markdown
 
 settings = require_settings()
@@ -58,6 +59,9 @@ for round_ in past:
 if prompt.strip() or files:
     if not (choice.ready and choice.api_key):
         reject_submission(prompt, "Not sent: " + " ".join(choice.problems))
+    too_long = too_long_message("prompt", len(prompt), settings.max_prompt_chars)
+    if too_long:
+        reject_submission(prompt, too_long)
     try:
         images = collect_images(prompt, files, settings, send_links=False)
     except ImageRejected as exc:
