@@ -95,7 +95,7 @@ def render_row(store: ConversationStore, info: ConversationInfo) -> None:
         st.markdown(f"{pin}**{safe(info.title)}**  \n:gray[{when(info.updated_at)}]", width="stretch")
         if st.button("Open", key=state.row_key("open", info.id), icon=":material/open_in_new:"):
             request_open(info.id)
-            st.switch_page("pages/chat.py")
+            st.switch_page("app_pages/chat.py")
         with st.popover("Rename", icon=":material/edit:"):
             new_title = st.text_input("New title", value=info.title, key=state.row_key("title", info.id))
             if st.button("Save title", key=state.row_key("rename", info.id)):

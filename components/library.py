@@ -60,4 +60,4 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
             type="secondary" if info.id == current_id else "tertiary",
             width="stretch",
         )
-    st.page_link("pages/history.py", label="All conversations", icon=":material/history:")
+    st.page_link("app_pages/history.py", label="All conversations", icon=":material/history:")

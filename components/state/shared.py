@@ -13,6 +13,9 @@ SAVE_PROBLEM = "shared.save_problem"  # the last storage failure, shown once
 STORE_DOWN_UNTIL = "shared.store_down_until"  # monotonic time before which storage is not retried
 RESTORE_TEXT = "shared.restore_input"  # a rejected prompt, put back into the input box
 RESTORE_PROBLEM = "shared.restore_problem"  # why it was rejected
+PRESENTER = "shared.presenter"  # the presenter view toggle (the URL carries ?present=1 too)
+HIDE_COSTS = "shared.hide_costs"  # the presenter hides cost figures from the audience
+PRESENT_QUERY = "present"  # ?present=1 opens a prepared link in the presenter view
 
 
 @dataclass(frozen=True)

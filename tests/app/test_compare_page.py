@@ -15,7 +15,7 @@ from tests.app.helpers import image_captions, send
 from tests.conftest import ROOT
 from tests.standin import ErrorReply, Reply
 
-PAGE = str(ROOT / "pages" / "compare.py")
+PAGE = str(ROOT / "app_pages" / "compare.py")
 PRICES = "gpt-4o=2.5/10,o3=2/8"
 PRICE_TABLE = {"gpt-4o": (2.5, 10.0), "o3": (2.0, 8.0)}
 THREE = ["o4-mini", "gpt-4o", "o3"]

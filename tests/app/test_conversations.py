@@ -150,7 +150,7 @@ def test_copy_shows_the_markdown_source(gateway_env):
 
 
 def history_page(at: AppTest) -> AppTest:
-    at.switch_page("pages/history.py").run()
+    at.switch_page("app_pages/history.py").run()
     assert not at.exception, at.exception
     return at
 

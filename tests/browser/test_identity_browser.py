@@ -55,9 +55,10 @@ def test_each_signed_in_person_sees_only_their_own_chats(
     standin.enqueue(Reply(text="Alice's answer."), Reply(text="Bob's answer."))
 
     ann = _new_page(browser)
-    ann.goto(oidc_app.url)
-    expect(ann.get_by_role("heading", name="Sign in to GPTProto Chat")).to_be_visible()
-    expect(ann.get_by_test_id("stChatInputTextArea")).to_have_count(0)  # nothing served signed out
+    for path in ("/compare", "/history", "/"):  # every page, even opened directly, asks first
+        ann.goto(oidc_app.url + path)
+        expect(ann.get_by_role("heading", name="Sign in to GPTProto Chat")).to_be_visible()
+        expect(ann.get_by_test_id("stChatInputTextArea")).to_have_count(0)  # nothing served signed out
     sign_in(ann, oidc_app.url, alice)
     expect(ann.get_by_test_id("stSidebar").get_by_text("Alice Doe")).to_be_visible()
     send(ann, "Alice's secret plan")
@@ -133,6 +134,8 @@ def test_header_mode_serves_the_person_the_proxy_names_and_nobody_else(
     expect(dave.get_by_text("For Carol only.")).to_have_count(0)
 
     stranger = _new_page(browser)  # reached the app without going through the proxy
+    stranger.goto(proxied_app.url + "/compare")
+    expect(stranger.get_by_role("heading", name="Sign-in required")).to_be_visible()
     stranger.goto(carol_chat)
     expect(stranger.get_by_role("heading", name="Sign-in required")).to_be_visible()
     expect(stranger.get_by_text("X-Forwarded-Email", exact=False)).to_be_visible()

@@ -106,7 +106,7 @@ sys.meta_path.insert(0, Watch())
 from streamlit.testing.v1 import AppTest
 
 at = AppTest.from_file(sys.argv[1], default_timeout=60)
-if sys.argv[2] != "pages/chat.py":  # the default page; the others are opened directly
+if sys.argv[2] != "app_pages/chat.py":  # the default page; the others are opened directly
     at.switch_page(sys.argv[2])
 at.run()
 assert not at.exception, at.exception
@@ -132,7 +132,7 @@ def first_run_imports(page: Path) -> dict[str, list[tuple[str, int]]]:
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_first_run_loads_no_client_and_storage_after_the_main_content(page, tmp_path, monkeypatch):
     monkeypatch.setenv("GPTPROTO_API_KEY", "sk-layer-test-key")
-    path = ROOT / "pages" / page
+    path = ROOT / "app_pages" / page
     watched = first_run_imports(path)
     assert "openai" not in watched, f"{page}'s first run imported openai from {watched['openai'][-6:]}"
     assert "sqlalchemy" in watched  # every page lists or opens stored conversations on its first run
