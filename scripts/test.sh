@@ -15,7 +15,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
