@@ -80,7 +80,7 @@ def classify_exception(exc: Exception, secrets: Iterable[str | None] = ()) -> Ga
     if isinstance(exc, openai.APITimeoutError):
         return _timeout_error()
     if isinstance(exc, openai.APIConnectionError):
-        return _connection_error(exc)
+        return _connection_error(exc, secrets)
     if isinstance(exc, openai.APIStatusError):
         return classify_status(
             exc.status_code,
@@ -272,7 +272,7 @@ def _timeout_error() -> GatewayError:
     )
 
 
-def _connection_error(exc: openai.APIConnectionError) -> GatewayError:
+def _connection_error(exc: openai.APIConnectionError, secrets: tuple[str | None, ...]) -> GatewayError:
     cause = exc.__cause__
     detail = f"{type(cause).__name__}: {cause}" if cause else str(exc)
     lowered = detail.lower()
@@ -286,7 +286,7 @@ def _connection_error(exc: openai.APIConnectionError) -> GatewayError:
         ErrorKind.CONNECTION,
         title,
         "Check the network and GPTPROTO_BASE_URL, then retry.",
-        provider_message=redact(detail),
+        provider_message=redact(detail, secrets),
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 from components.state import chat as chat_state
 from components.state import shared as shared_state
 from tests.app.helpers import bubble_texts, captions, errors, send, shown_messages, start_app
-from tests.standin import ErrorReply, Reply
+from tests.standin import ErrorReply, Garbled, Reply
 
 
 def test_streamed_answer_with_usage(gateway_env):
@@ -66,6 +66,7 @@ def test_o_series_gets_the_developer_role_and_custom_model(gateway_env):
 
 
 def test_invalid_max_tokens_blocks_sending_and_keeps_the_message(gateway_env):
+    gateway_env.enqueue(Reply(text="Sent once the sidebar was fixed."))
     at = start_app()
     at.text_input(key=chat_state.OPTIONS.max_tokens).set_value("0").run()
     assert "at least 1" in errors(at)
@@ -75,10 +76,10 @@ def test_invalid_max_tokens_blocks_sending_and_keeps_the_message(gateway_env):
     assert "fix the sidebar" in errors(at).lower()
     at.text_input(key=chat_state.OPTIONS.max_tokens).set_value("").run()
     at.button(key=chat_state.action_key("retry", _last_answer_id(at))).click().run()
-    assert bubble_texts(at) == [("user", "Keep me"), ("assistant", "Hello from the GPTProto stand-in.")] or (
-        bubble_texts(at)[0] == ("user", "Keep me") and gateway_env.requests
-    )
+    assert bubble_texts(at) == [("user", "Keep me"), ("assistant", "Sent once the sidebar was fixed.")]
     assert len(gateway_env.requests) == 1
+    assert gateway_env.requests[0].body["messages"] == [{"role": "user", "content": "Keep me"}]
+    assert "max_completion_tokens" not in gateway_env.requests[0].body
 
 
 def test_cut_off_answer_continues_in_the_same_bubble(gateway_env):
@@ -148,11 +149,37 @@ def test_retry_after_an_error_resends_the_same_message_once(gateway_env, monkeyp
     assert first.body["messages"] == second.body["messages"] == [{"role": "user", "content": "Try me"}]
 
 
-def test_wrong_key_shows_401_without_the_key(gateway_env, monkeypatch):
-    monkeypatch.setenv("GPTPROTO_API_KEY", "sk-wrong-key-123456")
+# Neither key looks like sk-...: only the app's knowledge of its own key keeps it off the page.
+WRONG_KEY = "gw-wrong-key-0123456789"
+RIGHT_KEY = "gw-right-key-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("key", "script", "shown"),
+    [
+        # The stand-in's 401 quotes the wrong key back, as some gateways do.
+        (WRONG_KEY, None, "The API key is missing or invalid"),
+        # A broken proxy quotes the (right) key in a response that is not HTTP: a connection error.
+        (RIGHT_KEY, Garbled(), "Cannot reach the gateway"),
+    ],
+)
+def test_a_key_quoted_by_the_gateway_is_neither_shown_nor_stored(
+    gateway_env, monkeypatch, tmp_path, key, script, shown
+):
+    monkeypatch.setenv("GPTPROTO_API_KEY", key)
+    monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
+    gateway_env.api_keys = (RIGHT_KEY,)
+    if script is not None:
+        gateway_env.enqueue(script)
     at = send(start_app(), "Hi")
-    assert "The API key is missing or invalid" in errors(at)
-    assert "sk-wrong-key-123456" not in _page_text(at)
+    assert key in gateway_env.requests[0].sent.decode()  # the stand-in did send it
+    assert shown in errors(at)
+    assert "[redacted key]" in _page_text(at)
+    assert key not in _page_text(at)
+    # The database (and its write-ahead log) under the test's GPTPROTO_DATA_DIR.
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "data").rglob("*") if path.is_file())
+    assert b"[redacted key]" in stored  # the error was stored, with the key taken out
+    assert key.encode() not in stored
 
 
 def test_connection_refused(monkeypatch):

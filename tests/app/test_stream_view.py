@@ -1,10 +1,12 @@
-"""The batched stream renderer: every token shows, in order, and the final text is exact,
-including markdown that is only valid once complete (an open code fence, a half table)."""
+"""The batched stream renderer, judged by the messages it sends to the browser: every token shows,
+in order, the final text is exact (including markdown that is only valid once complete, an open
+code fence, a half table), chunks are batched, and a finished block is drawn once."""
 
 from __future__ import annotations
 
 import itertools
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 
 ANSWER = (
@@ -12,57 +14,146 @@ ANSWER = (
     "```python\ndef f(x):\n\n    return x * 2\n```\n\n"
     "| a | b |\n|---|---|\n| 1 | 2 |\n\n- one\n- two\n  continued\n\nLast line."
 )
+CURSOR = " ▌"
 
 
 def _script() -> None:
-    import random
-
+    """Feeds st.session_state["texts"] to a StreamView at the clock times in ["times"], then
+    finishes it; records every message sent, and how many had been sent after each call."""
     import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
-    from components.stream_view import CURSOR, StreamView
+    from components.stream_view import StreamView
 
-    text = st.session_state["answer"]
-    rng = random.Random(st.session_state["seed"])
-    ticks = iter(range(10_000))
-    view = StreamView(clock=lambda: next(ticks) * 0.03)  # some chunks land inside a flush window
-    shown: list[str] = []
-    position = 0
-    while position < len(text):
-        position = min(len(text), position + rng.randint(1, 7))
-        view.show_text(text[:position])
-        shown.append(view._shown)
-    view.finish(text)
-    st.session_state["shown"] = shown
-    st.session_state["cursor"] = CURSOR
+    ctx = get_script_run_ctx()
+    assert ctx is not None
+    sent: list[bytes] = []
+    forward = ctx._enqueue
+
+    def record(msg):
+        sent.append(msg.SerializeToString())
+        forward(msg)
+
+    ctx._enqueue = record
+    times = iter(st.session_state["times"])
+    view = StreamView(clock=lambda: next(times))
+    after: list[int] = []
+    for text in st.session_state["texts"]:
+        view.show_text(text)
+        after.append(len(sent))
+    view.finish(st.session_state["texts"][-1])
+    after.append(len(sent))
+    st.session_state["sent"] = sent
+    st.session_state["after"] = after
+
+
+def _run(texts: list[str], times: list[float]) -> tuple[list[ForwardMsg], list[int]]:
+    at = AppTest.from_function(_script)
+    at.session_state["texts"] = texts
+    at.session_state["times"] = times
+    at.run()
+    assert not at.exception, at.exception
+    messages = []
+    for raw in at.session_state["sent"]:
+        message = ForwardMsg()
+        message.ParseFromString(raw)
+        messages.append(message)
+    return messages, list(at.session_state["after"])
+
+
+def _pages(messages: list[ForwardMsg], after: list[int]) -> list[list[str]]:
+    """The markdown on the page, top to bottom, after each call: each delta replaces whatever was
+    at its path (and below it), as the browser applies them."""
+    shown: dict[tuple[int, ...], str] = {}
+    pages, applied = [], 0
+    for count in after:
+        for message in messages[applied:count]:
+            if message.WhichOneof("type") != "delta":
+                continue
+            path = tuple(message.metadata.delta_path)
+            for old in [p for p in shown if p[: len(path)] == path]:
+                del shown[old]
+            element = message.delta.new_element
+            if message.delta.WhichOneof("type") == "new_element" and element.WhichOneof("type") == "markdown":
+                shown[path] = element.markdown.body
+        applied = count
+        pages.append([shown[path] for path in sorted(shown)])
+    return pages
+
+
+def test_what_the_page_shows_after_each_chunk():
+    texts = [
+        "Hello",
+        "Hello wor",
+        "Hello world.",
+        "Hello world.\n\nNext",
+        "Hello world.\n\nNext one",
+        "Hello world.\n\nNext one is",
+        "Hello world.\n\nNext one is here.",
+    ]
+    # Chunks 30 ms apart are batched into one redraw per 80 ms; after a pause the next one shows.
+    times = [0.0, 0.03, 0.06, 0.09, 0.12, 0.5, 0.53]
+    assert _pages(*_run(texts, times)) == [
+        ["Hello ▌"],
+        ["Hello ▌"],
+        ["Hello ▌"],
+        ["Hello world.", "Next ▌"],
+        ["Hello world.", "Next ▌"],
+        ["Hello world.", "Next one is ▌"],
+        ["Hello world.", "Next one is ▌"],
+        ["Hello world.", "Next one is here."],  # finished: the last words, no cursor
+    ]
 
 
 def _squeeze(text: str) -> str:
     return "".join(text.split())
 
 
-def _render(seed: int) -> AppTest:
-    at = AppTest.from_function(_script)
-    at.session_state["answer"] = ANSWER
-    at.session_state["seed"] = seed
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def _chunked(seed: int) -> list[str]:
+    """ANSWER cut into growing prefixes, 1 to 7 characters more each time."""
+    import random
+
+    rng = random.Random(seed)
+    texts, position = [], 0
+    while position < len(ANSWER):
+        position = min(len(ANSWER), position + rng.randint(1, 7))
+        texts.append(ANSWER[:position])
+    return texts
 
 
-def test_final_text_is_exact_and_every_redraw_extends_the_last():
+def test_every_redraw_extends_the_last_and_the_final_text_is_exact():
     for seed in range(5):
-        at = _render(seed)
+        texts = _chunked(seed)
+        pages = _pages(*_run(texts, [index * 0.03 for index in range(len(texts))]))
         # Streamlit trims each element's surrounding blank lines; the characters must all be there,
         # in order (tests/unit/test_markdown_blocks.py checks the split points byte for byte).
-        drawn = "".join(md.value for md in at.markdown)
-        assert _squeeze(drawn) == _squeeze(ANSWER)  # complete, and the cursor is gone
-        shown = [s for s in at.session_state["shown"] if s]
-        assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(shown))
-        assert len(set(shown)) < len(at.session_state["shown"])  # some chunks were batched, not drawn
+        drawn = [_squeeze("".join(page).removesuffix(CURSOR.strip())) for page in pages]
+        assert drawn[-1] == _squeeze(ANSWER)  # complete, and the cursor is gone
+        assert CURSOR.strip() not in "".join(pages[-1])
+        assert all(_squeeze(ANSWER).startswith(text) for text in drawn)
+        assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(drawn))
+        assert len({tuple(page) for page in pages}) < len(texts)  # chunks were batched
 
 
-def test_finished_blocks_are_separate_elements_drawn_once():
-    at = _render(0)
-    values = [md.value for md in at.markdown]
-    assert len(values) > 3
-    assert any(v.startswith("```python") and v.rstrip().endswith("```") for v in values)
+def test_a_finished_block_is_drawn_once_and_never_again():
+    messages, _ = _run(_chunked(0), [index * 0.03 for index in range(len(_chunked(0)))])
+    bodies: dict[tuple[int, ...], list[str]] = {}
+    for message in messages:
+        if (
+            message.WhichOneof("type") == "delta"
+            and message.delta.new_element.WhichOneof("type") == "markdown"
+        ):
+            path = tuple(message.metadata.delta_path)
+            bodies.setdefault(path, []).append(message.delta.new_element.markdown.body)
+    finished = [drawn[-1] for drawn in bodies.values()]
+    # The blocks of ANSWER, each in its own element: Streamlit trims the blank lines between them.
+    assert finished == [
+        "# Plan",
+        "Intro paragraph with **bold** text.",
+        "```python\ndef f(x):\n\n    return x * 2\n```",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "- one\n- two\n  continued",
+        "Last line.",
+    ]
+    # Before its final draw, an element only ever showed the growing tail, with the cursor.
+    assert all(body.endswith(CURSOR) for drawn in bodies.values() for body in drawn[:-1])

@@ -4,9 +4,7 @@ column, and the page fits a 1280 px window."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -17,7 +15,6 @@ from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = Path("/tmp/compare.png")
 MODELS = ["o4-mini", "gpt-4o", "o3"]
 # Each answer is paced to take a known time: first token delay + (words - 1) × chunk delay.
 PACED = {
@@ -94,7 +91,7 @@ def _open_compare(page: Page, url: str) -> Locator:
     return box
 
 
-def test_three_models_stream_at_once_into_equal_columns(page: Page, compare_server, standin):
+def test_three_models_stream_at_once_into_equal_columns(page: Page, compare_server, standin, tmp_path):
     for model, reply in PACED.items():
         standin.enqueue_for(model, reply)
     box = _open_compare(page, compare_server.url)
@@ -102,20 +99,21 @@ def test_three_models_stream_at_once_into_equal_columns(page: Page, compare_serv
     expect(page.get_by_test_id("stMultiSelect").get_by_text("o3", exact=True)).to_be_visible()
 
     box.fill("Name a prime number and say why.")
-    started = time.monotonic()
     box.press("Enter")
     columns = page.get_by_test_id("stColumn")
     expect(columns).to_have_count(3)
     # The cost line is drawn once a column is finished, so three of them mean the round is done.
     expect(page.get_by_text(re.compile(r"^Cost: "))).to_have_count(3, timeout=30_000)
-    wall = time.monotonic() - started
 
     requests = standin.requests
     assert sorted(r.body["model"] for r in requests) == sorted(MODELS)
-    durations = [r.finished_at - r.received_at for r in requests if r.finished_at is not None]
-    assert len(durations) == 3
-    # At the same time, not one after the other: the round takes about as long as the slowest.
-    assert wall < 0.7 * sum(durations), (wall, durations)
+    # At the same time, not one after the other: by the stand-in's own clock, every column's first
+    # chunk went out before any column's last one (each answer streams for over a second). How
+    # much faster than one after the other is a figure: `python -m bench.compare_ratio`.
+    firsts = [r.first_chunk_at for r in requests]
+    lasts = [r.last_chunk_at for r in requests]
+    assert all(t is not None for t in firsts + lasts), requests
+    assert max(firsts) < min(lasts), (firsts, lasts)
 
     for index, model in enumerate(MODELS):
         column = columns.nth(index)
@@ -147,7 +145,7 @@ def test_three_models_stream_at_once_into_equal_columns(page: Page, compare_serv
     # Streamlit scrolls inside its main area: grow the window's height to show the whole page.
     height = page.evaluate("document.querySelector('main.stMain').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": max(900, int(height))})
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
 
 
 def test_stop_all_ends_every_stream_and_keeps_each_partial_answer(page: Page, compare_server, standin):

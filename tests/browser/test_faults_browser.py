@@ -57,7 +57,8 @@ def test_slow_first_token_shows_waiting_with_elapsed_time(page: Page, app_server
 def test_retry_countdown_is_shown_and_stop_cancels_it(page: Page, app_server: AppServer, standin):
     from tests.standin import ErrorReply
 
-    standin.enqueue(ErrorReply.rate_limited(retry_after=30), Reply(text="never sent"))
+    retry_after = 4  # long enough to press Stop during the countdown, short enough to wait past
+    standin.enqueue(ErrorReply.rate_limited(retry_after=retry_after), Reply(text="never sent"))
     page.goto(app_server.url)
     _send(page, "Busy?")
     expect(
@@ -65,5 +66,11 @@ def test_retry_countdown_is_shown_and_stop_cancels_it(page: Page, app_server: Ap
     ).to_be_visible()
     page.get_by_role("button", name="Stop").click()
     expect(page.get_by_role("button", name="Retry")).to_be_visible()
-    time.sleep(1)  # give a wrongly scheduled retry the chance to show up at the stand-in
+    # The cancelled retry was due retry_after seconds after the 429 went out: wait until well past
+    # that moment (ending early if a request does arrive), then check none did.
+    rate_limited = standin.requests[0]
+    assert rate_limited.finished_at is not None
+    due = rate_limited.finished_at + retry_after
+    assert time.monotonic() < due, "Stop was pressed after the retry was due; the check proves nothing"
+    assert not wait_until(lambda: len(standin.requests) > 1, timeout=due + 2.0 - time.monotonic())
     assert len(standin.requests) == 1

@@ -65,8 +65,16 @@ class ErrorReply:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
     @classmethod
-    def unauthorized(cls) -> ErrorReply:
-        return cls(401, "Invalid API key provided.", "authentication_error", "invalid_api_key")
+    def unauthorized(cls, presented_key: str | None = None) -> ErrorReply:
+        """A 401; given the key the request presented, its message quotes it back in full, as some
+        real gateways do (the stand-in answers a wrong key this way)."""
+        if presented_key is None:
+            message = "Invalid API key provided."
+        elif presented_key:
+            message = f"Incorrect API key provided: {presented_key}."
+        else:
+            message = "You didn't provide an API key."
+        return cls(401, message, "authentication_error", "invalid_api_key")
 
     @classmethod
     def forbidden(cls) -> ErrorReply:
@@ -116,7 +124,16 @@ class HangUp:
     delay: float = 0.0
 
 
-Script = Reply | ErrorReply | HangUp
+@dataclass(frozen=True)
+class Garbled:
+    """Read the request, then answer with a status line that is not HTTP and quotes the request's
+    key, as a broken proxy can, and hang up: the client fails with a connection (protocol) error
+    whose own text contains the key."""
+
+    delay: float = 0.0
+
+
+Script = Reply | ErrorReply | HangUp | Garbled
 
 
 def _seconds(value: float) -> str:

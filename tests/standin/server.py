@@ -16,12 +16,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.standin.answer import Answer, plan_answer
-from tests.standin.replies import ErrorReply, HangUp, Reply, Script
+from tests.standin.replies import ErrorReply, Garbled, HangUp, Reply, Script
 from tests.standin.validation import check_body, has_images
 
 DEFAULT_VISION_MODELS = ("gpt-4o", "gpt-4o-mini", "o4-mini", "o3")
@@ -41,6 +41,12 @@ class RecordedRequest:
     client_disconnected: bool = False
     finished_at: float | None = None
     received_wall: float = 0.0
+    # Every byte of the response after its headers (chunk framing included), or the garbage a
+    # Garbled script sent: what a redaction test checks the key was in.
+    sent: bytearray = field(default_factory=bytearray)
+    # When the first and the last content chunk of a streamed answer were written (monotonic).
+    first_chunk_at: float | None = None
+    last_chunk_at: float | None = None
 
 
 class _Gone(Exception):
@@ -193,7 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.rstrip("/") != "/v1/chat/completions":
             return self._send_error(ErrorReply(404, f"Unknown path {self.path}", code="not_found"))
         if self._presented_key() not in self.standin.api_keys:
-            return self._send_error(ErrorReply.unauthorized())
+            return self._send_error(ErrorReply.unauthorized(self._presented_key()))
         body = self.record.body
         problem = check_body(body, rejected=self.standin.reject_params, strict=self.standin.strict)
         if problem is None and has_images(body) and body["model"] not in self.standin.vision_models:
@@ -203,6 +209,10 @@ class _Handler(BaseHTTPRequestHandler):
         script = self.standin.next_script(body["model"])
         if isinstance(script, HangUp):
             self._pause(script.delay)
+            return self._hang_up()
+        if isinstance(script, Garbled):
+            self._pause(script.delay)
+            self._write(f"HTTP/1.1 4O1 Bad key {self._presented_key()}\r\n\r\n".encode())
             return self._hang_up()
         if isinstance(script, ErrorReply):
             self._pause(script.delay)
@@ -287,6 +297,9 @@ class _Handler(BaseHTTPRequestHandler):
             if index:
                 self._pause(started + index * reply.chunk_delay - time.monotonic())
             self._event(chunk.delta({"content": piece}))
+            self.record.last_chunk_at = time.monotonic()
+            if self.record.first_chunk_at is None:
+                self.record.first_chunk_at = self.record.last_chunk_at
             self.record.chunks_sent += 1
         if self._fault_before_chunk(reply, self.record.chunks_sent, at_end=True):
             return
@@ -331,6 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _write(self, data: bytes) -> None:
         if self.standin.closing.is_set():
             raise _Gone
+        self.record.sent += data
         try:
             self.wfile.write(data)
             self.wfile.flush()

@@ -1,7 +1,9 @@
-"""Every storage test runs on the embedded SQLite default and on the machine's real PostgreSQL."""
+"""Every storage test runs on the embedded SQLite default and on a real PostgreSQL: the machine's,
+or the throwaway one scripts/test.sh starts when none answers."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -10,7 +12,8 @@ from sqlalchemy import Engine, text
 
 from core.storage import database_url, make_engine
 
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# Read once at import: the autouse fixture in tests/conftest.py clears GPTPROTO_* for each test.
+POSTGRES_URL = os.environ.get("GPTPROTO_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def postgres_engine(schema: str) -> Engine:

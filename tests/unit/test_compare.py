@@ -29,8 +29,9 @@ def _answer(model, text, usage, first, total, status=Status.COMPLETE):
 
 def test_cost_from_prices():
     cost = estimate_cost("gpt-4o", Usage(prompt_tokens=1_000, completion_tokens=2_000), PRICES)
-    assert cost is not None and cost.usd == pytest.approx((1_000 * 2.5 + 2_000 * 10) / 1e6)
-    assert "est." in format_cost(cost) and "2.5" in format_cost(cost)
+    # 1,000 × $2.5 + 2,000 × $10 per million tokens = $0.0225
+    assert cost is not None and cost.usd == pytest.approx(0.0225)
+    assert format_cost(cost) == "≈ $0.0225 (est. at $2.5/$10 per 1M tokens)"
     assert estimate_cost("unknown", Usage(prompt_tokens=1), PRICES) is None
     assert format_cost(None) == "no price set"
     assert estimate_cost("gpt-4o", None, PRICES) is None
@@ -76,21 +77,83 @@ def _columns():
 
 def test_summary_rows_carry_each_models_metrics():
     rows = summary_rows(_columns(), PRICES, winner="gpt-4o")
-    first, second = rows
-    assert first["model"] == "gpt-4o" and first["tokens/s"] == 20.0 and first["vote"] == "winner"
-    assert first["cost (USD, est.)"] == pytest.approx((10 * 2.5 + 20 * 10) / 1e6, rel=1e-3)
-    assert second["status"] == "failed" and second["prompt tokens"] is None and second["vote"] == ""
+    assert rows == [
+        {
+            "model": "gpt-4o",
+            "status": "complete",
+            "first token (s)": 0.25,
+            "total (s)": 1.25,
+            "tokens/s": 20.0,  # 20 completion tokens over the 1.0 s after the first token
+            "prompt tokens": 10,
+            "completion tokens": 20,
+            "reasoning tokens": 0,
+            "cached tokens": 2,
+            "cost (USD, est.)": 0.000225,  # 10 × $2.5 + 20 × $10 per million tokens
+            "vote": "winner",
+        },
+        {
+            "model": "o3",
+            "status": "failed",
+            "first token (s)": None,
+            "total (s)": 0.1,
+            "tokens/s": None,
+            "prompt tokens": None,
+            "completion tokens": None,
+            "reasoning tokens": None,
+            "cached tokens": None,
+            "cost (USD, est.)": None,
+            "vote": "",
+        },
+    ]
 
 
-def test_reports_contain_every_answer_and_metric():
+HEADER = (
+    "| model | status | first token (s) | total (s) | tokens/s | prompt tokens | completion tokens "
+    "| reasoning tokens | cached tokens | cost (USD, est.) | vote |"
+)
+GPT_4O_ROW = ["gpt-4o", "complete", "0.25", "1.25", "20.0", "10", "20", "0", "2", "0.000225", "winner"]
+O3_ROW = ["o3", "failed", "–", "0.1", "–", "–", "–", "–", "–", "–", "–"]
+
+
+def test_markdown_export_has_the_table_and_every_answer():
     rounds = [CompareRound("What is the capital of France? <b>", _columns(), winner="gpt-4o")]
-    markdown = report_markdown("Demo", rounds, PRICES)
-    for fragment in ("# Demo", "Paris is the capital.", "gpt-4o", "o3", "Rate limited", "20.0", "winner"):
-        assert fragment in markdown
+    lines = report_markdown("Demo", rounds, PRICES).splitlines()
+    assert lines[:6] == ["# Demo", "", "## Round 1", "", "**Prompt**", ""]
+    assert lines[6] == "> What is the capital of France? <b>"
+    table = lines[lines.index(HEADER) :][:4]
+    assert table == [
+        HEADER,
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| " + " | ".join(GPT_4O_ROW) + " |",
+        "| " + " | ".join(O3_ROW) + " |",
+    ]
+    answers = lines[lines.index("### gpt-4o") :]
+    assert answers[:7] == [
+        "### gpt-4o",
+        "",
+        "Paris is the capital.",
+        "",
+        "### o3",
+        "",
+        "> **Rate limited by the gateway**: Too many requests. Try again in a little while.",
+    ]
+    assert lines[-1] == (
+        "_Costs are estimates, not a bill, from the configured prices (USD per million input/output "
+        "tokens): gpt-4o $2.5/$10; o3 $2/$8._"
+    )
+
+
+def test_html_export_has_the_same_rows_and_escapes_the_text():
+    rounds = [CompareRound("What is the capital of France? <b>", _columns(), winner="gpt-4o")]
     page = report_html("Demo", rounds, PRICES)
-    assert "Paris is the capital." in page
-    assert "What is the capital of France? &lt;b&gt;" in page
-    assert page.startswith("<!doctype html>") and "Rate limited" in page
+    assert page.startswith("<!doctype html>")
+    assert "<pre>What is the capital of France? &lt;b&gt;</pre>" in page
+    for row in (GPT_4O_ROW, O3_ROW):
+        assert "<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" in page
+    assert "<div><h3>gpt-4o</h3><pre>Paris is the capital.</pre></div>" in page
+    assert (
+        "<p><b>Rate limited by the gateway</b>: Too many requests. Try again in a little while.</p>" in page
+    )
 
 
 def test_blind_labels_follow_the_order():

@@ -20,7 +20,7 @@ from core.gateway import (
     make_client,
 )
 from core.pump import EventPump
-from tests.standin import ErrorReply, HangUp, Reply
+from tests.standin import ErrorReply, Garbled, HangUp, Reply, StandIn
 from tests.waiting import wait_until
 
 
@@ -179,3 +179,34 @@ def test_cancel_interrupts_a_retry_countdown(standin):
     gateway.cancel()
     assert list(events) == []
     assert len(standin.requests) == 1
+
+
+# One key the key-shaped pattern catches, and one it does not: only the app's knowledge of its own
+# key can keep the second off the page.
+KEYS = ["sk-live-0123456789abcdef", "gw-live-0123456789abcdef"]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_401_that_quotes_the_key_reaches_the_user_without_it(key):
+    with StandIn(["sk-the-right-key-000000"]) as standin:
+        gateway = Gateway(make_client(standin.base_url, key), GatewayConfig(max_retries=0))
+        events = _events(gateway, _body())
+    assert key in standin.requests[0].sent.decode()  # the stand-in did quote it
+    assert [type(e) for e in events] == [Failure]
+    error = events[0].error
+    assert error.kind == ErrorKind.AUTH
+    assert error.provider_message == "Incorrect API key provided: [redacted key]."
+    assert key not in repr(error)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_connection_error_whose_text_quotes_the_key_reaches_the_user_without_it(key):
+    with StandIn([key]) as standin:
+        standin.enqueue(Garbled())
+        events = _events(Gateway(make_client(standin.base_url, key), GatewayConfig(max_retries=0)), _body())
+    assert key in standin.requests[0].sent.decode()  # the stand-in did quote it
+    assert [type(e) for e in events] == [Failure]
+    error = events[0].error
+    assert error.kind == ErrorKind.CONNECTION
+    assert "illegal status line" in (error.provider_message or "")
+    assert key not in repr(error)

@@ -40,11 +40,54 @@ def test_indented_continuations_stay_with_their_item():
     assert any(b.startswith("2. next") for b in blocks)
 
 
-def test_work_is_incremental():
+# DOC's blocks, as a reader of the markdown sees them.
+DOC_BLOCKS = [
+    "# Title\n\n",
+    "First paragraph\ncontinues here.\n\n",
+    "- one\n- two\n\n",
+    "```python\ndef f():\n\n    return 1\n```\n\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\n",
+    "1. item\n\n   indented continuation\n\n",
+    "2. next\n\n",
+]
+
+
+def test_blocks_are_the_documents_blocks_whether_it_arrives_whole_or_a_character_at_a_time():
+    for sizes in ([len(DOC)], [1] * len(DOC)):
+        blocks, splitter = _stream(DOC, sizes)
+        assert blocks == DOC_BLOCKS
+        assert splitter.tail(DOC) == "Last words"
+
+
+class CountingText(str):
+    """A text that counts the characters the splitter reads from it (searches and slices)."""
+
+    read = 0
+
+    def find(self, sub, start=None, end=None):
+        found = super().find(sub, start, end)
+        begin = start or 0
+        CountingText.read += (found if found >= 0 else len(self)) - begin
+        return found
+
+    def __getitem__(self, key):
+        part = super().__getitem__(key)
+        CountingText.read += len(part)
+        return part
+
+
+def test_work_per_call_is_bounded_by_the_new_text_not_the_whole_answer():
     splitter = BlockSplitter()
     text = ""
+    most_read = 0
     for index in range(2000):
-        text += f"Paragraph {index} has words.\n\n"
-        splitter.feed(text)
-    # Only the newly added text is scanned on each call: the scan position tracks the end.
-    assert splitter.committed == len(text) - len("Paragraph 1999 has words.\n\n")
+        text += f"Paragraph {index} has words.\n\n"  # at most 27 new characters a call
+        CountingText.read = 0
+        splitter.feed(CountingText(text))
+        most_read = max(most_read, CountingText.read)
+    # The text ends up 52,890 characters long; each call reads a few times its 27 new ones at most
+    # (rescanning from the start would read the whole text every time).
+    assert len(text) == 52_890
+    assert 0 < most_read <= 4 * 27
+    # Every paragraph but the last is finished: 1,999 of them, 23 characters each plus 6,886 digits.
+    assert splitter.committed == 52_863

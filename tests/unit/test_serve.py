@@ -1,16 +1,139 @@
-"""serve.py: the server's connections are TCP_NODELAY, and no public-address lookup goes out."""
+"""serve.py as it is started: a real `python serve.py` process on a free loopback port, checked from
+outside. Its accepted connections are TCP_NODELAY, and it sends no public-address lookup."""
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import os
 import socket
+import subprocess
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from streamlit import net_util
 from streamlit.web.server.starlette import starlette_server
 
 import serve
+from tests.streamlit_process import app_command, stop_process, wait_healthy
+
+SYS_PIDFD_GETFD = 438  # the same number on every Linux architecture (5.6+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def pidfd_getfd(pid: int, fd: int) -> int:
+    """A duplicate of descriptor `fd` of process `pid`: the very same socket, read from outside."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    try:
+        duplicate = int(libc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0))
+    finally:
+        os.close(pidfd)
+    if duplicate < 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"pidfd_getfd({pid}, {fd}): {os.strerror(errno)}")
+    return duplicate
+
+
+def server_side_nodelay(pid: int, client: socket.socket) -> int:
+    """TCP_NODELAY of the server's own socket for `client`'s connection.
+
+    The option lives on the server's side of the connection and cannot be seen from the client.
+    So the test takes a duplicate of each of the server's socket descriptors (pidfd_getfd; allowed
+    for a child of this process), finds the one whose peer is `client`, and reads the option
+    there. Nothing in the server is wrapped or changed: this is the socket the server accepted."""
+    wanted = client.getsockname()
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if not os.readlink(f"/proc/{pid}/fd/{name}").startswith("socket:"):
+                continue
+        except FileNotFoundError:  # closed meanwhile
+            continue
+        # Closing the duplicate leaves the server's descriptor open.
+        with socket.socket(fileno=pidfd_getfd(pid, int(name))) as duplicate:
+            try:
+                peer = duplicate.getpeername()
+            except OSError:  # the listening socket, or not connected
+                continue
+            if peer == wanted:
+                return duplicate.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    raise AssertionError(f"serve.py (pid {pid}) has no socket connected to {wanted}")
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[bytes]
+    port: int
+    lookups: socket.socket  # where the process's proxy settings send any outgoing HTTP(S) request
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[Served]:
+    """`python serve.py` on a free loopback port, with every HTTP(S) request it might send to a
+    third party routed (by the standard proxy variables, which Streamlit's `requests` call obeys)
+    to a loopback socket the test watches, so nothing leaves the machine either way."""
+    workdir = tmp_path_factory.mktemp("serve")
+    lookups = socket.create_server(("127.0.0.1", 0))
+    proxy = f"http://127.0.0.1:{lookups.getsockname()[1]}"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GPTPROTO_", "OPENAI_", "STREAMLIT_")) and k.lower() != "no_proxy"
+    }
+    env.update(
+        GPTPROTO_DATA_DIR=str(workdir / "data"),
+        HTTP_PROXY=proxy,
+        HTTPS_PROXY=proxy,
+        http_proxy=proxy,
+        https_proxy=proxy,
+    )
+    env.pop("DATABASE_URL", None)
+    port = free_port()
+    log = workdir / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(app_command(port), cwd=workdir, env=env, stdout=out, stderr=out)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process, log.read_text)
+        yield Served(process, port, lookups, log)
+    finally:
+        stop_process(process)
+        lookups.close()
+
+
+def test_served_connections_are_tcp_nodelay(served):
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as client:
+        # A whole request and response first, so the server has accepted and set up the connection.
+        client.sendall(f"GET /_stcore/health HTTP/1.1\r\nHost: 127.0.0.1:{served.port}\r\n\r\n".encode())
+        assert client.recv(4096).startswith(b"HTTP/1.1 200")
+        assert server_side_nodelay(served.process.pid, client) != 0
+
+
+def test_served_app_sends_no_public_address_lookup(served):
+    """A websocket from an origin Streamlit does not know makes it check whether that origin is the
+    machine's public address, which plain `streamlit run` looks up with an HTTP request there and
+    then. Once the handshake is refused, a lookup would already have been sent."""
+    with socket.create_connection(("127.0.0.1", served.port), timeout=30) as client:
+        client.sendall(
+            (
+                "GET /_stcore/stream HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{served.port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                "Origin: http://chat.example.test\r\n\r\n"
+            ).encode()
+        )
+        assert client.recv(4096).startswith(b"HTTP/1.1 403"), served.log.read_text()
+    served.lookups.setblocking(False)
+    with pytest.raises(BlockingIOError):  # no connection is waiting: nothing was sent
+        served.lookups.accept()
 
 
 def nodelay_of_accepted_connection(listener: socket.socket) -> int:
@@ -41,19 +164,6 @@ def nodelay_of_accepted_connection(listener: socket.socket) -> int:
         return worker.submit(asyncio.run, accept_one()).result(timeout=30)
 
 
-@pytest.fixture
-def restored_bind(monkeypatch):
-    """Whatever use_tcp_nodelay() installs is undone after the test."""
-    monkeypatch.setattr(starlette_server, "_bind_socket", starlette_server._bind_socket)
-
-
-def test_streamlit_own_binding_leaves_nagle_on():
-    """Why serve.py exists: the socket Streamlit binds gives connections without TCP_NODELAY.
-    If this starts failing, Streamlit has fixed it and serve.py's fix can go."""
-    listener = starlette_server._bind_socket("127.0.0.1", 0, 8)
-    assert nodelay_of_accepted_connection(listener) == 0
-
-
 def test_as_tcp_makes_accepted_connections_nodelay():
     listener = serve.as_tcp(starlette_server._bind_socket("127.0.0.1", 0, 8))
     assert listener.proto == socket.IPPROTO_TCP
@@ -62,25 +172,14 @@ def test_as_tcp_makes_accepted_connections_nodelay():
     assert nodelay_of_accepted_connection(listener) != 0
 
 
-def test_use_tcp_nodelay_wraps_streamlit_binding_once(restored_bind):
+def test_use_tcp_nodelay_wraps_streamlit_binding_once(monkeypatch):
+    monkeypatch.setattr(starlette_server, "_bind_socket", starlette_server._bind_socket)
     assert serve.use_tcp_nodelay() is True
     wrapped = starlette_server._bind_socket
     assert serve.use_tcp_nodelay() is True
     assert starlette_server._bind_socket is wrapped  # not wrapped twice
-    listener = starlette_server._bind_socket("127.0.0.1", 0, 8)
-    assert nodelay_of_accepted_connection(listener) != 0
 
 
 def test_use_tcp_nodelay_tolerates_a_streamlit_that_binds_differently(monkeypatch):
     monkeypatch.delattr(starlette_server, "_bind_socket")
     assert serve.use_tcp_nodelay() is False
-
-
-def test_external_ip_lookup_sends_nothing(monkeypatch):
-    sent: list[str] = []
-    monkeypatch.setattr(net_util, "_make_blocking_http_get", lambda url, timeout: sent.append(url))
-    monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
-    monkeypatch.setattr(net_util, "_external_ip", None)
-    serve.skip_external_ip_lookup()
-    assert net_util.get_external_ip() is None
-    assert sent == []
