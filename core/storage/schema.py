@@ -36,7 +36,8 @@ class ConversationRow(Base):
 
 class MessageRow(Base):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation_seq", "conversation_id", "seq"),)
+    # One order per conversation: two sessions writing the same chat can never both take a seq.
+    __table_args__ = (Index("uq_messages_conversation_seq", "conversation_id", "seq", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
@@ -82,3 +83,21 @@ class VoteRow(Base):
     models: Mapped[list[str]] = mapped_column(JSON)
     winner: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The search index over message text lives outside these models, created by migration 0002 in the
+# dialect's own form: a SQLite FTS5 table (trigram tokenizer) kept in step by triggers, or a
+# PostgreSQL pg_trgm GIN index. Comparisons of the models with the database leave them out.
+MESSAGES_FTS = "messages_fts"
+TRGM_INDEX = "ix_messages_text_trgm"
+
+
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """Alembic filter: False for the search index's tables and index, which no model describes."""
+    return not (name or "").startswith((MESSAGES_FTS, TRGM_INDEX))
+
+
+def max_length(column: Any) -> int | None:
+    """The longest string `column` (a mapped attribute) stores, or None when it has no limit."""
+    length: int | None = getattr(column.property.columns[0].type, "length", None)
+    return length
