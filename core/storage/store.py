@@ -345,3 +345,10 @@ class ConversationStore:
         query = select(VoteRow).where(VoteRow.user_id == self.user_id).order_by(VoteRow.id)
         with self._session() as session:
             return [Vote(tuple(row.models), row.winner) for row in session.scalars(query)]
+
+    def team_votes(self) -> list[Vote]:
+        """Every user's votes, oldest first: models and winner only, never a prompt (the team's
+        leaderboard)."""
+        query = select(VoteRow.models, VoteRow.winner).order_by(VoteRow.id)
+        with self._session() as session:
+            return [Vote(tuple(models), winner) for models, winner in session.execute(query)]
