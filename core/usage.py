@@ -249,17 +249,41 @@ class RequestOutcome:
     error_kind: str | None = None
 
 
+def usage_since(after: Usage | None, before: Usage | None) -> Usage | None:
+    """The usage of one request when the answer already carried `before` (a Continue adds its
+    usage to the answer's), field by field; None when nothing was reported."""
+    if after is None or before is None:
+        return after
+    return Usage(
+        *(
+            max(0, getattr(after, name) - getattr(before, name))
+            for name in (
+                "prompt_tokens",
+                "completion_tokens",
+                "total_tokens",
+                "reasoning_tokens",
+                "cached_tokens",
+            )
+        )
+    )
+
+
 def outcome_of(
-    answer: Message, prices: Mapping[str, tuple[float, float]], request_id: str | None = None
+    answer: Message,
+    prices: Mapping[str, tuple[float, float]],
+    request_id: str | None = None,
+    prior_usage: Usage | None = None,
 ) -> RequestOutcome:
-    """The usage record of a settled answer: its status, reported usage, estimated cost, timing,
-    the gateway's request id (given, else the one its error carried) and the error's kind."""
+    """The usage record of a settled answer: its status, this request's usage (the answer's, less
+    `prior_usage` it had before a Continue), estimated cost, timing, the gateway's request id
+    (given, else the one its error carried) and the error's kind."""
     status = Status.FAILED if answer.status == Status.STREAMING else answer.status
     error = answer.error
+    usage = usage_since(answer.usage, prior_usage)
     return RequestOutcome(
         status=str(status),
-        usage=answer.usage,
-        cost_usd=request_cost(answer.model or "", answer.usage, prices),
+        usage=usage,
+        cost_usd=request_cost(answer.model or "", usage, prices),
         first_token_s=answer.timing.first_token_s,
         latency_s=answer.timing.total_s,
         request_id=request_id or (error.request_id if error is not None else None),

@@ -194,9 +194,11 @@ class UsageStore:
         answer: Message,
         prices: Mapping[str, tuple[float, float]],
         request_id: str | None = None,
+        prior_usage: Usage | None = None,
     ) -> None:
-        """`finish` with everything taken from a settled answer (see core.usage.outcome_of)."""
-        outcome = outcome_of(answer, prices, request_id)
+        """`finish` with everything taken from a settled answer (see core.usage.outcome_of); pass
+        the usage the answer had before a Continue as `prior_usage`, so it is not counted twice."""
+        outcome = outcome_of(answer, prices, request_id, prior_usage)
         self.finish(
             row_id,
             status=outcome.status,
