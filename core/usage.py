@@ -276,7 +276,7 @@ def outcome_of(
 ) -> RequestOutcome:
     """The usage record of a settled answer: its status, this request's usage (the answer's, less
     `prior_usage` it had before a Continue), estimated cost, timing, the gateway's request id
-    (given, else the one its error carried) and the error's kind."""
+    (given, else the answer's, else the one its error carried) and the error's kind."""
     status = Status.FAILED if answer.status == Status.STREAMING else answer.status
     error = answer.error
     usage = usage_since(answer.usage, prior_usage)
@@ -286,7 +286,10 @@ def outcome_of(
         cost_usd=request_cost(answer.model or "", usage, prices),
         first_token_s=answer.timing.first_token_s,
         latency_s=answer.timing.total_s,
-        request_id=request_id or (error.request_id if error is not None else None),
+        # Messages carry the gateway's request id on success too once that field lands on main.
+        request_id=request_id
+        or getattr(answer, "request_id", None)
+        or (error.request_id if error is not None else None),
         error_kind=str(error.kind) if error is not None else None,
     )
 
