@@ -38,15 +38,18 @@ def clip_file_name(name: str, limit: int | None) -> str:
 
 
 def params_to_dict(params: ChatParams) -> dict[str, Any]:
+    """The parameters as JSON."""
     return asdict(params)
 
 
 def params_from_dict(data: dict[str, Any]) -> ChatParams:
+    """Parameters from JSON, ignoring keys a newer or older version wrote."""
     known = {f.name for f in fields(ChatParams)}
     return ChatParams(**{k: v for k, v in data.items() if k in known})
 
 
 def usage_from_dict(data: dict[str, Any] | None) -> Usage | None:
+    """Usage from JSON, ignoring unknown keys."""
     if data is None:
         return None
     known = {f.name for f in fields(Usage)}
@@ -62,6 +65,7 @@ def error_to_dict(error: GatewayError | None) -> dict[str, Any] | None:
 
 
 def error_from_dict(data: dict[str, Any] | None) -> GatewayError | None:
+    """An error from JSON; an unknown kind reads as a stream error."""
     if data is None:
         return None
     known = {f.name for f in fields(GatewayError)}
@@ -89,6 +93,7 @@ def fill_row(row: MessageRow, message: Message, params: ChatParams | None) -> No
 
 
 def image_rows(message: Message) -> list[ImageRow]:
+    """The rows of the message's images, in order, names clipped to the column."""
     return [
         ImageRow(
             message_id=message.id,
@@ -105,6 +110,7 @@ def image_rows(message: Message) -> list[ImageRow]:
 
 
 def message_from_row(row: MessageRow, images: list[ImageRow]) -> Message:
+    """The message a row (and its image rows) stores."""
     status = Status(row.status) if row.status in set(Status) else Status.INCOMPLETE
     return Message(
         role="user" if row.role == "user" else "assistant",

@@ -170,33 +170,27 @@ class ConversationStore:
     def _with_message_matching(self, session: Session, term: str) -> ColumnElement[bool]:
         """A condition on ConversationRow: it has a message containing `term`.
 
-        Most terms are rare: the text index lists every matching message, and the condition is
-        "one of these conversations". A common term would make that list the slow part, so once
-        the index has shown SEARCH_INDEX_CAP matches (or for a term too short for trigrams) the
-        condition is checked conversation by conversation instead: the listing walks the user's
-        conversations in its own order and stops as soon as it has `limit` of them."""
+        Most terms are rare: reading every matching message (through the text index when the
+        term is long enough for trigrams) is quick, and the condition is "one of these
+        conversations". Once SEARCH_INDEX_CAP matches have been read the term is common, and the
+        condition is checked per conversation instead: the listing walks the user's conversations
+        in its own order and stops as soon as it has `limit` of them."""
         postgres = self.engine.dialect.name == "postgresql"
-        if len(term) >= _TRIGRAM:
-            if postgres:
-                # With a LIMIT, the planner likes a sequential scan that stops early; for a term in
-                # a few percent of messages it reads nearly all of them first, where the index
-                # reads only candidates. For this one query, in this read-only transaction.
-                session.execute(text("SET LOCAL enable_seqscan = off"))
-            hits = session.scalars(self._indexed_matches(term).limit(SEARCH_INDEX_CAP + 1)).all()
-            if postgres:
-                session.execute(text("SET LOCAL enable_seqscan = DEFAULT"))
-            if len(hits) <= SEARCH_INDEX_CAP:
-                return ConversationRow.id.in_(set(hits))
-        return self._has_message_containing(term)
-
-    def _has_message_containing(self, term: str) -> ColumnElement[bool]:
-        """Checked per conversation, without the text index: its messages contain `term`."""
-        contains: ColumnElement[bool]
-        if self.engine.dialect.name != "postgresql":
-            contains = func.lower(MessageRow.text).like(_like(term.lower()), escape="\\")
-        else:  # lower() and strpos fold case as ILIKE does, at a third of its cost per row
-            contains = func.strpos(func.lower(MessageRow.text), func.lower(term)) > 0
-        matching = select(MessageRow.id).where(MessageRow.conversation_id == ConversationRow.id, contains)
+        indexed = len(term) >= _TRIGRAM
+        if postgres and indexed:
+            # With a LIMIT, the planner likes a sequential scan that stops early; for a term in
+            # a few percent of messages it reads nearly all of them first, where the index
+            # reads only candidates. For this one query, in this read-only transaction.
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+        matches = self._indexed_matches(term) if indexed else self._scanned_matches(term)
+        hits = session.scalars(matches.limit(SEARCH_INDEX_CAP + 1)).all()
+        if postgres and indexed:
+            session.execute(text("SET LOCAL enable_seqscan = DEFAULT"))
+        if len(hits) <= SEARCH_INDEX_CAP:
+            return ConversationRow.id.in_(set(hits))
+        matching = select(MessageRow.id).where(
+            MessageRow.conversation_id == ConversationRow.id, self._text_contains(term)
+        )
         # OFFSET 0 keeps PostgreSQL from turning the check into one scan of every message (a hashed
         # subplan), which is the very cost this path is here to avoid; SQLite checks per row anyway.
         return matching.offset(0).exists()
@@ -213,9 +207,23 @@ class ConversationStore:
             )
         else:
             query = select(MessageRow.conversation_id).where(MessageRow.text.ilike(_like(term), escape="\\"))
+        return self._users(query)
+
+    def _scanned_matches(self, term: str) -> Select[str]:
+        """The same for a term too short for the index: by reading message text."""
+        return self._users(select(MessageRow.conversation_id).where(self._text_contains(term)))
+
+    def _users(self, query: Select[str]) -> Select[str]:
         return query.join(ConversationRow, ConversationRow.id == MessageRow.conversation_id).where(
             ConversationRow.user_id == self.user_id
         )
+
+    def _text_contains(self, term: str) -> ColumnElement[bool]:
+        """messages.text contains `term`, ignoring case, checked row by row (no index)."""
+        if self.engine.dialect.name == "postgresql":
+            # lower() and strpos fold case as ILIKE does, at a third of its cost per row.
+            return func.strpos(func.lower(MessageRow.text), func.lower(term)) > 0
+        return func.lower(MessageRow.text).like(_like(term.lower()), escape="\\")
 
     def info(self, conversation_id: str) -> ConversationInfo:
         with self._session() as session:
