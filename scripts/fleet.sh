@@ -52,11 +52,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$replicas" ] || { usage >&2; fail "say how many replicas to start, e.g. bash scripts/fleet.sh 2"; }
-[[ "$replicas" =~ ^[0-9]+$ ]] && [ "$replicas" -ge 1 ] && [ "$replicas" -le $MAX_REPLICAS ] \
+in_range() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+in_range "$replicas" 1 $MAX_REPLICAS \
   || fail "the replica count must be a whole number from 1 to $MAX_REPLICAS, not '$replicas'"
 if [ -n "$proxy_port" ]; then
-  [[ "$proxy_port" =~ ^[0-9]+$ ]] && [ "$proxy_port" -ge 1 ] && [ "$proxy_port" -le 65535 ] \
-    || fail "--port must be a port number from 1 to 65535, not '$proxy_port'"
+  in_range "$proxy_port" 1 65535 || fail "--port must be a port number from 1 to 65535, not '$proxy_port'"
 fi
 
 say() { echo "fleet: $*" >&2; }
@@ -70,6 +70,7 @@ cluster_dir=""
 own_dir=0
 as_postgres=()
 
+# shellcheck disable=SC2317  # stop_pid and cleanup run from the traps
 stop_pid() {
   local pid=$1 _
   kill -TERM "$pid" 2>/dev/null || return 0
@@ -81,6 +82,7 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# shellcheck disable=SC2317
 cleanup() {
   trap - INT TERM EXIT
   set +e
