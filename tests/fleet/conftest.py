@@ -19,6 +19,7 @@ from tests.browser.conftest import browser, page  # noqa: F401  (fixtures, used 
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = ROOT / "scripts" / "fleet.sh"
+SECRETS = ROOT / ".streamlit" / "secrets.toml"
 START_TIMEOUT = 180.0  # a fresh machine installs Caddy first
 
 
@@ -77,6 +78,10 @@ def fleet_env(**overrides: str) -> dict[str, str]:
 def start_fleet(replicas: int, workdir: Path, env: dict[str, str], *options: str) -> Fleet:
     """Start fleet.sh and read its output up to the `ready` line; raises with its stderr if it
     exits first or takes too long."""
+    if SECRETS.exists():
+        # The replicas run from the repository root, as deployed: secrets.toml there comes before
+        # the environment and would point them away from the stand-in.
+        pytest.fail(f"{SECRETS} would override the test's settings: move it away to run tests/fleet")
     workdir.mkdir(parents=True, exist_ok=True)
     stderr_log = workdir / "fleet-stderr.log"
     process = subprocess.Popen(
