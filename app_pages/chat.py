@@ -64,7 +64,8 @@ submission = st.chat_input(
     file_type=list(ACCEPTED_TYPES),
     submit_mode="disable",  # no second message while one streams; Stop is under the answer
 )
-turn = plan_turn(submission, take_action(), history, choice, settings)
+planned = plan_turn(submission, take_action(), history, choice, settings, store)
+turn, reservation = planned if planned is not None else (None, None)
 saver = TurnSaver(store.get(), turn, choice.params) if turn is not None else None
 if saver is not None:
     saver.before_sending()  # the prompt is stored before anything is sent
@@ -77,7 +78,7 @@ if notice:
 message_actions = partial(actions_for, tree=chat_tree(), model=choice.params.model, store=store)
 render_recent_history(history[:-1] if turn else history, message_actions)
 if turn is not None and saver is not None:
-    render_turn(settings, choice, turn, saver, message_actions)
+    render_turn(settings, choice, turn, saver, reservation, message_actions)
 if rejected:
     st.error(rejected, icon=":material/broken_image:")
 problem = take_save_problem()

@@ -11,9 +11,11 @@ from components.message import MessageAction
 from components.sidebar import ChatChoice
 from components.state.chat import PendingAction, open_dialog, request_action, toggle_copy
 from components.storage import RunStore
+from components.usage import Reservation, reserve
 from core.branches import ConversationTree
-from core.chat_flow import Turn, can_continue, continue_answer, edit, retry, send
+from core.chat_flow import Turn, can_continue, continue_answer, edit, fail_before_sending, retry, send
 from core.conversation import Message, Status
+from core.errors import limit_error
 from core.images import ImageRejected
 from core.limits import too_long_message
 from core.settings import Settings
@@ -25,11 +27,37 @@ def plan_turn(
     history: list[Message],
     choice: ChatChoice,
     settings: Settings,
-) -> Turn | None:
-    """Turn this run's input (a prompt or a pressed button) into the answer to request; `history`
-    is edited in place to end with the prompt and the pending answer."""
-    params = choice.params
+    store: RunStore,
+) -> tuple[Turn, Reservation | None] | None:
+    """Turn this run's input (a prompt or a pressed button) into the answer to request, admitted
+    by the user's limits; `history` is edited in place to end with the prompt and the pending
+    answer. A new prompt over a limit goes back into the input; a Retry or Continue over a limit
+    keeps its message and says which limit and when it resets."""
     text, files = submission_parts(submission)
+    typed = bool(text.strip() or files)
+    turn = _turn_for(text, files, action, history, choice, settings) if typed or action else None
+    if turn is None:
+        return None
+    if not choice.ready:
+        return turn, None  # not sent: the answer will say what to fix in the sidebar
+    admitted = reserve(store, settings, [choice.params.model], page="chat")
+    if isinstance(admitted, Reservation):
+        return turn, admitted
+    if typed:
+        reject_submission(text, admitted)
+    fail_before_sending(turn.answer, limit_error(admitted))
+    return turn, None
+
+
+def _turn_for(
+    text: str,
+    files: list[tuple[str, bytes]],
+    action: PendingAction | None,
+    history: list[Message],
+    choice: ChatChoice,
+    settings: Settings,
+) -> Turn | None:
+    params = choice.params
     if text.strip() or files:
         problem = too_long_message("prompt", len(text), settings.max_prompt_chars)
         if problem:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, TypeVar
 import streamlit as st
 
 from components.identity import current_identity
-from components.state.shared import SAVE_PROBLEM, STORE_DOWN_UNTIL
+from components.state.shared import SAVE_PROBLEM, STORE_DOWN_UNTIL, USER_RECORDED
+from core.identity import Identity
 from core.settings import Settings
 
 if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage is first used
@@ -54,7 +55,18 @@ def open_store(settings: Settings) -> ConversationStore | None:
     store = safely(lambda: _store(url, user.user_id))
     if store is None:
         st.session_state[STORE_DOWN_UNTIL] = time.monotonic() + RETRY_AFTER_FAILURE_S
+    elif st.session_state.get(USER_RECORDED) != user.user_id:
+        _record_user(store, user)
     return store
+
+
+def _record_user(store: ConversationStore, user: Identity) -> None:
+    # Once a session: who this id is, for the admin page and for moving a local install's chats.
+    from core.storage import upsert_user
+
+    details = {"email": user.email, "name": user.name, "issuer": user.issuer, "subject": user.subject}
+    if safely(lambda: upsert_user(store.engine, user.user_id, **details)) is not None:
+        st.session_state[USER_RECORDED] = user.user_id
 
 
 class RunStore:

@@ -37,6 +37,7 @@ class ErrorKind(StrEnum):
     STREAM = "stream"
     INCOMPLETE = "incomplete"
     SETTINGS = "settings"
+    LIMIT = "limit"
 
 
 # Whether to retry automatically: connection trouble, 429 and 5xx only.
@@ -204,6 +205,11 @@ def settings_error(problems: Iterable[str]) -> GatewayError:
         "Not sent: fix the sidebar first",
         " ".join(problems) + " Then press Retry: your message is kept.",
     )
+
+
+def limit_error(refusal: str) -> GatewayError:
+    """Not sent: one of the user's usage limits (requests, tokens, cost) was reached."""
+    return GatewayError(ErrorKind.LIMIT, "Not sent: a usage limit was reached", refusal)
 
 
 def context_error(problem: str) -> GatewayError:
