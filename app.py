@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components.config import require_settings
+from components.config import require_settings, warn_about_replica_settings
 from components.identity import render_account, require_identity
 from components.presenter import presenting, render_presenter_controls
 
@@ -13,6 +13,7 @@ st.set_page_config(
     initial_sidebar_state="collapsed" if presenting() else "auto",
 )
 settings = require_settings()
+warn_about_replica_settings(settings)
 user = require_identity(settings)  # nobody is served anything before this says who they are
 
 navigation = st.navigation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,39 @@ def load_settings() -> Settings:
     """Settings for this run; re-resolved only when secrets or environment change."""
     secrets = tuple(sorted((k, str(v)) for k, v in _secrets().items()))
     return _resolve_cached(secrets, _relevant_env())
+
+
+REPLICA_WARNING = (
+    "DATABASE_URL is set but no fixed cookie secret is: each replica signs its cookies with its "
+    "own random secret, so a browser moved to another replica (a restart, a failover) is signed "
+    "out and its session cookie rejected. Set server.cookieSecret (STREAMLIT_SERVER_COOKIE_SECRET) "
+    "or [auth] cookie_secret to the same value on every replica."
+)
+
+
+def _auth_cookie_secret() -> bool:
+    try:
+        return bool(st.secrets.get("auth", {}).get("cookie_secret"))
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+@st.cache_resource(show_spinner=False)
+def _warned_about_replicas(database_url: str, cookie_secret_fixed: bool) -> bool:
+    # Once per process and configuration: replicas share one database but need one secret too.
+    if not cookie_secret_fixed:
+        logging.getLogger("gptproto").warning(REPLICA_WARNING)
+    return not cookie_secret_fixed
+
+
+def warn_about_replica_settings(settings: Settings) -> bool:
+    """Log (once) when a shared database is configured without a fixed cookie secret; True then."""
+    if not settings.database_url:
+        return False
+    from streamlit import config
+
+    fixed = config.is_manually_set("server.cookieSecret") or _auth_cookie_secret()
+    return _warned_about_replicas(settings.database_url, fixed)
 
 
 def require_settings() -> Settings:
