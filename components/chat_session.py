@@ -87,19 +87,21 @@ class TurnSaver:
         return current
 
     def before_sending(self) -> None:
-        """The prompt (and the empty answer) are in the tree and stored before anything is sent."""
+        """The prompt (and the empty answer) are in the tree and stored, in one transaction,
+        before anything is sent; a failed or empty answer being regenerated goes in the same one."""
         tree = chat_tree()
         conversation = self._conversation()
         replaced = self.turn.replaces
+        discard: list[str] = []
         if replaced is not None and self.turn.discards_replaced and replaced.id in tree.messages:
             del tree.messages[replaced.id]
-            self._write(lambda store, cid: store.delete_messages(cid, [replaced.id], []), conversation)
-        prompt = self.turn.prompt
+            discard.append(replaced.id)
+        prompt, answer = self.turn.prompt, self.turn.answer
         if prompt.id not in tree.messages:
             tree.add(prompt)
-            self._write(lambda store, cid: store.save_message(cid, prompt, self.params), conversation)
-        tree.add(self.turn.answer)
-        self._save(self.turn.answer)
+        tree.add(answer)
+        params = self.params
+        self._write(lambda store, cid: store.begin_turn(cid, prompt, answer, params, discard), conversation)
 
     def progress(self, answer: Message) -> None:
         """Called while streaming; writes a checkpoint every few seconds."""
@@ -138,8 +140,7 @@ def delete_pair(store: RunStore, prompt_id: str) -> None:
     removed, moved = tree.remove_pair(prompt_id)
     conversation, opened = conversation_id(), store.get()
     if conversation and opened is not None:
-        safely(lambda: opened.delete_messages(conversation, removed, moved))
-    _store_leaf(store)
+        safely(lambda: opened.delete_exchange(conversation, removed, moved, tree.leaf_id))
 
 
 def _store_leaf(store: RunStore) -> None:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, TypeVar
 import streamlit as st
 
 from components.identity import current_identity
-from components.state.shared import SAVE_PROBLEM, STORE_DOWN_UNTIL, USER_RECORDED
+from components.state.shared import SAVE_PROBLEM, STORE_URL, USER_RECORDED
+from core.backoff import StoreBackoff
 from core.identity import Identity
 from core.settings import Settings
 
@@ -47,17 +48,35 @@ def open_store(settings: Settings) -> ConversationStore | None:
     """The signed-in user's store, or None while the database is unreachable (the page goes on
     unsaved, and the database is tried again after a short pause rather than on every rerun)."""
     user = current_identity(settings)
-    if user is None or time.monotonic() < st.session_state.get(STORE_DOWN_UNTIL, 0.0):
+    if user is None:
         return None
     from core.storage import database_url
 
     url = database_url(settings.data_dir, settings.database_url)
+    st.session_state[STORE_URL] = url
+    backoff = _backoff(url)
+    if not backoff.should_try(time.monotonic()):
+        wait = backoff.remaining(time.monotonic())
+        st.session_state[SAVE_PROBLEM] = _problem(f"it is tried again in {wait:.0f} s")
+        return None
     store = safely(lambda: _store(url, user.user_id))
-    if store is None:
-        st.session_state[STORE_DOWN_UNTIL] = time.monotonic() + RETRY_AFTER_FAILURE_S
-    elif st.session_state.get(USER_RECORDED) != user.user_id:
+    if store is not None and st.session_state.get(USER_RECORDED) != user.user_id:
         _record_user(store, user)
     return store
+
+
+@st.cache_resource(show_spinner=False)
+def _backoff(url: str) -> StoreBackoff:
+    # One per process and database: a database that just failed is not waited on by every
+    # session's every rerun, only tried again after a short pause.
+    return StoreBackoff(RETRY_AFTER_FAILURE_S)
+
+
+def _problem(when: str) -> str:
+    return (
+        f"The database is not answering ({when}). The chat goes on, but this conversation may not "
+        "survive a reload until the database is back."
+    )
 
 
 def _record_user(store: ConversationStore, user: Identity) -> None:
@@ -87,14 +106,20 @@ class RunStore:
 
 
 def safely(action: Callable[[], T]) -> T | None:
-    """Run a storage call; on a database failure keep going and tell the user once."""
+    """Run a storage call; on a database failure keep going, tell the user once, and pause this
+    process's attempts on that database for a short while."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    url = st.session_state.get(STORE_URL)
+    backoff = _backoff(url) if url else None
+
     try:
-        return action()
+        result = action()
     except SQLAlchemyError as exc:
-        st.session_state[SAVE_PROBLEM] = (
-            f"Could not save to the database ({type(exc).__name__}). The chat goes on, but this "
-            "conversation may not survive a reload until the database is back."
-        )
+        st.session_state[SAVE_PROBLEM] = _problem(type(exc).__name__)
+        if backoff is not None:
+            backoff.failed(time.monotonic())
         return None
+    if backoff is not None:
+        backoff.succeeded()
+    return result

@@ -10,8 +10,8 @@ USER_KEY = "shared.user_key"  # the user's own API key, kept across page switche
 USER_KEY_INPUT = "shared.user_key_input"  # the sidebar's password box (its state resets per page)
 OPEN_REQUEST = "shared.open_conversation"  # a conversation another page asked Chat to open
 SAVE_PROBLEM = "shared.save_problem"  # the last storage failure, shown once
+STORE_URL = "shared.store_url"  # the database this session's store is on (for its back-off)
 USER_RECORDED = "shared.user_recorded"  # the user whose name and email were stored this session
-STORE_DOWN_UNTIL = "shared.store_down_until"  # monotonic time before which storage is not retried
 RESTORE_TEXT = "shared.restore_input"  # a rejected prompt, put back into the input box
 RESTORE_PROBLEM = "shared.restore_problem"  # why it was rejected
 PRESENTER = "shared.presenter"  # the presenter view toggle (the URL carries ?present=1 too)

@@ -268,4 +268,40 @@ def test_with_the_database_down_the_chat_goes_on_and_says_it_is_not_saved(gatewa
     gateway_env.enqueue(Reply(text="Still answering."))
     at = send(start_app(), "Is the database up?")
     assert bubble_texts(at) == [("user", "Is the database up?"), ("assistant", "Still answering.")]
-    assert "Could not save to the database" in "\n".join(w.value for w in at.warning)
+    assert "The database is not answering" in "\n".join(w.value for w in at.warning)
+
+
+def test_a_database_that_failed_is_not_waited_on_again_at_every_rerun(gateway_env, monkeypatch):
+    import socket
+
+    # A black hole: it accepts connections and never answers, as a hung database server would.
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(16)
+    hole.settimeout(0.2)
+    port = hole.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/test?connect_timeout=1")
+    gateway_env.enqueue(Reply(text="One."), Reply(text="Two."))
+
+    def connections() -> int:
+        accepted = 0
+        while True:
+            try:
+                conn, _ = hole.accept()
+            except TimeoutError:
+                return accepted
+            conn.close()
+            accepted += 1
+
+    try:
+        at = send(start_app(), "first")
+        assert connections() >= 1  # the first run tried the database and gave up
+        send(at, "second")
+        assert bubble_texts(at)[-1] == ("assistant", "Two.")  # the chat goes on, unsaved
+        at.switch_page("app_pages/history.py").run()
+        assert connections() == 0  # within the back-off: no new attempt, no new wait
+        assert "The database is not answering (it is tried again in" in "\n".join(
+            e.value for e in [*at.error, *at.warning]
+        )
+    finally:
+        hole.close()
