@@ -461,6 +461,8 @@ CSV_COLUMNS = (
     "request_id",
     "error_kind",
 )
+# Each column is the request row's field of the same name (the time is said to be UTC).
+_CSV_FIELDS = tuple("created_at" if column == "created_at_utc" else column for column in CSV_COLUMNS)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -479,27 +481,5 @@ def requests_csv(rows: Iterable[RequestRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(
-            _cell(value)
-            for value in (
-                row.id,
-                row.created_at,
-                row.user_id,
-                row.user_email,
-                row.user_name,
-                row.page,
-                row.model,
-                row.status,
-                row.prompt_tokens,
-                row.completion_tokens,
-                row.reasoning_tokens,
-                row.cached_tokens,
-                row.total_tokens,
-                row.cost_usd,
-                row.first_token_s,
-                row.latency_s,
-                row.request_id,
-                row.error_kind,
-            )
-        )
+        writer.writerow(_cell(getattr(row, field)) for field in _CSV_FIELDS)
     return out.getvalue()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from components.state import admin as admin_state
 from core.conversation import Usage
+from core.identity import Identity
 from core.storage import UsageStore, database_url, make_engine, migrate, upsert_user
 from core.usage import Limits
 from tests.conftest import ROOT
@@ -28,19 +28,11 @@ from tests.conftest import ROOT
 PAGE = str(ROOT / "app_pages" / "admin.py")
 
 
-@dataclass(frozen=True)
-class Person:
-    user_id: str
-    name: str
-    email: str | None
-    is_admin: bool
+ADMIN = Identity("admin-1", "Ada Admin", "ada@example.com", "oidc", is_admin=True)
+MEMBER = Identity("ana", "Ana", "ana@example.com", "oidc", is_admin=False)
 
 
-ADMIN = Person("admin-1", "Ada Admin", "ada@example.com", True)
-MEMBER = Person("ana", "Ana", "ana@example.com", False)
-
-
-def look_as(monkeypatch, person: Person | None) -> None:
+def look_as(monkeypatch, person: Identity | None) -> None:
     monkeypatch.setattr("components.identity.current_identity", lambda settings: person)
 
 
