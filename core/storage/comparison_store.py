@@ -5,7 +5,7 @@ someone else's comparison reads exactly like a missing one."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import uuid4
 
@@ -33,7 +33,7 @@ from core.storage.schema import (
     VoteRow,
     max_length,
 )
-from core.storage.store import ConversationInfo, NotFound, title_from
+from core.storage.store import ConversationInfo, NotFound, _info, title_from
 
 COMPARISON = "comparison"
 NEW_COMPARISON = "New comparison"
@@ -46,10 +46,6 @@ class StoredComparison:
     info: ConversationInfo
     params: ChatParams
     rounds: list[CompareRound]
-
-
-def _info(row: ConversationRow) -> ConversationInfo:
-    return ConversationInfo(row.id, row.title, row.pinned, row.created_at, row.updated_at)
 
 
 class ComparisonStore:
@@ -85,31 +81,6 @@ class ComparisonStore:
         )
         with self._session() as session:
             return [_info(row) for row in session.scalars(query)]
-
-    def models_of(self, conversation_ids: Iterable[str]) -> dict[str, list[str]]:
-        """For each of these ids that is one of the user's comparisons: its models, in the order
-        they first took part. Chats (and other people's ids) are left out."""
-        wanted = list(conversation_ids)
-        if not wanted:
-            return {}
-        with self._session() as session:
-            mine = session.scalars(
-                select(ConversationRow.id).where(
-                    ConversationRow.id.in_(wanted),
-                    ConversationRow.user_id == self.user_id,
-                    ConversationRow.kind == COMPARISON,
-                )
-            ).all()
-            found: dict[str, list[str]] = {conversation_id: [] for conversation_id in mine}
-            rounds = session.execute(
-                select(CompareRoundRow.conversation_id, CompareRoundRow.models)
-                .where(CompareRoundRow.conversation_id.in_(list(found)))
-                .order_by(CompareRoundRow.conversation_id, CompareRoundRow.position)
-            )
-            for conversation_id, models in rounds:
-                seen = found[conversation_id]
-                seen.extend(model for model in models if model not in seen)
-        return found
 
     # -- writing rounds as they happen -------------------------------------------------------------
 
@@ -179,7 +150,7 @@ class ComparisonStore:
             user_id=self.user_id,
             title=title[:200] or NEW_COMPARISON,
             pinned=False,
-            params=params_to_dict(params),
+            params={**params_to_dict(params), "models": []},
             leaf_id=None,
             created_at=now(),
             updated_at=now(),
@@ -203,7 +174,7 @@ class ComparisonStore:
             if session.get(MessageRow, message.id) is not None:
                 raise NotFound(message.id)  # ids are fresh for every round; a clash is not ours
             row = MessageRow(id=message.id, conversation_id=conversation.id, seq=seq, created_at=now())
-            fill_row(row, message, params if message.is_answer else None)
+            fill_row(row, message, (round_.params or params) if message.is_answer else None)
             session.add(row)
         session.flush()  # the rows before their images: no ORM relationship orders them
         session.add_all(image_rows(prompt))
@@ -222,7 +193,10 @@ class ComparisonStore:
                 created_at=now(),
             )
         )
-        conversation.params = params_to_dict(params)
+        # The library's subtitle reads the models from here (params_from_dict ignores the key).
+        known = list((conversation.params or {}).get("models", []))
+        known += [model for model in round_.models if model not in known]
+        conversation.params = {**params_to_dict(params), "models": known}
         conversation.leaf_id = prompt.id
         if conversation.title == NEW_COMPARISON:
             conversation.title = title_from(prompt.text or "Images")

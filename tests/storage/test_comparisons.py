@@ -85,7 +85,8 @@ def test_library_lists_comparisons_beside_chats_with_their_models(stores):
     listed = {info.id for info in chats.conversations()}
     assert listed == {chat, one}
     assert [info.id for info in comparisons.comparisons()] == [one]
-    assert comparisons.models_of([chat, one, "nope"]) == {one: ["o3", "gpt-4o", "o4-mini"]}
+    kinds = {info.id: (info.kind, info.models) for info in chats.conversations()}
+    assert kinds == {chat: ("chat", ()), one: ("comparison", ("o3", "gpt-4o", "o4-mini"))}
     # Search finds a comparison by its prompts' text; rename, pin and delete are the library's.
     assert [info.id for info in chats.conversations("Then")] == [one]
     chats.rename(one, "Demo day")
@@ -114,7 +115,7 @@ def test_nobody_reads_or_writes_another_persons_comparison(engine):
     ):
         with pytest.raises(NotFound):
             attempt()
-    assert bob.comparisons() == [] and bob.models_of([comparison]) == {}
+    assert bob.comparisons() == [] and ConversationStore(engine, "bob").conversations() == []
     # A chat's id is not a comparison either.
     chat = ConversationStore(engine, "ana").create(PARAMS)
     with pytest.raises(NotFound):
