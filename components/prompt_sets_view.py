@@ -271,7 +271,10 @@ def _new_set() -> None:
 def _add_item() -> None:
     draft = _draft()
     if draft is not None:
-        draft.items.append(DraftItem())
+        item = DraftItem()
+        st.session_state[state.item_key("text", item.id)] = ""
+        st.session_state[state.item_key("instructions", item.id)] = ""
+        draft.items.append(item)
 
 
 def _move(index: int, step: int) -> None:
