@@ -86,13 +86,13 @@ class ComparisonRoundExport(_Part):
     """One prompt sent to every model, their answers, the blind order and the verdict."""
 
     prompt: ComparisonPrompt
-    models: list[str] = Field(min_length=MIN_MODELS, max_length=MAX_MODELS)
+    models: list[str] = Field(max_length=MAX_MODELS)  # 2 or more: checked with a plain message
     order: list[int] = Field(default_factory=list, max_length=MAX_MODELS)
     winner: str | None = Field(default=None, max_length=200)
     blind: bool = False
     fresh: bool = False
     params: ExportParams | None = None
-    answers: list[ComparisonAnswer] = Field(min_length=MIN_MODELS, max_length=MAX_MODELS)
+    answers: list[ComparisonAnswer] = Field(max_length=MAX_MODELS)
 
 
 class ComparisonExport(_Part):
@@ -214,6 +214,10 @@ def is_comparison_export(raw: bytes) -> bool:
 
 def _record(item: ComparisonRoundExport, where: str, limits: ImageLimits) -> RoundRecord:
     models = item.models
+    if len(models) < MIN_MODELS:
+        raise ImportRejected(
+            f"{where}.models: names {len(models)} model(s); a round compares {MIN_MODELS} to {MAX_MODELS}."
+        )
     if len(set(models)) != len(models):
         raise ImportRejected(f"{where}.models: names a model twice; each model answers once per round.")
     if len(item.answers) != len(models):
