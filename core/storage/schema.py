@@ -30,7 +30,9 @@ class UserRow(Base):
 
 class ConversationRow(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_user_updated", "user_id", "updated_at"),)
+    # The library's order (pinned first, then newest), so a listing that filters, as search does
+    # for common terms, reads conversations in order and stops at its limit.
+    __table_args__ = (Index("ix_conversations_user_pinned_updated", "user_id", "pinned", "updated_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

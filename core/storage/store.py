@@ -8,7 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
-from sqlalchemy import Engine, Select, column, delete, func, literal_column, or_, select, table, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    column,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -87,6 +100,8 @@ def _like(term: str) -> str:
 # The SQLite search index (migration 0002): trigram FTS5 over messages.text, keyed by their rowid.
 _fts = table(MESSAGES_FTS, column("rowid"), column("text"))
 _TRIGRAM = 3
+# How many matching messages search reads through the index before treating the term as common.
+SEARCH_INDEX_CAP = 2000
 
 
 def _fts_phrase(term: str) -> str:
@@ -147,23 +162,63 @@ class ConversationStore:
         """Pinned first, then most recently active; `search` matches titles and message text,
         case-insensitively, anywhere in them (`%` and `_` are plain characters)."""
         query = select(ConversationRow).where(ConversationRow.user_id == self.user_id)
-        term = search.strip()
-        if term:
-            title_matches = func.lower(ConversationRow.title).like(_like(term.lower()), escape="\\")
-            query = query.where(or_(title_matches, ConversationRow.id.in_(self._messages_matching(term))))
-        query = query.order_by(ConversationRow.pinned.desc(), ConversationRow.updated_at.desc()).limit(limit)
         with self._session() as session:
-            return [_info(row) for row in session.scalars(query)]
+            term = search.strip()
+            if term:
+                title_matches = func.lower(ConversationRow.title).like(_like(term.lower()), escape="\\")
+                query = query.where(or_(title_matches, self._with_message_matching(session, term)))
+            order = (ConversationRow.pinned.desc(), ConversationRow.updated_at.desc())
+            return [_info(row) for row in session.scalars(query.order_by(*order).limit(limit))]
 
-    def _messages_matching(self, term: str) -> Select[str]:
-        """The ids of conversations with a message containing `term`, through the text index."""
-        if self.engine.dialect.name == "sqlite" and len(term) >= _TRIGRAM:
-            hits = select(_fts.c.rowid).where(_fts.c.text.match(_fts_phrase(term)))
-            return select(MessageRow.conversation_id).where(literal_column("messages.rowid").in_(hits))
-        # PostgreSQL's pg_trgm index serves ILIKE directly; shorter terms than a trigram scan, as
-        # any such search must.
-        pattern = _like(term if self.engine.dialect.name == "postgresql" else term.lower())
-        return select(MessageRow.conversation_id).where(MessageRow.text.ilike(pattern, escape="\\"))
+    def _with_message_matching(self, session: Session, term: str) -> ColumnElement[bool]:
+        """A condition on ConversationRow: it has a message containing `term`.
+
+        Most terms are rare: the text index lists every matching message, and the condition is
+        "one of these conversations". A common term would make that list the slow part, so once
+        the index has shown SEARCH_INDEX_CAP matches (or for a term too short for trigrams) the
+        condition is checked conversation by conversation instead: the listing walks the user's
+        conversations in its own order and stops as soon as it has `limit` of them."""
+        postgres = self.engine.dialect.name == "postgresql"
+        if len(term) >= _TRIGRAM:
+            if postgres:
+                # With a LIMIT, the planner likes a sequential scan that stops early; for a term in
+                # a few percent of messages it reads nearly all of them first, where the index
+                # reads only candidates. For this one query, in this read-only transaction.
+                session.execute(text("SET LOCAL enable_seqscan = off"))
+            hits = session.scalars(self._indexed_matches(term).limit(SEARCH_INDEX_CAP + 1)).all()
+            if postgres:
+                session.execute(text("SET LOCAL enable_seqscan = DEFAULT"))
+            if len(hits) <= SEARCH_INDEX_CAP:
+                return ConversationRow.id.in_(set(hits))
+        return self._has_message_containing(term)
+
+    def _has_message_containing(self, term: str) -> ColumnElement[bool]:
+        """Checked per conversation, without the text index: its messages contain `term`."""
+        contains: ColumnElement[bool]
+        if self.engine.dialect.name != "postgresql":
+            contains = func.lower(MessageRow.text).like(_like(term.lower()), escape="\\")
+        else:  # lower() and strpos fold case as ILIKE does, at a third of its cost per row
+            contains = func.strpos(func.lower(MessageRow.text), func.lower(term)) > 0
+        matching = select(MessageRow.id).where(MessageRow.conversation_id == ConversationRow.id, contains)
+        # OFFSET 0 keeps PostgreSQL from turning the check into one scan of every message (a hashed
+        # subplan), which is the very cost this path is here to avoid; SQLite checks per row anyway.
+        return matching.offset(0).exists()
+
+    def _indexed_matches(self, term: str) -> Select[str]:
+        """The conversation of each of this user's messages containing `term`, read through the
+        text index: SQLite's FTS5 trigram table, or the pg_trgm index serving ILIKE."""
+        if self.engine.dialect.name == "sqlite":
+            query = (
+                select(MessageRow.conversation_id)
+                .select_from(_fts)
+                .join(MessageRow, literal_column("messages.rowid") == _fts.c.rowid)
+                .where(_fts.c.text.match(_fts_phrase(term)))
+            )
+        else:
+            query = select(MessageRow.conversation_id).where(MessageRow.text.ilike(_like(term), escape="\\"))
+        return query.join(ConversationRow, ConversationRow.id == MessageRow.conversation_id).where(
+            ConversationRow.user_id == self.user_id
+        )
 
     def info(self, conversation_id: str) -> ConversationInfo:
         with self._session() as session:

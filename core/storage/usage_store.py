@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -24,9 +23,14 @@ from core.storage.engine import writer
 from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
 from core.usage import (
     LIMIT_NAMES,
+    DailyUsage,
     LimitRefusal,
     Limits,
+    ModelTotals,
+    RequestRow,
+    TokenTotals,
     UsageWindow,
+    UserTotals,
     as_utc,
     check,
     day_start,
@@ -42,71 +46,6 @@ SENT = "sent"  # a request in flight; `finish` replaces it with the answer's fin
 PAGES = ("chat", "compare")
 # Two-key advisory locks live apart from the one-key lock migrations take.
 _LOCK_SPACE = zlib.crc32(b"gptproto-chat usage") & 0x7FFFFFFF
-
-
-@dataclass(frozen=True)
-class RequestRow:
-    """One line of the request log, with the user's email and name for the admin page."""
-
-    id: int
-    user_id: str
-    user_email: str | None
-    user_name: str | None
-    created_at: datetime
-    page: str
-    model: str
-    status: str
-    prompt_tokens: int
-    completion_tokens: int
-    reasoning_tokens: int
-    cached_tokens: int
-    total_tokens: int
-    cost_usd: float | None
-    first_token_s: float | None
-    latency_s: float | None
-    request_id: str | None
-    error_kind: str | None
-
-
-@dataclass(frozen=True)
-class TokenTotals:
-    """Requests and tokens by kind, summed over some requests."""
-
-    requests: int
-    prompt_tokens: int
-    completion_tokens: int
-    reasoning_tokens: int
-    cached_tokens: int
-    total_tokens: int
-    cost_usd: float  # requests without a configured price add nothing
-    errors: int  # requests that ended with an error
-
-
-@dataclass(frozen=True)
-class DailyUsage:
-    """One user's use of one model on one UTC day."""
-
-    day: date
-    user_id: str
-    model: str
-    totals: TokenTotals
-
-
-@dataclass(frozen=True)
-class UserTotals:
-    """One user's use over a period, and when they last sent a request."""
-
-    user_id: str
-    totals: TokenTotals
-    last_request_at: datetime
-
-
-@dataclass(frozen=True)
-class ModelTotals:
-    """One model's use over a period, across users."""
-
-    model: str
-    totals: TokenTotals
 
 
 def _limits(row: UserLimitsRow | None) -> Limits | None:
@@ -255,9 +194,11 @@ class UsageStore:
         answer: Message,
         prices: Mapping[str, tuple[float, float]],
         request_id: str | None = None,
+        prior_usage: Usage | None = None,
     ) -> None:
-        """`finish` with everything taken from a settled answer (see core.usage.outcome_of)."""
-        outcome = outcome_of(answer, prices, request_id)
+        """`finish` with everything taken from a settled answer (see core.usage.outcome_of); pass
+        the usage the answer had before a Continue as `prior_usage`, so it is not counted twice."""
+        outcome = outcome_of(answer, prices, request_id, prior_usage)
         self.finish(
             row_id,
             status=outcome.status,

@@ -8,12 +8,17 @@ from sqlalchemy import text
 
 from core.conversation import ChatParams, Message, user_message
 from core.storage import ConversationStore, migrate
+from core.storage import store as store_module
 
 PARAMS = ChatParams(model="o3")
 
 
-@pytest.fixture
-def store(engine) -> ConversationStore:
+@pytest.fixture(params=["listed", "walked"])
+def store(request, engine, monkeypatch) -> ConversationStore:
+    """Both ways a term is searched: rare terms list their messages through the index; common
+    ones (here: any term at all) are checked conversation by conversation, newest first."""
+    if request.param == "walked":
+        monkeypatch.setattr(store_module, "SEARCH_INDEX_CAP", 0)
     migrate(engine)
     return ConversationStore(engine, "ana")
 
@@ -64,6 +69,14 @@ def test_wildcards_and_query_syntax_are_plain_characters(store):
 def test_titles_match_as_well_as_messages(store):
     titled = chat(store, "body text", title="Quarterly plan")
     assert found(store, "TERLY") == {titled}
+
+
+def test_results_keep_the_library_order_and_limit(store):
+    older, pinned, newer = (chat(store, f"the common word, {n}") for n in ("older", "pinned", "newer"))
+    chat(store, "nothing in common")
+    store.set_pinned(pinned, True)
+    assert [c.id for c in store.conversations("COMMON WORD")] == [pinned, newer, older]
+    assert [c.id for c in store.conversations("common word", limit=2)] == [pinned, newer]
 
 
 def test_the_index_follows_edits_and_deletes(store):

@@ -195,6 +195,18 @@ def test_the_outcome_of_an_answer_carries_what_the_usage_log_records():
     assert outcome_of(Message(role="assistant", status=Status.STREAMING), {}).status == "failed"
 
 
+def test_a_continued_answer_records_only_what_its_own_request_used():
+    before = Usage(100, 50, 150, 10, 0)
+    continued = Message(
+        role="assistant", model="gpt-4o", status=Status.COMPLETE, usage=Usage(260, 90, 350, 30, 64)
+    )
+    outcome = outcome_of(continued, {"gpt-4o": (2.5, 10.0)}, prior_usage=before)
+    assert outcome.usage == Usage(160, 40, 200, 20, 64)
+    assert outcome.cost_usd == 0.0008
+    # No usage reported by the continuation: the answer still holds only the earlier figures.
+    assert outcome_of(Message(role="assistant", usage=before), {}, prior_usage=before).usage == Usage()
+
+
 def test_budget_lines_and_description_for_the_admin_page():
     limits = Limits(requests_per_minute=4, tokens_per_day=None, cost_per_month_usd=10.0)
     lines = budget_lines(limits, UsageWindow((ago(3),), tokens_today=700, cost_this_month_usd=2.5))

@@ -1,4 +1,5 @@
-"""A unique order of messages per conversation, and a search index over message text.
+"""A unique order of messages per conversation, and search that scales: a text index over
+message text, and conversations indexed in the library's order.
 
 Revision ID: 0002
 Revises: 0001
@@ -51,6 +52,10 @@ def upgrade() -> None:
     _renumber_shared_seqs(bind)
     op.drop_index("ix_messages_conversation_seq", table_name="messages")
     op.create_index("uq_messages_conversation_seq", "messages", ["conversation_id", "seq"], unique=True)
+    op.drop_index("ix_conversations_user_updated", table_name="conversations")
+    op.create_index(
+        "ix_conversations_user_pinned_updated", "conversations", ["user_id", "pinned", "updated_at"]
+    )
     if bind.dialect.name == "sqlite":
         for statement in SQLITE_SEARCH:
             op.execute(statement)
@@ -107,5 +112,7 @@ def downgrade() -> None:
         op.execute(f"DROP TABLE IF EXISTS {MESSAGES_FTS}")
     elif bind.dialect.name == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {TRGM_INDEX}")
+    op.drop_index("ix_conversations_user_pinned_updated", table_name="conversations")
+    op.create_index("ix_conversations_user_updated", "conversations", ["user_id", "updated_at"])
     op.drop_index("uq_messages_conversation_seq", table_name="messages")
     op.create_index("ix_messages_conversation_seq", "messages", ["conversation_id", "seq"])

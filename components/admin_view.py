@@ -1,0 +1,345 @@
+"""The admin page's pieces: the team's usage over time, per user and per model, errors, budgets,
+the request log as CSV, and the form that edits one user's limits. Only draws and reads through
+the usage store; who may see it is decided before any of this is called."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+import streamlit as st
+
+from components.state.admin import (
+    DOWNLOAD_CSV,
+    LIMITS_SAVE,
+    LIMITS_USER,
+    PERIOD,
+    announce_saved,
+    limit_key,
+    limits_form_key,
+    seed_limit_boxes,
+    take_saved,
+)
+from core.usage import (
+    LIMIT_NAMES,
+    DailyUsage,
+    Limits,
+    ModelTotals,
+    RequestRow,
+    UsageWindow,
+    UserTotals,
+    budget_lines,
+    budget_text,
+    day_start,
+    describe_limits,
+    merge_limits,
+    requests_csv,
+    tokens_per_day,
+)
+
+if TYPE_CHECKING:  # SQLAlchemy loads once the page's title is drawn
+    from sqlalchemy import Engine
+
+    from core.storage import UsageStore, UserInfo
+
+PERIODS = (7, 30, 90)
+DEFAULT_PERIOD = 30
+LOG_LIMIT = 100_000  # rows in one CSV download
+
+
+class Admin(Protocol):
+    """Who is looking: what the page needs of the signed-in identity."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class AdminData:
+    """Everything the page shows, read in one go."""
+
+    users: list[UserInfo]
+    daily: list[DailyUsage]
+    per_user: list[UserTotals]
+    per_model: list[ModelTotals]
+    errors: dict[str, int]
+    windows: dict[str, UsageWindow]
+    overrides: dict[str, Limits]
+    log: list[RequestRow]
+
+    def label(self, user_id: str) -> str:
+        """The user's email, else name, else id."""
+        return next((user.label for user in self.users if user.id == user_id), user_id)
+
+
+def render_period() -> int:
+    """The period picker: how many days back, today included."""
+    days = st.radio(
+        "Period",
+        PERIODS,
+        index=PERIODS.index(DEFAULT_PERIOD),
+        format_func=lambda n: f"Last {n} days",
+        horizontal=True,
+        key=PERIOD,
+    )
+    return int(days or DEFAULT_PERIOD)
+
+
+def render_admin(engine: Engine, admin: Admin, defaults: Limits, days: int) -> None:
+    """Every section of the admin page for the last `days` days (UTC, today included)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.storage import UsageStore
+
+    usage = UsageStore(engine)
+    now = datetime.now(UTC)
+    since = day_start(now) - timedelta(days=days - 1)
+    try:
+        data = _load(usage, since, now)
+    except SQLAlchemyError as exc:
+        st.error(
+            f"Could not read usage from the database ({type(exc).__name__}). Reload the page to try again.",
+            icon=":material/database:",
+        )
+        return
+    _summary(data)
+    _charts(data)
+    _per_user(data)
+    _models_and_errors(data)
+    _budgets(data, defaults)
+    _limits_editor(data, usage, admin, defaults)
+    _download(data, days)
+
+
+def _load(usage: UsageStore, since: datetime, now: datetime) -> AdminData:
+    from core.storage import list_users
+
+    return AdminData(
+        users=list_users(usage.engine),
+        daily=usage.daily_usage(since),
+        per_user=usage.user_totals(since),
+        per_model=usage.model_totals(since),
+        errors=usage.error_counts(since),
+        windows=usage.windows(now),
+        overrides=usage.all_limits(),
+        log=usage.requests_since(since, limit=LOG_LIMIT),
+    )
+
+
+def _summary(data: AdminData) -> None:
+    totals = [row.totals for row in data.per_user]
+    row = st.columns(4)
+    row[0].metric("Requests", f"{sum(t.requests for t in totals):,}")
+    row[1].metric("Tokens", f"{sum(t.total_tokens for t in totals):,}")
+    row[2].metric("Cost (est.)", f"${sum(t.cost_usd for t in totals):,.2f}")
+    row[3].metric("Errors", f"{sum(t.errors for t in totals):,}")
+    if not totals:
+        st.info("No requests in this period.", icon=":material/query_stats:")
+
+
+def _charts(data: AdminData) -> None:
+    if not data.daily:
+        return
+    st.subheader("Tokens per day")
+    labels = {user.id: user.label for user in data.users}
+    by_user, by_model = st.tabs(["By user", "By model"])
+    with by_user:
+        st.bar_chart(
+            tokens_per_day(data.daily, "user", labels),
+            x="day",
+            y="tokens",
+            color="user",
+            x_label="day (UTC)",
+            alt="Tokens per day by user",
+        )
+    with by_model:
+        st.bar_chart(
+            tokens_per_day(data.daily, "model", labels),
+            x="day",
+            y="tokens",
+            color="model",
+            x_label="day (UTC)",
+            alt="Tokens per day by model",
+        )
+
+
+def _per_user(data: AdminData) -> None:
+    if not data.per_user:
+        return
+    st.subheader("Per user")
+    rows = [
+        {
+            "user": data.label(row.user_id),
+            "requests": row.totals.requests,
+            "prompt tokens": row.totals.prompt_tokens,
+            "completion tokens": row.totals.completion_tokens,
+            "reasoning tokens": row.totals.reasoning_tokens,
+            "cached tokens": row.totals.cached_tokens,
+            "total tokens": row.totals.total_tokens,
+            "cost (USD, est.)": round(row.totals.cost_usd, 4),
+            "errors": row.totals.errors,
+            "last request (UTC)": f"{row.last_request_at:%Y-%m-%d %H:%M}",
+            "user id": row.user_id,
+        }
+        for row in data.per_user
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption("Click a column's header to sort by it.")
+
+
+def _models_and_errors(data: AdminData) -> None:
+    if not data.per_model:
+        return
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Top models")
+        models = [
+            {
+                "model": row.model,
+                "requests": row.totals.requests,
+                "total tokens": row.totals.total_tokens,
+                "cost (USD, est.)": round(row.totals.cost_usd, 4),
+                "errors": row.totals.errors,
+            }
+            for row in data.per_model
+        ]
+        st.dataframe(models, hide_index=True, width="stretch")
+    with right:
+        st.subheader("Errors by kind")
+        if data.errors:
+            errors = [{"error": kind, "requests": count} for kind, count in data.errors.items()]
+            st.dataframe(errors, hide_index=True, width="stretch")
+        else:
+            st.caption("No request ended with an error in this period.")
+
+
+def _budgets(data: AdminData, defaults: Limits) -> None:
+    if not data.users:
+        return
+    st.subheader("Budgets now")
+    st.caption(f"Defaults from the settings: {describe_limits(merge_limits(defaults, None))}.")
+    rows = []
+    for user in data.users:
+        override = data.overrides.get(user.id)
+        limits = merge_limits(defaults, override)
+        lines = budget_lines(limits, data.windows.get(user.id, UsageWindow()))
+        shares = [line.share for line in lines if line.share is not None]
+        rows.append(
+            {
+                "user": user.label,
+                "limits": "default" if override is None else "custom",
+                "requests this minute": budget_text(lines[0]),
+                "tokens today": budget_text(lines[1]),
+                "cost this month": budget_text(lines[2]),
+                "closest to a limit": min(max(shares), 1.0) if shares else None,
+            }
+        )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "closest to a limit": st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="percent"
+            )
+        },
+    )
+
+
+def _limits_editor(data: AdminData, usage: UsageStore, admin: Admin, defaults: Limits) -> None:
+    if not data.users:
+        return
+    st.subheader("Limits per user")
+    saved = take_saved()
+    if saved:
+        st.success(saved, icon=":material/check:")
+    labels = {user.id: user.label for user in data.users}
+    user_id = st.selectbox("User", list(labels), format_func=lambda uid: labels[uid], key=LIMITS_USER)
+    if user_id is None:
+        return
+    stored = data.overrides.get(user_id) or Limits()
+    seed_limit_boxes(user_id, {name: getattr(stored, name) for name in LIMIT_NAMES})
+    shown = merge_limits(defaults, None)
+    with st.form(limits_form_key(user_id), border=True):
+        st.caption("Leave a box empty to use the default; 0 means no limit for this user.")
+        boxes = st.columns(3)
+        rpm = boxes[0].number_input(
+            "Requests per minute",
+            min_value=0,
+            step=1,
+            value=None,
+            placeholder=_default_text(shown.requests_per_minute),
+            key=limit_key("requests_per_minute", user_id),
+        )
+        tokens = boxes[1].number_input(
+            "Tokens per day",
+            min_value=0,
+            step=1_000,
+            value=None,
+            placeholder=_default_text(shown.tokens_per_day),
+            key=limit_key("tokens_per_day", user_id),
+        )
+        cost = boxes[2].number_input(
+            "Cost per month (USD)",
+            min_value=0.0,
+            step=1.0,
+            format="%.2f",
+            value=None,
+            placeholder=_default_text(shown.cost_per_month_usd),
+            key=limit_key("cost_per_month_usd", user_id),
+        )
+        if st.form_submit_button("Save limits", key=LIMITS_SAVE, icon=":material/save:"):
+            override = Limits(
+                None if rpm is None else int(rpm),
+                None if tokens is None else int(tokens),
+                None if cost is None else float(cost),
+            )
+            _save(usage, user_id, override, admin, labels[user_id], defaults)
+
+
+def _default_text(value: float | None) -> str:
+    if value is None:
+        return "default: no limit"
+    return f"default: {value:,.2f}" if isinstance(value, float) else f"default: {value:,}"
+
+
+def _save(
+    usage: UsageStore, user_id: str, override: Limits, admin: Admin, label: str, defaults: Limits
+) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        usage.set_limits(user_id, override, by=admin.email or admin.user_id)
+    except ValueError as exc:
+        st.error(f"The limits were not saved: {exc}", icon=":material/error:")
+        return
+    except SQLAlchemyError as exc:
+        st.error(
+            f"The limits were not saved: the database failed ({type(exc).__name__}). Try again shortly.",
+            icon=":material/database:",
+        )
+        return
+    now_in_force = describe_limits(merge_limits(defaults, override))
+    announce_saved(f"Limits saved for {label}: {now_in_force}.")
+    st.rerun()  # every table above shows the new limits
+
+
+def _download(data: AdminData, days: int) -> None:
+    st.subheader("Request log")
+    count = len(data.log)
+    note = f" (the newest {LOG_LIMIT:,})" if count >= LOG_LIMIT else ""
+    st.caption(f"{count:,} request(s) in the last {days} days{note}, one line each, times in UTC.")
+    st.download_button(
+        "Download the request log (CSV)",
+        requests_csv(data.log),
+        f"gptproto-requests-last-{days}-days.csv",
+        mime="text/csv",
+        key=DOWNLOAD_CSV,
+        icon=":material/download:",
+        on_click="ignore",
+        disabled=not data.log,
+    )

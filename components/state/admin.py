@@ -1,0 +1,42 @@
+"""The admin page's session state and widget keys, under `admin.`."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+SAVED = "admin.saved"  # the confirmation of the last limits saved, shown once
+
+# Widgets.
+PERIOD = "admin.period"
+LIMITS_USER = "admin.limits_user"
+LIMITS_SAVE = "admin.limits_save"
+DOWNLOAD_CSV = "admin.download_csv"
+
+
+def limit_key(field: str, user_id: str) -> str:
+    """The box for one limit (`requests_per_minute`, ...) of one user in the limits form."""
+    return f"admin.limit.{field}.{user_id}"
+
+
+def seed_limit_boxes(user_id: str, stored: dict[str, float | None]) -> None:
+    """Fill one user's limit boxes from storage when they are first drawn. The boxes' own default
+    stays empty (None): a box whose default were the stored value could never be cleared, since
+    Streamlit reads an emptied number box as its default."""
+    for field, value in stored.items():
+        st.session_state.setdefault(limit_key(field, user_id), value)
+
+
+def limits_form_key(user_id: str) -> str:
+    """The form that edits one user's limits."""
+    return f"admin.limits_form.{user_id}"
+
+
+def announce_saved(text: str) -> None:
+    """Show `text` as a confirmation on the next run."""
+    st.session_state[SAVED] = text
+
+
+def take_saved() -> str | None:
+    """The confirmation to show, once."""
+    text: str | None = st.session_state.pop(SAVED, None)
+    return text
