@@ -5,6 +5,7 @@ export imports back as the same comparison."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from components.library import COMPARISON_ICON
+from components.state import chat as chat_state
 from components.state import compare as compare_state
 from components.state import conversations as history_state
 from core.conversation import Status
@@ -160,6 +162,13 @@ def test_comparisons_are_listed_beside_chats_and_open_on_the_compare_page(gatewa
     assert not app.exception, app.exception
     assert [r.prompt for r in app.session_state[compare_state.ROUNDS]] == ["Library entry"]
 
+    # From the chat sidebar too, a comparison opens on the Compare page, not as a chat.
+    chat = start_app()
+    chat.sidebar.button(key=chat_state.library_item_key(comparison)).click().run()
+    assert not chat.exception, chat.exception
+    assert [r.prompt for r in chat.session_state[compare_state.ROUNDS]] == ["Library entry"]
+    assert not chat.session_state[chat_state.TREE].messages
+
 
 def test_export_then_import_gives_the_same_comparison(gateway, downloads):
     gateway.enqueue_for("o4-mini", Reply(text="One.", prompt_tokens=7, completion_tokens=2))
@@ -212,3 +221,22 @@ def test_a_broken_comparison_file_is_refused_with_where_and_what(gateway):
     app.button(key=history_state.IMPORT).click().run()
     message = " ".join(e.value for e in app.error)
     assert "rounds[0].answers[1].model" in message and "answers follow the models' order" in message
+
+
+def test_an_answer_still_streaming_when_the_server_died_reopens_as_interrupted(gateway):
+    from core.compare_flow import start_round
+    from core.conversation import ChatParams
+    from core.storage import ComparisonStore, ConversationStore, database_url, make_engine, migrate
+
+    engine = make_engine(database_url(os.environ["GPTPROTO_DATA_DIR"], None))  # the app's database
+    migrate(engine)
+    ConversationStore(engine, "local")
+    round_ = start_round([], TWO, "Cut short")
+    round_.columns[0].answer.text = "Half of"  # a checkpoint; the other never got a word
+    comparison = ComparisonStore(engine, "local").begin_round(None, round_, ChatParams(model="o4-mini"))
+    engine.dispose()
+    again = reopen(comparison)
+    first, second = columns(again, count=2)
+    assert first["text"] == "Half of"
+    assert all("The answer was interrupted" in c["errors"] for c in (first, second))
+    assert [c.answer.status for c in latest_round(again).columns] == [Status.INCOMPLETE] * 2

@@ -131,3 +131,23 @@ def test_run_all_goes_round_by_round_and_stop_keeps_what_finished(page: Page, se
     height = page.evaluate("document.querySelector('main.stMain').scrollHeight")
     page.set_viewport_size({"width": 1280, "height": max(900, int(height))})
     page.screenshot(path=str(tmp_path / "prompt-set-stopped.png"), full_page=True)
+
+
+def test_killing_the_server_mid_round_keeps_the_prompt_and_each_checkpoint(page: Page, server, standin):
+    words = " ".join(f"w{i}" for i in range(800))
+    for model in MODELS:
+        standin.enqueue_for(model, Reply(text=words, chunk_delay=0.02))
+    open_compare(page, server.url)
+    ask(page, "Write 800 words each")
+    expect(page).to_have_url(re.compile(r"\?cmp=[0-9a-f]{32}"))  # stored before anything streamed
+    url = page.url
+    expect(page.get_by_text(re.compile(r"\bw150\b")).first).to_be_visible(timeout=20_000)
+    server.kill()
+    server.start()
+    page.goto(url)
+    expect(page.get_by_text("Write 800 words each")).to_be_visible()
+    columns = page.get_by_test_id("stColumn")
+    for index in range(2):
+        # Each column has the text of its last checkpoint (taken every 2 s) and says why it ended.
+        expect(columns.nth(index).get_by_text(re.compile(r"^w0 w1 w2 .* w50\b"))).to_be_visible()
+        expect(columns.nth(index).get_by_text("The answer was interrupted")).to_be_visible()
