@@ -1,4 +1,5 @@
-"""Compare models side by side: one prompt, 2 to 4 models answering at the same time."""
+"""Compare models side by side: one prompt, 2 to 4 models answering at the same time; every round
+stored as it streams, the comparison named in the URL, and prompt sets stepped through."""
 
 from __future__ import annotations
 
@@ -7,35 +8,35 @@ from functools import partial
 import streamlit as st
 
 from components.attachments import collect_images, reject_submission, restore_rejected_input, submission_parts
+from components.compare_session import cast_vote, leaderboard_votes, open_from_url, send_round
 from components.compare_view import (
+    render_comparison_summary,
     render_leaderboard,
     render_round,
     render_summary,
     render_vote,
-    stream_round,
 )
+from components.comparison_exports import render_comparison_actions, render_comparison_library
 from components.config import require_settings
-from components.sidebar import render_compare_sidebar
-from components.state.compare import (
-    EXPORT_HTML,
-    EXPORT_MD,
-    INPUT,
-    cast_vote,
-    init_compare_state,
-    new_comparison,
-    rounds,
-    votes,
+from components.prompt_sets_view import (
+    finish_step,
+    render_editor,
+    render_run_panel,
+    render_step_progress,
+    take_sheet_step,
 )
+from components.sidebar import render_compare_sidebar
+from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds
+from components.state.shared import take_save_problem
 from components.storage import RunStore
 from core.compare import TIE
-from core.compare_flow import start_round
 from core.images import ACCEPTED_TYPES, ImageRejected
 from core.limits import too_long_message
-from core.report import report_html, report_markdown
 
 settings = require_settings()
 init_compare_state()
-store = RunStore(settings)  # opened for the leaderboard, after the page is drawn
+store = RunStore(settings)
+notice = open_from_url(store)  # before the sidebar: a reopened comparison restores its choices
 choice = render_compare_sidebar(settings, on_new=new_comparison)
 prices = dict(settings.prices)
 rejected = restore_rejected_input(INPUT)
@@ -49,12 +50,17 @@ submission = st.chat_input(
 prompt, files = submission_parts(submission)
 
 st.title("Compare models")
+if notice:
+    st.warning(notice, icon=":material/search_off:")
 if not rounds() and not prompt:
     st.caption("Pick 2 to 4 models in the sidebar, then type one prompt: they all answer at the same time.")
 
 past = rounds()
-for round_ in past:
-    render_round(round_, choice.blind, prices)
+vote_on = partial(cast_vote, store=store)
+for position, round_ in enumerate(past):
+    render_round(round_, prices)
+    if round_.blind and not round_.voted and position < len(past) - 1:
+        render_vote(round_, partial(vote_on, position=position), position)
 
 if prompt.strip() or files:
     if not (choice.ready and choice.api_key):
@@ -66,42 +72,41 @@ if prompt.strip() or files:
         images = collect_images(prompt, files, settings, send_links=False)
     except ImageRejected as exc:
         reject_submission(prompt, str(exc))
-    round_ = start_round(past, choice.models, prompt, images=images)
-    past.append(round_)
-    stream_round(settings, choice.api_key, round_, choice, prices)
+    send_round(settings, store, choice, prompt, images)
+elif (step := take_sheet_step(store, choice)) is not None:
+    render_step_progress(step)
+    item = step.item
+    send_round(
+        settings, store, choice, item.text, item.images, instructions=item.instructions, fresh=not step.carry
+    )
+    finish_step(step)  # with Run all, reruns for the next prompt
 
 if rejected:
     st.error(rejected, icon=":material/error:")
 
 if past:
     latest = past[-1]
-    if choice.blind and not latest.voted:
-        render_vote(latest, partial(cast_vote, store=store))
+    if latest.blind and not latest.voted:
+        render_vote(latest, partial(vote_on, position=len(past) - 1))
         # The table, chart and exports name the models: they wait for the vote.
         st.caption("The round's summary and the export appear once you have voted.")
     else:
-        if choice.blind:
+        if latest.blind:
             verdict = "it's a tie" if latest.winner == TIE else f"{latest.winner} wins"
             st.success(f"Vote recorded: {verdict}. Names revealed.", icon=":material/how_to_vote:")
         st.subheader("This round")
         render_summary(latest, prices)
-        title = "GPTProto model comparison"
-        exports = st.container(horizontal=True)
-        exports.download_button(
-            "Export Markdown",
-            report_markdown(title, past, prices),
-            "comparison.md",
-            mime="text/markdown",
-            key=EXPORT_MD,
-            icon=":material/download:",
-        )
-        exports.download_button(
-            "Export HTML",
-            report_html(title, past, prices),
-            "comparison.html",
-            mime="text/html",
-            key=EXPORT_HTML,
-            icon=":material/download:",
-        )
+        if len(past) > 1 and all(r.voted or not r.blind for r in past):
+            st.subheader(f"Every round ({len(past)})")
+            render_comparison_summary(past, prices)
+        render_comparison_actions(store, past, prices)
 
-render_leaderboard(votes(store))
+render_run_panel(settings, store, choice)
+render_editor(settings, store)
+render_leaderboard(leaderboard_votes(store))
+problem = take_save_problem()
+if problem:
+    st.warning(problem, icon=":material/database:")
+if choice.library_slot is not None:
+    with choice.library_slot:  # filled last, so it lists this run's new comparison
+        render_comparison_library(store, comparison_id())

@@ -1,8 +1,10 @@
-"""Compare page pieces: the columns of a round (finished or streaming), the vote and the summary."""
+"""Compare page pieces: the columns of a round (finished or streaming), the vote, the round's and
+the whole comparison's summaries, and the leaderboard."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -15,9 +17,12 @@ from components.state.compare import STOP, vote_key
 from components.streaming import Lane, open_lane, run_lanes
 from core.compare import (
     COST_COLUMN,
+    MEDIAN_FIRST_TOKEN,
+    MEDIAN_TOKENS_PER_S,
     TIE,
     CompareRound,
     Vote,
+    comparison_summary,
     estimate_cost,
     format_cost,
     format_usd,
@@ -25,47 +30,49 @@ from core.compare import (
     summary_rows,
 )
 from core.compare_flow import column_params
-from core.conversation import Message, Status, user_message
+from core.conversation import Message, Status
 from core.presentation import format_seconds, status_note, usage_line
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from components.compare_session import RoundSaver
 
 Prices = dict[str, tuple[float, float]]
 
 
-def column_title(round_: CompareRound, index: int, blind: bool) -> str:
-    """'Model A' while blind and unvoted, else the model id."""
-    if blind and not round_.voted:
+def column_title(round_: CompareRound, index: int) -> str:
+    """'Model A' while a blind round waits for its vote, else the model id."""
+    if round_.blind and not round_.voted:
         return f"Model {round_.label_of(index)}"
-    label = f"{round_.label_of(index)} · " if blind else ""
+    label = f"{round_.label_of(index)} · " if round_.blind else ""
     return f"{label}{round_.columns[index].model}"
 
 
 def _render_prompt(round_: CompareRound) -> None:
     """The prompt bubble, with its images: the same user message every column received."""
-    prompt = round_.columns[0].history[-1] if round_.columns else user_message(round_.prompt)
     with st.chat_message("user", avatar=AVATARS["user"]):
-        render_body(prompt)
+        render_body(round_.prompt_message)
 
 
-def render_round(round_: CompareRound, blind: bool, prices: Prices) -> None:
+def render_round(round_: CompareRound, prices: Prices) -> None:
     """A finished round: the prompt, then one bordered column per model."""
     _render_prompt(round_)
-    for index, column in _columns_in_display_order(round_, blind):
+    for index, column in _columns_in_display_order(round_):
         with column:
-            st.subheader(column_title(round_, index, blind), divider="gray")
+            st.subheader(column_title(round_, index), divider="gray")
             answer = round_.columns[index].answer
             if answer.text:
                 st.markdown(safe(answer.text))
-            _render_column_footer(round_, index, blind, prices)
+            _render_column_footer(round_, index, prices)
 
 
-def _columns_in_display_order(round_: CompareRound, blind: bool) -> list[tuple[int, DeltaGenerator]]:
-    order = round_.order if blind and round_.order else list(range(len(round_.columns)))
+def _columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGenerator]]:
+    order = round_.order if round_.blind and round_.order else list(range(len(round_.columns)))
     containers = st.columns(len(order), border=True)
     return list(zip(order, containers, strict=True))
 
 
-def _render_column_footer(round_: CompareRound, index: int, blind: bool, prices: Prices) -> None:
+def _render_column_footer(round_: CompareRound, index: int, prices: Prices) -> None:
     """What went wrong if anything, then the answer's figures and cost estimate."""
     column = round_.columns[index]
     answer = column.answer
@@ -77,25 +84,32 @@ def _render_column_footer(round_: CompareRound, index: int, blind: bool, prices:
     if answer.status == Status.FAILED:
         return
     st.caption(usage_line(answer, with_model=False))  # a blind column must not name its model
-    if blind and not round_.voted:
+    if round_.blind and not round_.voted:
         return  # the prices used would give the model away; the cost shows after the vote
     usage = answer.usage if answer.usage_reported else None
     st.caption(f"Cost: {format_cost(estimate_cost(column.model, usage, prices))}")
 
 
 def stream_round(
-    settings: Settings, api_key: str, round_: CompareRound, choice: CompareChoice, prices: Prices
+    settings: Settings,
+    api_key: str,
+    round_: CompareRound,
+    choice: CompareChoice,
+    prices: Prices,
+    saver: RoundSaver | None = None,
 ) -> None:
     """Send the round's prompt to every model at once; each streams into its own column, and
-    each answer's figures are added under it once all have ended (the text is not sent again)."""
+    each answer's figures are added under it once all have ended (the text is not sent again).
+    The saver checkpoints each answer as it streams and stores its final state."""
     _render_prompt(round_)
     stop = st.empty()
     stop.button("Stop all", key=STOP, icon=":material/stop_circle:", help="Stop every answer")
     lanes: list[Lane] = []
     footers: dict[int, DeltaGenerator] = {}
-    for index, container in _columns_in_display_order(round_, choice.blind):
+    params = round_.params or choice.params
+    for index, container in _columns_in_display_order(round_):
         column = round_.columns[index]
-        title = column_title(round_, index, choice.blind)
+        title = column_title(round_, index)
         with container:
             st.subheader(title, divider="gray")
             first_token = st.empty()
@@ -104,10 +118,11 @@ def stream_round(
                     settings,
                     api_key,
                     column.history,
-                    column_params(choice.params, column.model, choice.role),
+                    column_params(params, column.model, choice.role),
                     column.answer,
                     label=title,
-                    on_text=_first_token_caption(first_token),
+                    on_text=_on_text(first_token, saver),
+                    on_settled=saver.settled if saver is not None else None,
                 )
             )
             footers[index] = st.container()
@@ -115,7 +130,18 @@ def stream_round(
     stop.empty()
     for index, footer in footers.items():
         with footer:
-            _render_column_footer(round_, index, choice.blind, prices)
+            _render_column_footer(round_, index, prices)
+
+
+def _on_text(slot: DeltaGenerator, saver: RoundSaver | None) -> Callable[[Message], None]:
+    caption = _first_token_caption(slot)
+
+    def on_text(answer: Message) -> None:
+        caption(answer)
+        if saver is not None:
+            saver.progress(answer)
+
+    return on_text
 
 
 def _first_token_caption(slot: DeltaGenerator) -> Callable[[Message], None]:
@@ -131,9 +157,11 @@ def _first_token_caption(slot: DeltaGenerator) -> Callable[[Message], None]:
     return on_text
 
 
-def render_vote(round_: CompareRound, on_vote: Callable[[str], None]) -> None:
-    """Blind vote: one button per label of a model that answered, and a tie."""
-    st.markdown("**Which answer is best?** The names are revealed after the vote.")
+def render_vote(round_: CompareRound, on_vote: Callable[[str], None], position: int | None = None) -> None:
+    """Blind vote: one button per label of a model that answered, and a tie. `position` names an
+    earlier round still waiting for its vote (None: the latest)."""
+    which = "" if position is None else f" (round {position + 1})"
+    st.markdown(f"**Which answer is best{which}?** The names are revealed after the vote.")
     row = st.container(horizontal=True)
     for index in round_.order:
         if round_.columns[index].answer.status == Status.FAILED:
@@ -141,11 +169,11 @@ def render_vote(round_: CompareRound, on_vote: Callable[[str], None]) -> None:
         label = round_.label_of(index)
         row.button(
             f"{label} is best",
-            key=vote_key(label),
+            key=vote_key(label, position),
             on_click=on_vote,
             args=(round_.columns[index].model,),
         )
-    row.button("It's a tie", key=vote_key(TIE), on_click=on_vote, args=(TIE,))
+    row.button("It's a tie", key=vote_key(TIE, position), on_click=on_vote, args=(TIE,))
 
 
 def render_summary(round_: CompareRound, prices: Prices) -> None:
@@ -169,6 +197,36 @@ def render_summary(round_: CompareRound, prices: Prices) -> None:
         sort=False,
         height=80 + 50 * len(rows),
     )
+
+
+def render_comparison_summary(rounds: Sequence[CompareRound], prices: Prices) -> None:
+    """Every round at once, per model: median time to first token and tokens per second, total
+    tokens and estimated cost, votes; as a chart and a table."""
+    rows = comparison_summary(rounds, prices)
+    shown = [{**row, COST_COLUMN: format_usd(_usd(row[COST_COLUMN]))} for row in rows]
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=_COMPARISON_LABELS)
+    chart = {
+        "model": [str(row["model"]) for row in rows],
+        "median first token (s)": [row[MEDIAN_FIRST_TOKEN] or 0.0 for row in rows],
+        "median tokens/s": [row[MEDIAN_TOKENS_PER_S] or 0.0 for row in rows],
+    }
+    left, right = st.columns(2)
+    for slot, measure, unit in (
+        (left, "median first token (s)", "seconds"),
+        (right, "median tokens/s", "tokens per second"),
+    ):
+        slot.bar_chart(
+            chart, x="model", y=measure, x_label="", y_label=unit, horizontal=True, height=80 + 50 * len(rows)
+        )
+
+
+_COMPARISON_LABELS: dict[str, str] = {
+    MEDIAN_FIRST_TOKEN: "median 1st token (s)",
+    "prompt tokens": "prompt",
+    "completion tokens": "completion",
+    "total tokens": "total",
+    COST_COLUMN: "cost (est.)",
+}
 
 
 def _usd(value: object) -> float | None:

@@ -9,15 +9,20 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.config import load_settings
-from components.library import request_open, when
+from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
 from components.markdown import safe
 from components.state import conversations as state
 from components.storage import safely
+from core.comparison_transfer import export_comparison_json, import_comparison_json, is_comparison_export
 from core.images import ImageLimits
+from core.report import report_html, report_markdown
 from core.transfer import ImportRejected, export_json, export_markdown, import_json
 
 if TYPE_CHECKING:
     from core.storage import ConversationInfo, ConversationStore
+
+
+EXPORT_HTML = "history.export_html"  # a comparison's HTML report (the page's state module is not ours)
 
 
 def file_stem(title: str) -> str:
@@ -41,18 +46,36 @@ def confirm_delete(store: ConversationStore, info: ConversationInfo) -> None:
 
 
 def render_import(store: ConversationStore) -> None:
-    """Import a JSON export as a new conversation (all of it, or nothing with the reason)."""
-    with st.expander("Import a conversation (JSON export)", icon=":material/upload:"):
+    """Import a JSON export as a new conversation or comparison (all of it, or nothing with the
+    reason)."""
+    with st.expander("Import a conversation or comparison (JSON export)", icon=":material/upload:"):
         upload = st.file_uploader("JSON export", type=["json"], key=state.IMPORT_FILE)
         if st.button("Import", key=state.IMPORT, disabled=upload is None) and upload is not None:
+            raw, limits = upload.getvalue(), ImageLimits.from_settings(load_settings())
             try:
-                imported = import_json(upload.getvalue(), ImageLimits.from_settings(load_settings()))
+                if is_comparison_export(raw):
+                    title = _import_comparison(store, raw, limits)
+                else:
+                    imported = import_json(raw, limits)
+                    title = imported.title
+                    created = safely(
+                        lambda: store.add_conversation(imported.title, imported.params, imported.tree)
+                    )
+                    title = title if created is not None else None
             except ImportRejected as exc:
                 st.error(f"{upload.name} was not imported: {exc}", icon=":material/error:")
                 return
-            created = safely(lambda: store.add_conversation(imported.title, imported.params, imported.tree))
-            if created is not None:
-                st.success(f"Imported “{imported.title}”.", icon=":material/check:")
+            if title is not None:
+                st.success(f"Imported “{title}”.", icon=":material/check:")
+
+
+def _import_comparison(store: ConversationStore, raw: bytes, limits: ImageLimits) -> str | None:
+    from core.storage import ComparisonStore
+
+    imported = import_comparison_json(raw, limits)
+    comparisons = ComparisonStore(store.engine, store.user_id)
+    created = safely(lambda: comparisons.add_comparison(imported.title, imported.params, imported.rounds))
+    return imported.title if created is not None else None
 
 
 def render_export(store: ConversationStore, conversation_id: str) -> None:
@@ -65,6 +88,9 @@ def render_export(store: ConversationStore, conversation_id: str) -> None:
         state.show_export(None)
         return
     if stored is None:
+        return
+    if stored.info.kind == COMPARISON:
+        _render_comparison_export(store, conversation_id)
         return
     title, params, tree = stored.info.title, stored.params, stored.tree
     with st.container(border=True):
@@ -88,12 +114,63 @@ def render_export(store: ConversationStore, conversation_id: str) -> None:
         )
 
 
+def _render_comparison_export(store: ConversationStore, comparison_id: str) -> None:
+    """Download buttons for a comparison: Markdown and the HTML report to read, JSON to import."""
+    from core.storage import ComparisonStore, NotFound
+
+    comparisons = ComparisonStore(store.engine, store.user_id)
+    try:
+        stored = safely(lambda: comparisons.load(comparison_id))
+    except NotFound:
+        state.show_export(None)
+        return
+    if stored is None or not stored.rounds:
+        return
+    title, prices = stored.info.title, dict(load_settings().prices)
+    with st.container(border=True):
+        st.markdown(f"**Export “{safe(title)}”**")
+        row = st.container(horizontal=True)
+        for label, data, extension, mime, key in (
+            (
+                "Markdown",
+                report_markdown(title, stored.rounds, prices),
+                "md",
+                "text/markdown",
+                state.EXPORT_MD,
+            ),
+            ("HTML report", report_html(title, stored.rounds, prices), "html", "text/html", EXPORT_HTML),
+            (
+                "JSON (can be imported)",
+                export_comparison_json(title, stored.params, stored.rounds),
+                "json",
+                "application/json",
+                state.EXPORT_JSON,
+            ),
+        ):
+            row.download_button(
+                label,
+                data,
+                file_name=f"{file_stem(title)}.{extension}",
+                mime=mime,
+                key=key,
+                icon=":material/download:",
+            )
+
+
 def render_row(store: ConversationStore, info: ConversationInfo) -> None:
-    """A conversation's title and date with Open, Rename, Pin, Export and Delete."""
+    """A conversation's (or comparison's) title and date with Open, Rename, Pin, Export and Delete."""
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         pin = ":material/keep: " if info.pinned else ""
-        st.markdown(f"{pin}**{safe(info.title)}**  \n:gray[{when(info.updated_at)}]", width="stretch")
+        if info.kind == COMPARISON:
+            models = " · ".join(info.models)
+            subtitle = f"{safe(models)} · {when(info.updated_at)}"
+            line = f"{COMPARISON_ICON} **{safe(info.title)}**  \n:gray[{subtitle}]"
+        else:
+            line = f"**{safe(info.title)}**  \n:gray[{when(info.updated_at)}]"
+        st.markdown(f"{pin}{line}", width="stretch")
         if st.button("Open", key=state.row_key("open", info.id), icon=":material/open_in_new:"):
+            if info.kind == COMPARISON:
+                open_comparison(info.id)
             request_open(info.id)
             st.switch_page("app_pages/chat.py")
         with st.popover("Rename", icon=":material/edit:"):

@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.markdown import safe
 from components.state.chat import LIBRARY_SEARCH, library_item_key
+from components.state.compare import QUERY as COMPARISON_QUERY
 from components.state.shared import OPEN_REQUEST
 from components.storage import safely
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from core.storage import ConversationInfo, ConversationStore
 
 RECENT_COUNT = 8
+COMPARISON = "comparison"  # a library line's kind when it is a comparison
+COMPARISON_ICON = ":material/view_column:"
 
 
 def when(moment: datetime) -> str:
@@ -28,6 +31,11 @@ def when(moment: datetime) -> str:
 def request_open(conversation_id: str) -> None:
     """Button callback: the chat page opens this conversation on its coming run."""
     st.session_state[OPEN_REQUEST] = conversation_id
+
+
+def open_comparison(comparison_id: str) -> None:
+    """Go to the Compare page with this comparison open (not from a callback: it switches page)."""
+    st.switch_page("pages/compare.py", query_params={COMPARISON_QUERY: comparison_id})
 
 
 def take_open_request() -> str | None:
@@ -52,6 +60,18 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
         )
     for info in found:
         pin = ":material/keep: " if info.pinned else ""
+        if info.kind == COMPARISON:
+            # A comparison opens on the Compare page, which reads it from the URL.
+            models = " · ".join(info.models)
+            if st.button(
+                f"{pin}{safe(info.title)} :gray[· {safe(models)} · {when(info.updated_at)}]",
+                key=library_item_key(info.id),
+                icon=COMPARISON_ICON,
+                type="tertiary",
+                width="stretch",
+            ):
+                open_comparison(info.id)
+            continue
         st.button(
             f"{pin}{safe(info.title)} :gray[· {when(info.updated_at)}]",
             key=library_item_key(info.id),

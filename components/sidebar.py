@@ -59,6 +59,7 @@ class CompareChoice(_Choice):
     models: list[str] = field(default_factory=list)
     blind: bool = False
     role: RoleChoice = "auto"  # decided per model when automatic
+    library_slot: DeltaGenerator | None = None  # recent comparisons, filled at the end of the run
 
 
 def render_chat_sidebar(settings: Settings, *, on_new_chat: Callable[[], None]) -> ChatChoice:
@@ -98,6 +99,7 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
         st.button(
             "New comparison", key=compare_state.NEW, icon=":material/add:", on_click=on_new, width="stretch"
         )
+        library_slot = st.container()
         api_key = _key_section(settings)
         st.subheader("Models")
         choices = model_choices(settings)
@@ -115,7 +117,9 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
         blind = st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
         options = _request_options(compare_state.OPTIONS, problems, settings.max_instructions_chars)
     params = options.params_for(models[0] if models else "")
-    choice = CompareChoice(params, api_key, problems, models=models, blind=blind, role=options.role)
+    choice = CompareChoice(
+        params, api_key, problems, models=models, blind=blind, role=options.role, library_slot=library_slot
+    )
     return _finish(choice)
 
 
@@ -236,6 +240,21 @@ def _model_picker(settings: Settings) -> str:
 
 def _checked_models(picked: list[str]) -> list[str]:
     return [validate_model_id(model) for model in validate_models(picked)]
+
+
+def restore_compare_params(params: ChatParams, models: list[str], blind: bool) -> None:
+    """Put a stored comparison's models, blind mode and options back into the compare sidebar
+    (before it is drawn)."""
+    state = st.session_state
+    keys = compare_state.OPTIONS
+    if models:
+        state[compare_state.MODELS] = list(models)
+    state[compare_state.BLIND] = blind
+    state[keys.max_tokens] = str(params.max_completion_tokens or "")
+    state[keys.stream] = params.stream
+    state[keys.instructions] = params.instructions
+    automatic = instructions_role("auto", params.model) == params.instructions_role
+    state[keys.instructions_role] = "auto" if automatic else params.instructions_role
 
 
 def restore_chat_params(params: ChatParams, settings: Settings) -> None:

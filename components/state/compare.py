@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Literal
+
 import streamlit as st
 
 from components.state.shared import OptionKeys
-from components.storage import RunStore, safely
 from core.compare import CompareRound, Vote
-from core.conversation import Status
 
 ROUNDS = "compare.rounds"
 VOTES = "compare.votes"
+CURRENT = "compare.comparison_id"  # the open comparison's id in storage, once it has one
+SHEET = "compare.sheet"  # the prompt set being stepped through (a SheetRun)
+QUERY = "cmp"  # the URL parameter naming the open comparison (?cmp=<id>)
 
 # Widgets.
 INPUT = "compare.input"
@@ -23,17 +27,66 @@ OPTIONS = OptionKeys(
 )
 EXPORT_MD = "compare.export.md"
 EXPORT_HTML = "compare.export.html"
+EXPORT_JSON = "compare.export.json"
+RENAME = "compare.rename"
+RENAME_SAVE = "compare.rename_save"
+
+# The prompt set (run sheet) panel and its editor.
+SET_PICK = "compare.sets.pick"
+CARRY = "compare.sets.carry"
+RUN_NEXT = "compare.sets.run_next"
+RUN_ALL = "compare.sets.run_all"
+SET_NAME = "compare.sets.name"
+SET_ADD = "compare.sets.add"
+SET_SAVE = "compare.sets.save"
+SET_DELETE = "compare.sets.delete"
+SET_EXPORT_JSON = "compare.sets.export_json"
+SET_EXPORT_YAML = "compare.sets.export_yaml"
+SET_IMPORT_FILE = "compare.sets.import_file"
+SET_IMPORT = "compare.sets.import"
+SET_DRAFT = "compare.sets.draft"  # the prompt set being edited (a SetDraft)
+NEW_SET = "__new__"  # the picker's "New prompt set" entry
 
 
-def vote_key(label: str) -> str:
-    """The vote button for a blind label ('A', 'B', ...) or the tie."""
-    return f"compare.vote.{label}"
+def vote_key(label: str, position: int | None = None) -> str:
+    """The vote button for a blind label ('A', 'B', ...) or the tie: of the latest round, or
+    of an earlier round at `position` (0-based) still waiting for its vote."""
+    return f"compare.vote.{label}" if position is None else f"compare.vote.{position}.{label}"
+
+
+def item_key(field: str, item_id: str) -> str:
+    """A widget of one prompt in the prompt set editor: text, instructions, images, remove…"""
+    return f"compare.sets.item.{field}.{item_id}"
+
+
+def library_item_key(comparison_id: str) -> str:
+    """A comparison's button in the compare sidebar's library."""
+    return f"compare.library_item.{comparison_id}"
+
+
+@dataclass
+class SheetRun:
+    """Where the presenter is in a prompt set: the next prompt, and a run in progress."""
+
+    set_id: str
+    total: int
+    next_index: int = 0
+    running: Literal["one", "all"] | None = None
+    in_flight: int | None = None  # the prompt being sent; still set on the next run = stopped
+    notice: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once every prompt has been sent."""
+        return self.next_index >= self.total
 
 
 def init_compare_state() -> None:
     """Create the compare keys once per session."""
     st.session_state.setdefault(ROUNDS, [])
     st.session_state.setdefault(VOTES, [])
+    st.session_state.setdefault(CURRENT, None)
+    st.session_state.setdefault(SHEET, None)
 
 
 def rounds() -> list[CompareRound]:
@@ -42,31 +95,45 @@ def rounds() -> list[CompareRound]:
     return value
 
 
-def votes(store: RunStore) -> list[Vote]:
-    """Every vote the user has cast: from storage (all sessions), else this session's."""
-    opened = store.get()
-    if opened is not None:
-        stored = safely(opened.votes)
-        if stored is not None:
-            return stored
+def session_votes() -> list[Vote]:
+    """The votes cast in this session (the leaderboard when storage is down)."""
     value: list[Vote] = st.session_state[VOTES]
     return value
 
 
-def cast_vote(winner: str, store: RunStore) -> None:
-    """Button callback: record the verdict on the latest round, store it, reveal the names."""
-    latest = rounds()[-1]
-    if latest.voted:
-        return
-    latest.winner = winner
-    answered = tuple(column.model for column in latest.columns if column.answer.status != Status.FAILED)
-    vote = Vote(answered, winner)
-    st.session_state[VOTES].append(vote)
-    opened = store.get()
-    if opened is not None:
-        safely(lambda: opened.record_vote(latest.prompt, vote))
+def comparison_id() -> str | None:
+    """The open comparison's id in storage, once it has one."""
+    current: str | None = st.session_state.get(CURRENT)
+    return current
+
+
+def set_comparison_id(stored_id: str | None) -> None:
+    """The open comparison now has this id in storage (and the URL names it)."""
+    st.session_state[CURRENT] = stored_id
+    if stored_id is None:
+        st.query_params.pop(QUERY, None)
+    elif st.query_params.get(QUERY) != stored_id:
+        st.query_params[QUERY] = stored_id
+
+
+def show_rounds(shown: list[CompareRound], stored_id: str | None) -> None:
+    """Make these rounds the comparison on the page."""
+    st.session_state[ROUNDS] = shown
+    set_comparison_id(stored_id)
+    st.session_state[SHEET] = None
+
+
+def sheet() -> SheetRun | None:
+    """The prompt set being stepped through, if any."""
+    value: SheetRun | None = st.session_state.get(SHEET)
+    return value
+
+
+def set_sheet(value: SheetRun | None) -> None:
+    """Start (or, with None, forget) stepping through a prompt set."""
+    st.session_state[SHEET] = value
 
 
 def new_comparison() -> None:
-    """Button callback: start over (votes and the leaderboard stay)."""
-    st.session_state[ROUNDS] = []
+    """Button callback: start over (votes and the leaderboard stay; the old one is in the library)."""
+    show_rounds([], None)

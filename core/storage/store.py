@@ -61,6 +61,8 @@ class ConversationInfo:
     pinned: bool
     created_at: datetime
     updated_at: datetime
+    kind: str = "chat"  # or "comparison" (opened on the Compare page)
+    models: tuple[str, ...] = ()  # a comparison's models, in the order they first took part
 
 
 @dataclass
@@ -86,7 +88,8 @@ def title_from(text: str) -> str:
 
 
 def _info(row: ConversationRow) -> ConversationInfo:
-    return ConversationInfo(row.id, row.title, row.pinned, row.created_at, row.updated_at)
+    models = tuple(str(m) for m in (row.params or {}).get("models", ())) if row.kind != "chat" else ()
+    return ConversationInfo(row.id, row.title, row.pinned, row.created_at, row.updated_at, row.kind, models)
 
 
 def _like(term: str) -> str:

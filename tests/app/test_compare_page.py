@@ -259,7 +259,7 @@ def test_blind_mode_hides_names_until_the_vote_then_counts_the_win(gateway_env):
     assert [c["title"] for c in columns(at, 2)] == ["Model A", "Model B", "Model C"]
     assert [c["text"] for c in columns(at, 2)] == [f"{blind_answers[THREE[i]]} Again." for i in order]
     at.button(key=compare_state.vote_key("tie")).click().run()
-    standings = at.dataframe[1].value.set_index("model")
+    standings = at.dataframe[-1].value.set_index("model")
     assert standings.loc[winner, "wins"] == 1 and standings["wins"].sum() == 1
     assert (standings["ties"] == 1).all() and (standings["rounds"] == 2).all()
     assert standings.index[0] == winner

@@ -1,0 +1,106 @@
+"""A comparison's own actions on the Compare page (rename, export as Markdown, HTML report or JSON)
+and the recent comparisons in the compare sidebar."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from components.compare_session import comparison_store
+from components.library import COMPARISON_ICON, when
+from components.markdown import safe
+from components.state import compare as state
+from components.storage import RunStore, safely
+from core.compare import CompareRound
+from core.comparison_transfer import export_comparison_json
+from core.conversation import ChatParams
+from core.report import report_html, report_markdown
+
+DEFAULT_TITLE = "GPTProto model comparison"
+RECENT_COUNT = 8
+
+
+def comparison_title(store: RunStore) -> str:
+    """The open comparison's title in the library, else the report's default."""
+    current, opened = state.comparison_id(), store.get()
+    if current is None or opened is None:
+        return DEFAULT_TITLE
+    from core.storage import NotFound
+
+    try:
+        info = safely(lambda: opened.info(current))
+    except NotFound:
+        return DEFAULT_TITLE
+    return info.title if info is not None else DEFAULT_TITLE
+
+
+def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: dict) -> None:
+    """Rename the comparison and download it: Markdown, a self-contained HTML report, JSON."""
+    title = comparison_title(store)
+    latest = rounds[-1]
+    params = latest.params or ChatParams(model=latest.models[0])
+    row = st.container(horizontal=True)
+    row.download_button(
+        "Export Markdown",
+        report_markdown(title, rounds, prices),
+        "comparison.md",
+        mime="text/markdown",
+        key=state.EXPORT_MD,
+        icon=":material/download:",
+    )
+    row.download_button(
+        "Export HTML",
+        report_html(title, rounds, prices),
+        "comparison.html",
+        mime="text/html",
+        key=state.EXPORT_HTML,
+        icon=":material/download:",
+    )
+    row.download_button(
+        "Export JSON (can be imported)",
+        export_comparison_json(title, params, rounds),
+        "comparison.json",
+        mime="application/json",
+        key=state.EXPORT_JSON,
+        icon=":material/data_object:",
+    )
+    current, opened = state.comparison_id(), store.get()
+    if current is None or opened is None:
+        return
+    with row.popover("Rename", icon=":material/edit:"):
+        new_title = st.text_input("New title", value=title, key=state.RENAME)
+        if st.button("Save title", key=state.RENAME_SAVE):
+            try:
+                safely(lambda: opened.rename(current, new_title))
+                st.rerun()
+            except ValueError as exc:
+                st.error(str(exc))
+
+
+def _open(comparison_id: str) -> None:
+    st.query_params[state.QUERY] = comparison_id  # the page opens it on the coming run
+
+
+def render_comparison_library(store: RunStore, current_id: str | None) -> None:
+    """The user's recent comparisons (pinned first), with their models; all of them are on the
+    Conversations page."""
+    comparisons = comparison_store(store)
+    if comparisons is None:
+        return
+    found = safely(lambda: comparisons.comparisons(limit=RECENT_COUNT)) or []
+    if not found:
+        st.caption("Your comparisons will be listed here.")
+        return
+    for info in found:
+        pin = ":material/keep: " if info.pinned else ""
+        names = " · ".join(info.models)
+        st.button(
+            f"{pin}{safe(info.title)} :gray[· {safe(names)} · {when(info.updated_at)}]",
+            key=state.library_item_key(info.id),
+            on_click=_open,
+            args=(info.id,),
+            icon=COMPARISON_ICON,
+            type="secondary" if info.id == current_id else "tertiary",
+            width="stretch",
+        )
