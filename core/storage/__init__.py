@@ -2,14 +2,34 @@
 
 from core.storage.engine import database_url, make_engine, migrate
 from core.storage.store import ConversationInfo, ConversationStore, NotFound, StoredConversation, title_from
+from core.storage.usage_store import (
+    DailyUsage,
+    ModelTotals,
+    RequestRow,
+    TokenTotals,
+    UsageStore,
+    UserTotals,
+)
+from core.storage.users import LOCAL_USER_ID, UserInfo, find_user_by_email, list_users, upsert_user
 
 __all__ = [
+    "LOCAL_USER_ID",
     "ConversationInfo",
     "ConversationStore",
+    "DailyUsage",
+    "ModelTotals",
     "NotFound",
+    "RequestRow",
     "StoredConversation",
+    "TokenTotals",
+    "UsageStore",
+    "UserInfo",
+    "UserTotals",
     "database_url",
+    "find_user_by_email",
+    "list_users",
     "make_engine",
     "migrate",
     "title_from",
+    "upsert_user",
 ]

@@ -8,11 +8,33 @@ from typing import Any
 
 from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage
 from core.errors import ErrorKind, GatewayError
-from core.storage.schema import ImageRow, MessageRow
+from core.storage.schema import ImageRow, MessageRow, max_length
+
+# Error texts are JSON without a column limit; a gateway's error can still be a whole HTML page,
+# and the user needs its start, not megabytes in every reload.
+ERROR_TEXT_LIMIT = 4000
 
 
 def now() -> datetime:
+    """The current time, in UTC, as every stored timestamp is."""
     return datetime.now(UTC)
+
+
+def clip(text: str | None, limit: int | None) -> str | None:
+    """`text` cut to `limit` characters, so a long value is stored shortened instead of refused."""
+    if text is None or limit is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def clip_file_name(name: str, limit: int | None) -> str:
+    """A file name cut to `limit` characters, keeping a short extension (`report…v2.png`)."""
+    if limit is None or len(name) <= limit:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > 16:
+        return name[: limit - 1] + "…"
+    return stem[: limit - len(extension) - 2] + "…." + extension
 
 
 def params_to_dict(params: ChatParams) -> dict[str, Any]:
@@ -32,7 +54,11 @@ def usage_from_dict(data: dict[str, Any] | None) -> Usage | None:
 
 
 def error_to_dict(error: GatewayError | None) -> dict[str, Any] | None:
-    return None if error is None else {**asdict(error), "kind": error.kind.value}
+    """The error as JSON, its texts clipped to ERROR_TEXT_LIMIT."""
+    if error is None:
+        return None
+    data = {k: clip(v, ERROR_TEXT_LIMIT) if isinstance(v, str) else v for k, v in asdict(error).items()}
+    return {**data, "kind": error.kind.value}
 
 
 def error_from_dict(data: dict[str, Any] | None) -> GatewayError | None:
@@ -49,11 +75,11 @@ def fill_row(row: MessageRow, message: Message, params: ChatParams | None) -> No
     row.parent_id = message.parent_id
     row.role = message.role
     row.text = message.text
-    row.name = message.name
-    row.model = message.model
+    row.name = clip(message.name, max_length(MessageRow.name))
+    row.model = clip(message.model, max_length(MessageRow.model))
     row.params = params_to_dict(params) if params is not None else row.params
     row.status = message.status.value
-    row.finish_reason = message.finish_reason
+    row.finish_reason = clip(message.finish_reason, max_length(MessageRow.finish_reason))
     row.usage = asdict(message.usage) if message.usage else None
     row.usage_reported = message.usage_reported
     row.first_token_s = message.timing.first_token_s
@@ -67,8 +93,8 @@ def image_rows(message: Message) -> list[ImageRow]:
         ImageRow(
             message_id=message.id,
             position=position,
-            name=image.name,
-            mime=image.mime,
+            name=clip_file_name(image.name, max_length(ImageRow.name)),
+            mime=clip(image.mime, max_length(ImageRow.mime)) or "",
             data=image.data,
             url=image.url,
             width=image.width,

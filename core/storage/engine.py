@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import fcntl
+import math
+import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DATABASE_FILE = "gptproto-chat.db"
 _MIGRATION_LOCK = zlib.crc32(b"gptproto-chat migrations")
 # The newest revision in migrations/versions (a test keeps the two in step): a database already
 # there starts without loading Alembic at all.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0003"
+
+CONNECT_TIMEOUT_S = 5.0
+STATEMENT_TIMEOUT_S = 10.0
+LOCK_TIMEOUT_S = 5.0
+# Migrating may build a search index over every stored message while other replicas wait.
+MIGRATION_LOCK_TIMEOUT_S = 60.0
+MIGRATION_STATEMENT_TIMEOUT_S = 600.0
+# Execution option naming how a SQLite transaction begins; writers ask for IMMEDIATE.
+SQLITE_BEGIN = "sqlite_begin"
 
 
 def database_url(data_dir: str, configured: str | None) -> str:
@@ -27,19 +42,51 @@ def database_url(data_dir: str, configured: str | None) -> str:
     return f"sqlite:///{Path(data_dir).expanduser().resolve() / DATABASE_FILE}"
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """An engine with the pragmas the embedded default needs (WAL, foreign keys, busy wait)."""
+def make_engine(
+    url: str,
+    *,
+    connect_timeout: float = CONNECT_TIMEOUT_S,
+    statement_timeout: float = STATEMENT_TIMEOUT_S,
+    lock_timeout: float = LOCK_TIMEOUT_S,
+    **options: Any,
+) -> Engine:
+    """An engine that never waits without bound: PostgreSQL connections get a connect, statement
+    and lock timeout (seconds; 0 turns the last two off), SQLite waits `lock_timeout` when busy."""
+    connect_args: dict[str, Any] = dict(options.pop("connect_args", {}))
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)  # created on first start
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15}, **options)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        connect_args = {"check_same_thread": False, "timeout": lock_timeout, **connect_args}
+        engine = create_engine(url, connect_args=connect_args, **options)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    settings = f"-c statement_timeout={_ms(statement_timeout)} -c lock_timeout={_ms(lock_timeout)}"
+    # Options already in the URL or given by the caller (a search_path, say) come after ours, so
+    # they still apply, and win where they set the same thing.
+    given = [str(make_url(url).query.get("options", "")), str(connect_args.get("options", ""))]
+    connect_args = {
+        # libpq counts whole seconds and treats anything under 2 as 2.
+        "connect_timeout": max(2, math.ceil(connect_timeout)),
+        # A peer that stops acknowledging what we send (a cable pulled, a firewall dropping packets)
+        # is given up after as long as a connection may take, instead of the kernel's ~15 minutes.
+        "tcp_user_timeout": _ms(max(connect_timeout, 2)),
+        **connect_args,
+        "options": " ".join(part for part in [settings, *given] if part),
+    }
+    options.setdefault("pool_timeout", connect_timeout)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def _ms(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
+
+
+def _sqlite_connect(connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling would start transactions only before writes, so a read
+    # and the write that depends on it (the next seq) could see different data: begin ourselves.
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -47,9 +94,26 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; replicas starting together take turns (PostgreSQL
-    advisory lock), so each migration runs once."""
+def _sqlite_begin(connection: Connection) -> None:
+    # A writer that began DEFERRED, read, and then found another writer had committed could not
+    # upgrade its snapshot and would fail at once; IMMEDIATE takes the write lock first (waiting up
+    # to the busy timeout), so read-then-write transactions simply take turns.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, with transactions that take SQLite's write lock as they begin."""
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+
+
+def migrate(
+    engine: Engine,
+    lock_timeout: float = MIGRATION_LOCK_TIMEOUT_S,
+    statement_timeout: float = MIGRATION_STATEMENT_TIMEOUT_S,
+) -> None:
+    """Bring the schema to the newest revision; processes starting together take turns (an advisory
+    lock on PostgreSQL, a file lock beside a SQLite file), so each migration runs once."""
     if current_revision(engine) == HEAD_REVISION:
         return
     from alembic import command
@@ -57,14 +121,49 @@ def migrate(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _file_lock(engine, lock_timeout), writer(engine).begin() as connection:
         if engine.dialect.name == "postgresql":
+            # SET LOCAL lasts until this transaction ends; the connection goes back to the pool
+            # with the ordinary timeouts.
+            connection.execute(text(f"SET LOCAL lock_timeout = {_ms(lock_timeout)}"))
+            connection.execute(text(f"SET LOCAL statement_timeout = {_ms(statement_timeout)}"))
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
+class MigrationLockTimeout(SQLAlchemyError):
+    """Another process kept migrating the SQLite database for longer than we would wait (a database
+    error like any other to callers, who carry on unsaved)."""
+
+
+@contextmanager
+def _file_lock(engine: Engine, timeout: float) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+b") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                # flock has no timed wait; poll so a stuck migrator cannot hang this page forever.
+                if time.monotonic() >= deadline:
+                    raise MigrationLockTimeout(
+                        f"Another process is still migrating {database}; try again shortly."
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None before the first migration."""
     with engine.connect() as connection:
         exists = engine.dialect.has_table(connection, "alembic_version")
         if not exists:

@@ -1,4 +1,5 @@
-"""The database tables: users, conversations, messages (a tree), their images, and compare votes."""
+"""The database tables: users, conversations, messages (a tree), their images, compare votes, and
+the gateway usage log with per-user limits."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ class UserRow(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Who signed in, as the identity provider (or the trusted header) said; None for the local user.
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ConversationRow(Base):
@@ -36,7 +43,8 @@ class ConversationRow(Base):
 
 class MessageRow(Base):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation_seq", "conversation_id", "seq"),)
+    # One order per conversation: two sessions writing the same chat can never both take a seq.
+    __table_args__ = (Index("uq_messages_conversation_seq", "conversation_id", "seq", unique=True),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
@@ -82,3 +90,61 @@ class VoteRow(Base):
     models: Mapped[list[str]] = mapped_column(JSON)
     winner: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GatewayRequestRow(Base):
+    """One request sent to the gateway: 'sent' while in flight, then the answer's final status."""
+
+    __tablename__ = "gateway_requests"
+    __table_args__ = (
+        Index("ix_gateway_requests_user_created", "user_id", "created_at"),
+        Index("ix_gateway_requests_created", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    page: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    reasoning_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    total_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_token_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    latency_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    error_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class UserLimitsRow(Base):
+    """An admin's override of the default limits for one user (None: the default; 0: no limit)."""
+
+    __tablename__ = "user_limits"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tokens_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cost_per_month_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+
+
+# The search index over message text lives outside these models, created by migration 0002 in the
+# dialect's own form: a SQLite FTS5 table (trigram tokenizer) kept in step by triggers, or a
+# PostgreSQL pg_trgm GIN index. Comparisons of the models with the database leave them out.
+MESSAGES_FTS = "messages_fts"
+TRGM_INDEX = "ix_messages_text_trgm"
+
+
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """Alembic filter: False for the search index's tables and index, which no model describes."""
+    return not (name or "").startswith((MESSAGES_FTS, TRGM_INDEX))
+
+
+def max_length(column: Any) -> int | None:
+    """The longest string `column` (a mapped attribute) stores, or None when it has no limit."""
+    length: int | None = getattr(column.property.columns[0].type, "length", None)
+    return length

@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import Engine, Select, column, delete, func, literal_column, or_, select, table, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.branches import ConversationTree
 from core.compare import Vote
 from core.conversation import ChatParams, Message
-from core.storage.codec import fill_row, image_rows, message_from_row, now, params_from_dict, params_to_dict
-from core.storage.schema import ConversationRow, ImageRow, MessageRow, UserRow, VoteRow
+from core.storage.codec import (
+    clip,
+    fill_row,
+    image_rows,
+    message_from_row,
+    now,
+    params_from_dict,
+    params_to_dict,
+)
+from core.storage.engine import writer
+from core.storage.schema import (
+    MESSAGES_FTS,
+    ConversationRow,
+    ImageRow,
+    MessageRow,
+    UserRow,
+    VoteRow,
+    max_length,
+)
 
 TITLE_LENGTH = 60
 NEW_TITLE = "New chat"
@@ -62,21 +81,40 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
+# The SQLite search index (migration 0002): trigram FTS5 over messages.text, keyed by their rowid.
+_fts = table(MESSAGES_FTS, column("rowid"), column("text"))
+_TRIGRAM = 3
+
+
+def _fts_phrase(term: str) -> str:
+    """`term` as one FTS5 phrase: matched as a substring, with no query syntax of its own."""
+    return '"' + term.replace('"', '""') + '"'
+
+
 class ConversationStore:
     """The conversations, messages and votes of `user_id`, and nobody else's."""
 
     def __init__(self, engine: Engine, user_id: str) -> None:
         self.engine = engine
         self.user_id = user_id
-        with Session(engine) as session, session.begin():
-            if session.get(UserRow, user_id) is None:
-                session.add(UserRow(id=user_id, created_at=now()))
+        self._writer = writer(engine)
+        # Two sessions (or replicas) opening the same new user at once both insert; one insert wins.
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        insert_user = dialect.insert(UserRow).values(id=user_id, created_at=now()).on_conflict_do_nothing()
+        with self._writing() as session, session.begin():
+            session.execute(insert_user)
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
-    def _own(self, session: Session, conversation_id: str) -> ConversationRow:
-        row = session.get(ConversationRow, conversation_id)
+    def _writing(self) -> Session:
+        """A session for a transaction that writes (on SQLite it takes the write lock as it begins)."""
+        return Session(self._writer, expire_on_commit=False)
+
+    def _own(self, session: Session, conversation_id: str, lock: bool = False) -> ConversationRow:
+        # `lock` holds the conversation's row until commit (PostgreSQL), so writers of one
+        # conversation take turns: the next seq one of them reads is still free when it inserts.
+        row = session.get(ConversationRow, conversation_id, with_for_update=lock)
         if row is None or row.user_id != self.user_id:
             raise NotFound(conversation_id)
         return row
@@ -96,28 +134,33 @@ class ConversationStore:
         )
 
     def create(self, params: ChatParams, title: str = NEW_TITLE) -> str:
+        """A new, empty conversation; returns its id."""
         row = self._new_row(title, params)
-        with self._session() as session, session.begin():
+        with self._writing() as session, session.begin():
             session.add(row)
         return row.id
 
     def conversations(self, search: str = "", limit: int = 200) -> list[ConversationInfo]:
-        """Pinned first, then most recently active; `search` matches titles and message text."""
+        """Pinned first, then most recently active; `search` matches titles and message text,
+        case-insensitively, anywhere in them (`%` and `_` are plain characters)."""
         query = select(ConversationRow).where(ConversationRow.user_id == self.user_id)
-        if search.strip():
-            pattern = _like(search.strip().lower())
-            in_messages = select(MessageRow.conversation_id).where(
-                func.lower(MessageRow.text).like(pattern, escape="\\")
-            )
-            query = query.where(
-                or_(
-                    func.lower(ConversationRow.title).like(pattern, escape="\\"),
-                    ConversationRow.id.in_(in_messages),
-                )
-            )
+        term = search.strip()
+        if term:
+            title_matches = func.lower(ConversationRow.title).like(_like(term.lower()), escape="\\")
+            query = query.where(or_(title_matches, ConversationRow.id.in_(self._messages_matching(term))))
         query = query.order_by(ConversationRow.pinned.desc(), ConversationRow.updated_at.desc()).limit(limit)
         with self._session() as session:
             return [_info(row) for row in session.scalars(query)]
+
+    def _messages_matching(self, term: str) -> Select[str]:
+        """The ids of conversations with a message containing `term`, through the text index."""
+        if self.engine.dialect.name == "sqlite" and len(term) >= _TRIGRAM:
+            hits = select(_fts.c.rowid).where(_fts.c.text.match(_fts_phrase(term)))
+            return select(MessageRow.conversation_id).where(literal_column("messages.rowid").in_(hits))
+        # PostgreSQL's pg_trgm index serves ILIKE directly; shorter terms than a trigram scan, as
+        # any such search must.
+        pattern = _like(term if self.engine.dialect.name == "postgresql" else term.lower())
+        return select(MessageRow.conversation_id).where(MessageRow.text.ilike(pattern, escape="\\"))
 
     def info(self, conversation_id: str) -> ConversationInfo:
         with self._session() as session:
@@ -127,20 +170,21 @@ class ConversationStore:
         clean = " ".join(title.split())[:200]
         if not clean:
             raise ValueError("A title cannot be empty.")
-        with self._session() as session, session.begin():
+        with self._writing() as session, session.begin():
             self._own(session, conversation_id).title = clean
 
     def set_pinned(self, conversation_id: str, pinned: bool) -> None:
-        with self._session() as session, session.begin():
+        with self._writing() as session, session.begin():
             self._own(session, conversation_id).pinned = pinned
 
     def set_params(self, conversation_id: str, params: ChatParams) -> None:
-        with self._session() as session, session.begin():
+        with self._writing() as session, session.begin():
             self._own(session, conversation_id).params = params_to_dict(params)
 
     def delete(self, conversation_id: str) -> None:
-        with self._session() as session, session.begin():
-            row = self._own(session, conversation_id)
+        """The conversation with all its messages and images, in one transaction."""
+        with self._writing() as session, session.begin():
+            row = self._own(session, conversation_id, lock=True)
             message_ids = select(MessageRow.id).where(MessageRow.conversation_id == row.id)
             session.execute(delete(ImageRow).where(ImageRow.message_id.in_(message_ids)))
             session.execute(delete(MessageRow).where(MessageRow.conversation_id == row.id))
@@ -150,38 +194,66 @@ class ConversationStore:
 
     def save_message(self, conversation_id: str, message: Message, params: ChatParams | None = None) -> None:
         """Insert or update one message and show its path; a first prompt titles the chat."""
-        with self._session() as session, session.begin():
-            conversation = self._own(session, conversation_id)
-            row = session.get(MessageRow, message.id)
-            if row is not None and row.conversation_id != conversation_id:
-                raise NotFound(message.id)
-            if row is None:
-                last = session.scalar(
-                    select(func.max(MessageRow.seq)).where(MessageRow.conversation_id == conversation_id)
-                )
-                row = MessageRow(
-                    id=message.id,
-                    conversation_id=conversation_id,
-                    seq=(last or 0) + 1,
-                    created_at=now(),
-                )
-                fill_row(row, message, params)
-                session.add(row)
-                session.flush()  # the row before its images: no ORM relationship orders them
-                session.add_all(image_rows(message))
-                if conversation.title == NEW_TITLE and message.role == "user":
-                    conversation.title = title_from(message.text or "Images")
-            else:
-                fill_row(row, message, params)
-            conversation.leaf_id = message.id
-            conversation.updated_at = now()
-            if params is not None:
-                conversation.params = params_to_dict(params)
+        with self._writing() as session, session.begin():
+            conversation = self._own(session, conversation_id, lock=True)
+            self._put(session, conversation, message, params)
+            self._shown(conversation, message.id, params)
+
+    def begin_turn(
+        self,
+        conversation_id: str,
+        prompt: Message,
+        answer: Message,
+        params: ChatParams,
+        discard_ids: Iterable[str] = (),
+    ) -> None:
+        """One transaction for a new turn: delete `discard_ids` (an answer being replaced), store
+        the prompt unless it is stored already (a regenerate keeps it), store the pending answer."""
+        with self._writing() as session, session.begin():
+            conversation = self._own(session, conversation_id, lock=True)
+            self._delete_rows(session, conversation_id, list(discard_ids))
+            stored = session.get(MessageRow, prompt.id)
+            if stored is None:
+                self._put(session, conversation, prompt, params)
+            elif stored.conversation_id != conversation_id:
+                raise NotFound(prompt.id)
+            self._put(session, conversation, answer, params)
+            self._shown(conversation, answer.id, params)
+
+    def _put(
+        self, session: Session, conversation: ConversationRow, message: Message, params: ChatParams | None
+    ) -> None:
+        """Insert or update `message`; the caller holds the conversation's lock (for the seq)."""
+        row = session.get(MessageRow, message.id)
+        if row is not None and row.conversation_id != conversation.id:
+            raise NotFound(message.id)
+        if row is not None:
+            fill_row(row, message, params)
+            return
+        last = session.scalar(
+            select(func.max(MessageRow.seq)).where(MessageRow.conversation_id == conversation.id)
+        )
+        row = MessageRow(
+            id=message.id, conversation_id=conversation.id, seq=(last or 0) + 1, created_at=now()
+        )
+        fill_row(row, message, params)
+        session.add(row)
+        session.flush()  # the row before its images: no ORM relationship orders them
+        session.add_all(image_rows(message))
+        if conversation.title == NEW_TITLE and message.role == "user":
+            conversation.title = title_from(message.text or "Images")
+
+    @staticmethod
+    def _shown(conversation: ConversationRow, leaf_id: str, params: ChatParams | None) -> None:
+        conversation.leaf_id = leaf_id
+        conversation.updated_at = now()
+        if params is not None:
+            conversation.params = params_to_dict(params)
 
     def add_conversation(self, title: str, params: ChatParams, tree: ConversationTree) -> str:
         """A whole conversation (an import) in one transaction: all of it or nothing."""
         conversation = self._new_row(title, params, tree.leaf_id)
-        with self._session() as session, session.begin():
+        with self._writing() as session, session.begin():
             session.add(conversation)
             for seq, message in enumerate(tree.messages.values(), start=1):
                 row = MessageRow(id=message.id, conversation_id=conversation.id, seq=seq, created_at=now())
@@ -193,26 +265,47 @@ class ConversationStore:
         return conversation.id
 
     def show_leaf(self, conversation_id: str, leaf_id: str | None) -> None:
-        with self._session() as session, session.begin():
+        """Remember which branch is on show."""
+        with self._writing() as session, session.begin():
             self._own(session, conversation_id).leaf_id = leaf_id
 
     def delete_messages(
         self, conversation_id: str, message_ids: list[str], reparented: list[Message]
     ) -> None:
-        """Remove messages; `reparented` are kept messages whose parent changed."""
-        with self._session() as session, session.begin():
-            self._own(session, conversation_id)
-            mine = MessageRow.conversation_id == conversation_id
-            session.execute(delete(ImageRow).where(ImageRow.message_id.in_(message_ids)))
+        """Remove messages in one transaction; `reparented` are kept messages whose parent changed."""
+        with self._writing() as session, session.begin():
+            self._own(session, conversation_id, lock=True)
+            self._delete_rows(session, conversation_id, message_ids, reparented)
+
+    def delete_exchange(
+        self, conversation_id: str, message_ids: list[str], reparented: list[Message], leaf_id: str | None
+    ) -> None:
+        """`delete_messages` and `show_leaf` in one transaction: a prompt with its answers goes,
+        what followed is re-attached, and the branch on show becomes `leaf_id`."""
+        with self._writing() as session, session.begin():
+            conversation = self._own(session, conversation_id, lock=True)
+            self._delete_rows(session, conversation_id, message_ids, reparented)
+            conversation.leaf_id = leaf_id
+
+    @staticmethod
+    def _delete_rows(
+        session: Session, conversation_id: str, message_ids: list[str], reparented: Iterable[Message] = ()
+    ) -> None:
+        mine = MessageRow.conversation_id == conversation_id
+        if message_ids:
+            # Only this conversation's messages: ids from elsewhere (another user's) match nothing.
+            doomed = select(MessageRow.id).where(mine, MessageRow.id.in_(message_ids))
+            session.execute(delete(ImageRow).where(ImageRow.message_id.in_(doomed)))
             session.execute(delete(MessageRow).where(mine, MessageRow.id.in_(message_ids)))
-            for message in reparented:
-                session.execute(
-                    update(MessageRow)
-                    .where(mine, MessageRow.id == message.id)
-                    .values(parent_id=message.parent_id)
-                )
+        for message in reparented:
+            session.execute(
+                update(MessageRow)
+                .where(mine, MessageRow.id == message.id)
+                .values(parent_id=message.parent_id)
+            )
 
     def load(self, conversation_id: str) -> StoredConversation:
+        """The conversation with every message (all branches) and its images."""
         with self._session() as session:
             conversation = self._own(session, conversation_id)
             rows = session.scalars(
@@ -235,18 +328,27 @@ class ConversationStore:
     # -- compare votes ----------------------------------------------------------------------
 
     def record_vote(self, prompt: str, vote: Vote) -> None:
-        with self._session() as session, session.begin():
+        """Store one Compare vote."""
+        with self._writing() as session, session.begin():
             session.add(
                 VoteRow(
                     user_id=self.user_id,
                     prompt=prompt,
                     models=list(vote.models),
-                    winner=vote.winner,
+                    winner=clip(vote.winner, max_length(VoteRow.winner)) or "",
                     created_at=now(),
                 )
             )
 
     def votes(self) -> list[Vote]:
+        """Every vote this user cast, oldest first."""
         query = select(VoteRow).where(VoteRow.user_id == self.user_id).order_by(VoteRow.id)
         with self._session() as session:
             return [Vote(tuple(row.models), row.winner) for row in session.scalars(query)]
+
+    def team_votes(self) -> list[Vote]:
+        """Every user's votes, oldest first: models and winner only, never a prompt (the team's
+        leaderboard)."""
+        query = select(VoteRow.models, VoteRow.winner).order_by(VoteRow.id)
+        with self._session() as session:
+            return [Vote(tuple(models), winner) for models, winner in session.execute(query)]

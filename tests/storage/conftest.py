@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -20,6 +21,18 @@ def postgres_engine(schema: str) -> Engine:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
     return make_engine(database_url("", POSTGRES_URL), connect_args={"options": f"-csearch_path={schema}"})
+
+
+def twin(engine: Engine, **options: Any) -> Engine:
+    """Another engine (its own pool, as another process or replica has) on the same database and
+    schema as `engine`, made with `options` (timeouts, say)."""
+    if engine.dialect.name == "sqlite":
+        return make_engine(engine.url.render_as_string(hide_password=False), **options)
+    with engine.connect() as connection:
+        schema = connection.execute(text("SELECT current_schema()")).scalar()
+    return make_engine(
+        database_url("", POSTGRES_URL), connect_args={"options": f"-csearch_path={schema}"}, **options
+    )
 
 
 def drop_schema(schema: str) -> None:

@@ -1,0 +1,128 @@
+"""Give everything stored before sign-in existed (the user "local") to a person who has signed in.
+
+    python -m core.storage.move_chats --to ana@example.com [--database-url URL]
+
+Moves every conversation, Compare vote and usage record of "local" to the user whose email is
+given, in one transaction. That person must have signed in once, so that their user exists.
+Without --database-url the app's own settings say where the database is (DATABASE_URL, else the
+SQLite file in GPTPROTO_DATA_DIR), read from .streamlit/secrets.toml, the environment and .env.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from core.settings import SettingsError, load_dotenv_file, resolve_settings
+from core.storage.engine import database_url, make_engine, migrate, writer
+from core.storage.schema import ConversationRow, GatewayRequestRow, VoteRow
+from core.storage.users import LOCAL_USER_ID, UserInfo, find_user_by_email
+
+SECRETS_FILE = Path(".streamlit/secrets.toml")
+
+
+class MoveError(Exception):
+    """Something the person running the command must fix; the message says what."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    """How many rows went to the new owner."""
+
+    conversations: int
+    votes: int
+    requests: int
+
+    @property
+    def nothing(self) -> bool:
+        """True when "local" had nothing to give."""
+        return not (self.conversations or self.votes or self.requests)
+
+
+def move_local_data(engine: Engine, target: UserInfo) -> Moved:
+    """Reassign every conversation, vote and usage record of "local" to `target`, all or nothing."""
+    if target.id == LOCAL_USER_ID:
+        raise MoveError(f"{target.email} is the local user already: there is nothing to move.")
+    moved: list[int] = []
+    with Session(writer(engine)) as session, session.begin():
+        for table in (ConversationRow, VoteRow, GatewayRequestRow):
+            result = session.execute(
+                update(table).where(table.user_id == LOCAL_USER_ID).values(user_id=target.id)
+            )
+            moved.append(int(result.rowcount))  # type: ignore[attr-defined]
+    return Moved(*moved)
+
+
+def _secrets() -> dict[str, object]:
+    if not SECRETS_FILE.is_file():
+        return {}
+    try:
+        return dict(tomllib.loads(SECRETS_FILE.read_text()))
+    except tomllib.TOMLDecodeError as exc:
+        raise MoveError(f"{SECRETS_FILE} is not valid TOML ({exc}); fix it or pass --database-url.") from None
+
+
+def _url(given: str | None) -> str:
+    try:
+        settings = resolve_settings(_secrets(), dotenv=load_dotenv_file(".env"))
+    except SettingsError as exc:
+        raise MoveError(f"The app's configuration needs fixing: {exc}") from None
+    try:
+        return database_url(settings.data_dir, given or settings.database_url)
+    except ArgumentError:
+        raise MoveError("The database URL is not a valid URL, e.g. postgresql://user@host/db.") from None
+
+
+def run(email: str, given_url: str | None) -> str:
+    """Do the move and say what happened (raises MoveError with what to fix)."""
+    url = _url(given_url)
+    shown = url.split("@")[-1] if "@" in url else url  # no password in what is printed
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+        target = find_user_by_email(engine, email)
+        if target is None:
+            raise MoveError(
+                f"Nobody with the email {email} has signed in to this database ({shown}) yet. "
+                "Ask them to sign in to the app once, then run this again."
+            )
+        moved = move_local_data(engine, target)
+    except (SQLAlchemyError, ArgumentError) as exc:
+        raise MoveError(f"Could not use the database at {shown}: {type(exc).__name__}.") from None
+    who = f"{target.email} (user id {target.id})"
+    if moved.nothing:
+        return f"Nothing to move: the local user has no conversations, votes or usage records ({who})."
+    return (
+        f"Moved {moved.conversations} conversation(s), {moved.votes} Compare vote(s) and "
+        f"{moved.requests} usage record(s) from the local user to {who}."
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: 0 when done, 2 when something must be fixed first."""
+    parser = argparse.ArgumentParser(
+        prog="python -m core.storage.move_chats",
+        description='Move every conversation, vote and usage record of the user "local" to a signed-in user.',
+    )
+    parser.add_argument("--to", required=True, metavar="EMAIL", help="the email the person signed in with")
+    parser.add_argument("--database-url", help="the database (default: the app's settings)")
+    args = parser.parse_args(argv)
+    try:
+        report = run(args.to, args.database_url)
+    except MoveError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    sys.stdout.write(f"{report}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

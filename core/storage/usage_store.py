@@ -1,0 +1,461 @@
+"""The gateway usage log and per-user limits, shared by every replica through the database.
+
+`reserve` is the only way a request is allowed: it checks the user's limits and records the
+requests in one transaction that the user's other sessions (on any replica) wait for, so two of
+them can never both pass a check that only one of them fits. PostgreSQL takes a transaction-level
+advisory lock per user; SQLite's writers begin IMMEDIATE and so take turns on the whole file.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, case, delete, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core.conversation import Message, Usage
+from core.storage.codec import clip, now
+from core.storage.engine import writer
+from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
+from core.usage import (
+    LIMIT_NAMES,
+    LimitRefusal,
+    Limits,
+    UsageWindow,
+    as_utc,
+    check,
+    day_start,
+    merge_limits,
+    minute_start,
+    month_start,
+    outcome_of,
+    sorted_times,
+    total_tokens,
+)
+
+SENT = "sent"  # a request in flight; `finish` replaces it with the answer's final status
+PAGES = ("chat", "compare")
+# Two-key advisory locks live apart from the one-key lock migrations take.
+_LOCK_SPACE = zlib.crc32(b"gptproto-chat usage") & 0x7FFFFFFF
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One line of the request log, with the user's email and name for the admin page."""
+
+    id: int
+    user_id: str
+    user_email: str | None
+    user_name: str | None
+    created_at: datetime
+    page: str
+    model: str
+    status: str
+    prompt_tokens: int
+    completion_tokens: int
+    reasoning_tokens: int
+    cached_tokens: int
+    total_tokens: int
+    cost_usd: float | None
+    first_token_s: float | None
+    latency_s: float | None
+    request_id: str | None
+    error_kind: str | None
+
+
+@dataclass(frozen=True)
+class TokenTotals:
+    """Requests and tokens by kind, summed over some requests."""
+
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    reasoning_tokens: int
+    cached_tokens: int
+    total_tokens: int
+    cost_usd: float  # requests without a configured price add nothing
+    errors: int  # requests that ended with an error
+
+
+@dataclass(frozen=True)
+class DailyUsage:
+    """One user's use of one model on one UTC day."""
+
+    day: date
+    user_id: str
+    model: str
+    totals: TokenTotals
+
+
+@dataclass(frozen=True)
+class UserTotals:
+    """One user's use over a period, and when they last sent a request."""
+
+    user_id: str
+    totals: TokenTotals
+    last_request_at: datetime
+
+
+@dataclass(frozen=True)
+class ModelTotals:
+    """One model's use over a period, across users."""
+
+    model: str
+    totals: TokenTotals
+
+
+def _limits(row: UserLimitsRow | None) -> Limits | None:
+    if row is None:
+        return None
+    return Limits(row.requests_per_minute, row.tokens_per_day, row.cost_per_month_usd)
+
+
+def _totals_columns() -> list[Any]:
+    r = GatewayRequestRow
+    failed = case((r.error_kind.is_not(None), 1), else_=0)
+    return [
+        func.count(r.id),
+        func.coalesce(func.sum(r.prompt_tokens), 0),
+        func.coalesce(func.sum(r.completion_tokens), 0),
+        func.coalesce(func.sum(r.reasoning_tokens), 0),
+        func.coalesce(func.sum(r.cached_tokens), 0),
+        func.coalesce(func.sum(r.total_tokens), 0),
+        func.coalesce(func.sum(r.cost_usd), 0.0),
+        func.coalesce(func.sum(failed), 0),
+    ]
+
+
+def _totals(values: Sequence[Any]) -> TokenTotals:
+    requests, prompt, completion, reasoning, cached, total, cost, errors = values
+    return TokenTotals(
+        int(requests),
+        int(prompt),
+        int(completion),
+        int(reasoning),
+        int(cached),
+        int(total),
+        float(cost),
+        int(errors),
+    )
+
+
+def _as_date(value: Any) -> date:
+    # SQLite's date() gives 'YYYY-MM-DD'; PostgreSQL gives a date.
+    day: date = date.fromisoformat(value) if isinstance(value, str) else value
+    return day
+
+
+class UsageStore:
+    """Every user's gateway requests and limits (the caller decides who may see what)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = writer(engine)
+        self._postgres = engine.dialect.name == "postgresql"
+
+    def _reading(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def _writing(self) -> Session:
+        return Session(self._writer, expire_on_commit=False)
+
+    # -- before and after a request ---------------------------------------------------------
+
+    def reserve(
+        self,
+        user_id: str,
+        models: Sequence[str],
+        *,
+        page: str,
+        defaults: Limits,
+        at: datetime | None = None,
+    ) -> list[int] | LimitRefusal:
+        """Check `user_id`'s limits (their override merged over `defaults`) for one request per
+        model and, if they allow it, record the requests as 'sent': one row id per model, in order.
+        Over a limit nothing is recorded and the refusal says which limit and when it resets."""
+        if not models:
+            return []
+        moment = as_utc(at or now())
+        with self._writing() as session, session.begin():
+            self._serialise(session, user_id, moment)
+            limits = merge_limits(defaults, _limits(session.get(UserLimitsRow, user_id)))
+            refusal = check(limits, self._window(session, user_id, moment), len(models), moment)
+            if refusal is not None:
+                return refusal
+            rows = [
+                GatewayRequestRow(
+                    user_id=user_id,
+                    created_at=moment,
+                    page=clip(page, max_length(GatewayRequestRow.page)) or "",
+                    model=clip(model, max_length(GatewayRequestRow.model)) or "",
+                    status=SENT,
+                    prompt_tokens=0,
+                    completion_tokens=0,
+                    reasoning_tokens=0,
+                    cached_tokens=0,
+                    total_tokens=0,
+                )
+                for model in models
+            ]
+            session.add_all(rows)
+            session.flush()
+            return [row.id for row in rows]
+
+    def _serialise(self, session: Session, user_id: str, moment: datetime) -> None:
+        """Make sure the user exists, then hold the user's lock until this transaction ends."""
+        dialect = postgresql if self._postgres else sqlite
+        session.execute(
+            dialect.insert(UserRow).values(id=user_id, created_at=moment).on_conflict_do_nothing()
+        )
+        if self._postgres:  # SQLite: this transaction began IMMEDIATE, holding the write lock
+            key = zlib.crc32(user_id.encode()) - 2**31  # into int4's range
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), CAST(:key AS integer))"),
+                {"space": _LOCK_SPACE, "key": key},
+            )
+
+    def finish(
+        self,
+        row_id: int,
+        *,
+        status: str,
+        usage: Usage | None = None,
+        cost_usd: float | None = None,
+        first_token_s: float | None = None,
+        latency_s: float | None = None,
+        request_id: str | None = None,
+        error_kind: str | None = None,
+    ) -> None:
+        """Record how a reserved request ended: its final status, usage, cost and timing."""
+        usage = usage or Usage()
+        values = {
+            "status": clip(status, max_length(GatewayRequestRow.status)),
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "cached_tokens": usage.cached_tokens,
+            "total_tokens": total_tokens(usage),
+            "cost_usd": cost_usd,
+            "first_token_s": first_token_s,
+            "latency_s": latency_s,
+            "request_id": clip(request_id, max_length(GatewayRequestRow.request_id)),
+            "error_kind": clip(error_kind, max_length(GatewayRequestRow.error_kind)),
+        }
+        with self._writing() as session, session.begin():
+            session.execute(update(GatewayRequestRow).where(GatewayRequestRow.id == row_id).values(**values))
+
+    def finish_answer(
+        self,
+        row_id: int,
+        answer: Message,
+        prices: Mapping[str, tuple[float, float]],
+        request_id: str | None = None,
+    ) -> None:
+        """`finish` with everything taken from a settled answer (see core.usage.outcome_of)."""
+        outcome = outcome_of(answer, prices, request_id)
+        self.finish(
+            row_id,
+            status=outcome.status,
+            usage=outcome.usage,
+            cost_usd=outcome.cost_usd,
+            first_token_s=outcome.first_token_s,
+            latency_s=outcome.latency_s,
+            request_id=outcome.request_id,
+            error_kind=outcome.error_kind,
+        )
+
+    # -- what the limits count --------------------------------------------------------------
+
+    def window(self, user_id: str, at: datetime | None = None) -> UsageWindow:
+        """What `user_id` has used, as the limits count it, at `at` (default: now)."""
+        with self._reading() as session:
+            return self._window(session, user_id, as_utc(at or now()))
+
+    @staticmethod
+    def _window(session: Session, user_id: str, moment: datetime) -> UsageWindow:
+        r = GatewayRequestRow
+        mine = r.user_id == user_id
+        times = session.scalars(
+            select(r.created_at).where(mine, r.created_at > minute_start(moment), r.created_at <= moment)
+        ).all()
+        tokens = session.scalar(
+            select(func.coalesce(func.sum(r.total_tokens), 0)).where(mine, r.created_at >= day_start(moment))
+        )
+        cost = session.scalar(
+            select(func.coalesce(func.sum(r.cost_usd), 0.0)).where(mine, r.created_at >= month_start(moment))
+        )
+        return UsageWindow(sorted_times(times), int(tokens or 0), float(cost or 0.0))
+
+    def windows(self, at: datetime | None = None) -> dict[str, UsageWindow]:
+        """Every user's window who has sent anything this month, by user id."""
+        moment = as_utc(at or now())
+        r = GatewayRequestRow
+        with self._reading() as session:
+            times: dict[str, list[datetime]] = {}
+            recent = select(r.user_id, r.created_at).where(
+                r.created_at > minute_start(moment), r.created_at <= moment
+            )
+            for user_id, created in session.execute(recent):
+                times.setdefault(user_id, []).append(created)
+            tokens_today = select(r.user_id, func.coalesce(func.sum(r.total_tokens), 0)).where(
+                r.created_at >= day_start(moment)
+            )
+            tokens = {user_id: int(n) for user_id, n in session.execute(tokens_today.group_by(r.user_id))}
+            cost_month = select(r.user_id, func.coalesce(func.sum(r.cost_usd), 0.0)).where(
+                r.created_at >= month_start(moment)
+            )
+            costs = {
+                user_id: float(usd or 0.0) for user_id, usd in session.execute(cost_month.group_by(r.user_id))
+            }
+        return {
+            user_id: UsageWindow(
+                sorted_times(times.get(user_id, [])),
+                tokens.get(user_id, 0),
+                costs.get(user_id, 0.0),
+            )
+            for user_id in set(times) | set(tokens) | set(costs)
+        }
+
+    # -- limits -----------------------------------------------------------------------------
+
+    def limits_for(self, user_id: str) -> Limits | None:
+        """The admin's override for `user_id` as stored (None fields: the default), or None."""
+        with self._reading() as session:
+            return _limits(session.get(UserLimitsRow, user_id))
+
+    def effective_limits(self, user_id: str, defaults: Limits) -> Limits:
+        """The limits in force for `user_id`: their override merged over `defaults`."""
+        return merge_limits(defaults, self.limits_for(user_id))
+
+    def all_limits(self) -> dict[str, Limits]:
+        """Every stored override, by user id."""
+        with self._reading() as session:
+            return {row.user_id: _limits(row) for row in session.scalars(select(UserLimitsRow))}  # type: ignore[misc]
+
+    def set_limits(self, user_id: str, override: Limits, by: str | None) -> None:
+        """Store an admin's override (an empty one removes it: back to the defaults)."""
+        for name in LIMIT_NAMES:
+            value = getattr(override, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name.replace('_', ' ')} cannot be negative (0 means no limit).")
+        with self._writing() as session, session.begin():
+            if override.is_empty():
+                session.execute(delete(UserLimitsRow).where(UserLimitsRow.user_id == user_id))
+                return
+            values = {
+                "requests_per_minute": override.requests_per_minute,
+                "tokens_per_day": override.tokens_per_day,
+                "cost_per_month_usd": override.cost_per_month_usd,
+                "updated_at": now(),
+                "updated_by": clip(by, max_length(UserLimitsRow.updated_by)),
+            }
+            dialect = postgresql if self._postgres else sqlite
+            statement = dialect.insert(UserLimitsRow).values(user_id=user_id, **values)
+            session.execute(
+                statement.on_conflict_do_update(index_elements=[UserLimitsRow.user_id], set_=values)
+            )
+
+    # -- what the admin page reads ----------------------------------------------------------
+
+    def requests_since(self, since: datetime, limit: int | None = None) -> list[RequestRow]:
+        """Every user's requests from `since` on, newest first (at most `limit`)."""
+        r = GatewayRequestRow
+        query = (
+            select(r, UserRow.email, UserRow.name)
+            .join(UserRow, UserRow.id == r.user_id)
+            .where(r.created_at >= as_utc(since))
+            .order_by(r.created_at.desc(), r.id.desc())
+            .limit(limit)
+        )
+        with self._reading() as session:
+            return [
+                RequestRow(
+                    row.id,
+                    row.user_id,
+                    email,
+                    name,
+                    as_utc(row.created_at),
+                    row.page,
+                    row.model,
+                    row.status,
+                    row.prompt_tokens,
+                    row.completion_tokens,
+                    row.reasoning_tokens,
+                    row.cached_tokens,
+                    row.total_tokens,
+                    row.cost_usd,
+                    row.first_token_s,
+                    row.latency_s,
+                    row.request_id,
+                    row.error_kind,
+                )
+                for row, email, name in session.execute(query)
+            ]
+
+    def _day(self) -> ColumnElement[Any]:
+        created = GatewayRequestRow.created_at
+        if self._postgres:
+            return func.date(func.timezone("UTC", created))
+        return func.date(created)  # SQLite stores UTC already
+
+    def daily_usage(self, since: datetime) -> list[DailyUsage]:
+        """Use per UTC day, user and model from `since` on, oldest day first."""
+        r = GatewayRequestRow
+        day = self._day().label("day")
+        query = (
+            select(day, r.user_id, r.model, *_totals_columns())
+            .where(r.created_at >= as_utc(since))
+            .group_by(day, r.user_id, r.model)
+            .order_by(day, r.user_id, r.model)
+        )
+        with self._reading() as session:
+            return [
+                DailyUsage(_as_date(when), user_id, model, _totals(values))
+                for when, user_id, model, *values in session.execute(query)
+            ]
+
+    def user_totals(self, since: datetime) -> list[UserTotals]:
+        """Use per user from `since` on, most tokens first."""
+        r = GatewayRequestRow
+        total = func.coalesce(func.sum(r.total_tokens), 0)
+        query = (
+            select(r.user_id, func.max(r.created_at), *_totals_columns())
+            .where(r.created_at >= as_utc(since))
+            .group_by(r.user_id)
+            .order_by(total.desc(), r.user_id)
+        )
+        with self._reading() as session:
+            return [
+                UserTotals(user_id, _totals(values), as_utc(last))
+                for user_id, last, *values in session.execute(query)
+            ]
+
+    def model_totals(self, since: datetime) -> list[ModelTotals]:
+        """Use per model from `since` on, most requests first."""
+        r = GatewayRequestRow
+        query = (
+            select(r.model, *_totals_columns())
+            .where(r.created_at >= as_utc(since))
+            .group_by(r.model)
+            .order_by(func.count(r.id).desc(), r.model)
+        )
+        with self._reading() as session:
+            return [ModelTotals(model, _totals(values)) for model, *values in session.execute(query)]
+
+    def error_counts(self, since: datetime) -> dict[str, int]:
+        """How many requests from `since` on ended with each kind of error, most frequent first."""
+        r = GatewayRequestRow
+        count = func.count(r.id)
+        query = (
+            select(r.error_kind, count)
+            .where(and_(r.created_at >= as_utc(since), r.error_kind.is_not(None)))
+            .group_by(r.error_kind)
+            .order_by(count.desc(), r.error_kind)
+        )
+        with self._reading() as session:
+            return {str(kind): int(n) for kind, n in session.execute(query)}

@@ -1,0 +1,320 @@
+"""Per-user limits on gateway use, decided without a database or a clock of its own.
+
+Three limits: requests per minute (a sliding 60 s window), tokens per day and estimated cost per
+month (calendar day and month in UTC). In an admin's override a field left as None means "use the
+default from settings"; the value 0 (UNLIMITED), in an override or in the settings, means "no
+limit". After `merge_limits`, None means no limit and every other value is a real cap.
+
+Tokens and cost are only known once an answer ends, so those two budgets refuse a request once
+they are used up (a request started just under a budget may end a little over it); the request
+count is known beforehand, and Compare asks for one request per column at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+
+from core.compare import estimate_cost
+from core.conversation import Message, Status, Usage
+
+UNLIMITED = 0  # in an override or a setting: no limit at all (None in an override: the default)
+RATE_WINDOW = timedelta(seconds=60)
+
+LimitName = Literal["requests_per_minute", "tokens_per_day", "cost_per_month_usd"]
+LIMIT_NAMES: tuple[LimitName, ...] = ("requests_per_minute", "tokens_per_day", "cost_per_month_usd")
+# The settings the lead's Settings carries; read with getattr until every deployment has them.
+LIMIT_SETTINGS: Mapping[LimitName, str] = {
+    "requests_per_minute": "limit_requests_per_minute",
+    "tokens_per_day": "limit_tokens_per_day",
+    "cost_per_month_usd": "limit_cost_per_month",
+}
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps on one user's use; see the module docstring for what None and 0 mean."""
+
+    requests_per_minute: int | None = None
+    tokens_per_day: int | None = None
+    cost_per_month_usd: float | None = None
+
+    def is_empty(self) -> bool:
+        """True when every field is None: as an override, nothing differs from the defaults."""
+        return all(getattr(self, name) is None for name in LIMIT_NAMES)
+
+
+def merge_limits(defaults: Limits, override: Limits | None) -> Limits:
+    """The limits in force: each field of `override` unless None, else the default; 0 becomes None
+    (no limit), so the result holds only real caps."""
+    merged: dict[str, float | None] = {}
+    for name in LIMIT_NAMES:
+        value = getattr(override, name) if override is not None else None
+        if value is None:
+            value = getattr(defaults, name)
+        merged[name] = None if value is None or value <= UNLIMITED else value
+    rpm, tokens, cost = (merged[name] for name in LIMIT_NAMES)
+    return Limits(None if rpm is None else int(rpm), None if tokens is None else int(tokens), cost)
+
+
+def default_limits(settings: object) -> Limits:
+    """The deployment's default limits, from the settings' `limit_*` fields (absent: no limit)."""
+    rpm, tokens, cost = (getattr(settings, LIMIT_SETTINGS[name], None) for name in LIMIT_NAMES)
+    return Limits(
+        None if rpm is None else int(rpm),
+        None if tokens is None else int(tokens),
+        None if cost is None else float(cost),
+    )
+
+
+@dataclass(frozen=True)
+class UsageWindow:
+    """What one user has used, as the limits count it, at one moment."""
+
+    request_times: tuple[datetime, ...] = ()  # requests sent in the last 60 s, oldest first
+    tokens_today: int = 0  # since midnight UTC
+    cost_this_month_usd: float = 0.0  # since the 1st, 00:00 UTC; requests without a price add 0
+
+    @property
+    def requests_last_minute(self) -> int:
+        """How many requests the rate limit counts now."""
+        return len(self.request_times)
+
+    @property
+    def oldest_request_at(self) -> datetime | None:
+        """The oldest request still inside the 60 s window."""
+        return self.request_times[0] if self.request_times else None
+
+
+@dataclass(frozen=True)
+class LimitRefusal:
+    """Why nothing was sent: the limit, the figures, and when sending works again."""
+
+    limit: LimitName
+    message: str  # for the user: names the limit, the figures and when it resets
+    used: float
+    allowed: float
+    resets_at: datetime | None  # None when waiting cannot help (more requests at once than allowed)
+    resets_in_s: float | None
+
+
+def minute_start(now: datetime) -> datetime:
+    """The start of the rate limit's sliding window."""
+    return now - RATE_WINDOW
+
+
+def day_start(now: datetime) -> datetime:
+    """Midnight UTC that began `now`'s day."""
+    return datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), tzinfo=UTC)
+
+
+def month_start(now: datetime) -> datetime:
+    """The first of `now`'s month, 00:00 UTC."""
+    return day_start(now).replace(day=1)
+
+
+def next_month_start(now: datetime) -> datetime:
+    """The first of the following month, 00:00 UTC."""
+    start = month_start(now)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
+def format_wait(seconds: float) -> str:
+    """'42 s', '1 min 5 s', '5 h 12 min', '9 d 4 h': rounded up, never promising too early."""
+    whole = max(1, math.ceil(seconds - 1e-9))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    if whole < 86400:
+        hours, minutes = divmod(math.ceil(whole / 60), 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(math.ceil(whole / 3600), 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def format_day(day: date) -> str:
+    """'1 August 2025'."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _ceil_second(moment: datetime) -> datetime:
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
+
+
+def check(limits: Limits, window: UsageWindow, requests_needed: int, now: datetime) -> LimitRefusal | None:
+    """None when `requests_needed` more requests may be sent now, else the limit that stops them.
+    `limits` are merged (None: no limit). Of several limits reached, the one that lasts longest."""
+    if limits.cost_per_month_usd is not None and window.cost_this_month_usd >= limits.cost_per_month_usd:
+        return _cost_refusal(limits.cost_per_month_usd, window.cost_this_month_usd, now)
+    if limits.tokens_per_day is not None and window.tokens_today >= limits.tokens_per_day:
+        return _token_refusal(limits.tokens_per_day, window.tokens_today, now)
+    allowed = limits.requests_per_minute
+    if allowed is not None and window.requests_last_minute + requests_needed > allowed:
+        return _rate_refusal(allowed, window, requests_needed, now)
+    return None
+
+
+def _rate_refusal(allowed: int, window: UsageWindow, needed: int, now: datetime) -> LimitRefusal:
+    used = window.requests_last_minute
+    head = f"Rate limit: {allowed} {_requests(allowed)} per minute"
+    if needed > allowed:
+        message = (
+            f"{head}, and this needs {needed} at once (one per model). "
+            f"Compare at most {allowed} {_models(allowed)}. Your prompt is kept."
+        )
+        return LimitRefusal("requests_per_minute", message, used, allowed, None, None)
+    # Sending works again once enough of the window's requests have aged out of it.
+    must_expire = used + needed - allowed
+    resets_at = _ceil_second(window.request_times[must_expire - 1] + RATE_WINDOW)
+    resets_in = max(1.0, (resets_at - now).total_seconds())
+    figures = " reached" if needed == 1 else f": {used} sent in the last minute, and this needs {needed}"
+    message = (
+        f"{head}{figures}. Try again in {format_wait(resets_in)} "
+        f"(at {resets_at.astimezone(UTC):%H:%M:%S} UTC). Your prompt is kept."
+    )
+    return LimitRefusal("requests_per_minute", message, used, allowed, resets_at, resets_in)
+
+
+def _token_refusal(allowed: int, used: int, now: datetime) -> LimitRefusal:
+    resets_at = day_start(now) + timedelta(days=1)
+    resets_in = (resets_at - now).total_seconds()
+    message = (
+        f"Daily token budget of {allowed:,} tokens used ({used:,} today). "
+        f"It resets at midnight UTC (in {format_wait(resets_in)}). Your prompt is kept."
+    )
+    return LimitRefusal("tokens_per_day", message, used, allowed, resets_at, resets_in)
+
+
+def _cost_refusal(allowed: float, used: float, now: datetime) -> LimitRefusal:
+    resets_at = next_month_start(now)
+    resets_in = (resets_at - now).total_seconds()
+    message = (
+        f"Monthly cost budget of ${allowed:,.2f} used (${used:,.2f} this month, estimated). "
+        f"It resets on {format_day(resets_at.date())} at 00:00 UTC (in {format_wait(resets_in)}). "
+        "Your prompt is kept."
+    )
+    return LimitRefusal("cost_per_month_usd", message, used, allowed, resets_at, resets_in)
+
+
+def _requests(count: int) -> str:
+    return "request" if count == 1 else "requests"
+
+
+def _models(count: int) -> str:
+    return "model" if count == 1 else "models"
+
+
+def request_cost(model: str, usage: Usage | None, prices: Mapping[str, tuple[float, float]]) -> float | None:
+    """The estimated USD cost of one request, or None when the model has no configured price."""
+    cost = estimate_cost(model, usage, prices)
+    return None if cost is None else cost.usd
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """How one gateway request ended, as the usage log records it."""
+
+    status: str  # a Status value ('complete', 'failed', ...)
+    usage: Usage | None = None
+    cost_usd: float | None = None
+    first_token_s: float | None = None
+    latency_s: float | None = None
+    request_id: str | None = None
+    error_kind: str | None = None
+
+
+def outcome_of(
+    answer: Message, prices: Mapping[str, tuple[float, float]], request_id: str | None = None
+) -> RequestOutcome:
+    """The usage record of a settled answer: its status, reported usage, estimated cost, timing,
+    the gateway's request id (given, else the one its error carried) and the error's kind."""
+    status = Status.FAILED if answer.status == Status.STREAMING else answer.status
+    error = answer.error
+    return RequestOutcome(
+        status=str(status),
+        usage=answer.usage,
+        cost_usd=request_cost(answer.model or "", answer.usage, prices),
+        first_token_s=answer.timing.first_token_s,
+        latency_s=answer.timing.total_s,
+        request_id=request_id or (error.request_id if error is not None else None),
+        error_kind=str(error.kind) if error is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """One limit of one user on the admin page: what is used against what is allowed."""
+
+    limit: LimitName
+    used: float
+    allowed: float | None  # None: no limit
+
+    @property
+    def share(self) -> float | None:
+        """Used over allowed (1.0 is the limit), or None without a limit."""
+        if self.allowed is None:
+            return None
+        return self.used / self.allowed if self.allowed else 1.0
+
+
+def budget_lines(limits: Limits, window: UsageWindow) -> list[BudgetLine]:
+    """Each limit in force (merged) beside what `window` used of it."""
+    return [
+        BudgetLine("requests_per_minute", window.requests_last_minute, limits.requests_per_minute),
+        BudgetLine("tokens_per_day", window.tokens_today, limits.tokens_per_day),
+        BudgetLine("cost_per_month_usd", window.cost_this_month_usd, limits.cost_per_month_usd),
+    ]
+
+
+def describe_limits(limits: Limits) -> str:
+    """'3 requests per minute, 100,000 tokens per day, no monthly cost limit' (merged limits)."""
+    rpm, tokens, cost = limits.requests_per_minute, limits.tokens_per_day, limits.cost_per_month_usd
+    return ", ".join(
+        [
+            "no request rate limit" if rpm is None else f"{rpm} {_requests(rpm)} per minute",
+            "no daily token limit" if tokens is None else f"{tokens:,} tokens per day",
+            "no monthly cost limit" if cost is None else f"${cost:,.2f} per month",
+        ]
+    )
+
+
+def total_tokens(usage: Usage | None) -> int:
+    """The tokens a request counts against the daily budget: the reported total, else prompt plus
+    completion when the gateway left the total out."""
+    if usage is None:
+        return 0
+    return usage.total_tokens or usage.prompt_tokens + usage.completion_tokens
+
+
+def sorted_times(times: Sequence[datetime]) -> tuple[datetime, ...]:
+    """Timestamps in UTC, oldest first (storage may hand back naive UTC values on SQLite)."""
+    return tuple(sorted(as_utc(moment) for moment in times))
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` as an aware UTC datetime; a naive one is taken to be UTC already."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,464 @@
+"""The usage log, per-user limits, users and moving local chats, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, text
+
+from core.compare import TIE, Vote
+from core.conversation import ChatParams, Message, Status, Timing, Usage, user_message
+from core.errors import ErrorKind, GatewayError
+from core.storage import (
+    ConversationStore,
+    UsageStore,
+    find_user_by_email,
+    list_users,
+    migrate,
+    upsert_user,
+)
+from core.storage.engine import HEAD_REVISION, current_revision
+from core.usage import LimitRefusal, Limits
+from tests.conftest import ROOT
+from tests.storage.conftest import twin
+from tests.storage.test_writes import upgrade_to
+
+NOW = datetime(2025, 7, 22, 18, 47, 30, tzinfo=UTC)
+PARAMS = ChatParams(model="o3")
+NO_LIMITS = Limits()
+
+
+def downgrade_to(engine, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from core.storage.engine import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def at(seconds_ago: float) -> datetime:
+    return NOW - timedelta(seconds=seconds_ago)
+
+
+@pytest.fixture
+def usage(engine) -> UsageStore:
+    migrate(engine)
+    return UsageStore(engine)
+
+
+def sign_in(engine, user_id: str, email: str, name: str = "") -> None:
+    upsert_user(engine, user_id, email=email, name=name or None, issuer="https://id.example", subject=user_id)
+
+
+def send(store: UsageStore, user: str, model: str, when: datetime, **finish) -> int:
+    reserved = store.reserve(user, [model], page="chat", defaults=NO_LIMITS, at=when)
+    assert isinstance(reserved, list)
+    if finish:
+        store.finish(reserved[0], **finish)
+    return reserved[0]
+
+
+# -- schema -------------------------------------------------------------------------------------
+
+
+def test_a_database_at_0002_gains_identity_usage_and_limits_and_keeps_its_chats(engine):
+    upgrade_to(engine, "0002")
+    ConversationStore(engine, "ana").create(PARAMS, title="Kept")
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION == "0003"
+    inspector = inspect(engine)
+    assert {"gateway_requests", "user_limits"} <= set(inspector.get_table_names())
+    assert {"email", "name", "issuer", "subject", "last_seen_at"} <= {
+        column["name"] for column in inspector.get_columns("users")
+    }
+    assert [c.title for c in ConversationStore(engine, "ana").conversations()] == ["Kept"]
+    assert list_users(engine)[0].email is None
+
+
+def test_going_back_to_0002_drops_only_what_0003_added(engine, usage):
+    ConversationStore(engine, "ana").create(PARAMS, title="Survives")
+    send(usage, "ana", "o3", NOW)
+    downgrade_to(engine, "0002")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    tables = set(inspect(engine).get_table_names())
+    assert "gateway_requests" not in tables and "user_limits" not in tables
+    assert [c.title for c in ConversationStore(engine, "ana").conversations()] == ["Survives"]
+
+
+# -- users --------------------------------------------------------------------------------------
+
+
+def test_signing_in_creates_then_refreshes_the_user_and_finds_them_by_email(engine, usage):
+    first = upsert_user(
+        engine, "sub-1", email="Ana@Example.com", name="Ana", issuer="https://id", subject="1"
+    )
+    assert (first.id, first.email, first.name, first.issuer, first.subject) == (
+        "sub-1",
+        "Ana@Example.com",
+        "Ana",
+        "https://id",
+        "1",
+    )
+    assert first.last_seen_at is not None
+    again = upsert_user(
+        engine, "sub-1", email="ana@example.com", name="Ana B.", issuer="https://id", subject="1"
+    )
+    assert (again.email, again.name, again.created_at) == ("ana@example.com", "Ana B.", first.created_at)
+    assert again.last_seen_at is not None and again.last_seen_at >= first.last_seen_at
+    found = find_user_by_email(engine, "  ANA@example.COM ")
+    assert found is not None and found.id == "sub-1"
+    assert find_user_by_email(engine, "bob@example.com") is None
+    ConversationStore(engine, "local")
+    sign_in(engine, "sub-2", "bob@example.com")
+    assert [u.id for u in list_users(engine)] == ["sub-1", "sub-2", "local"]
+
+
+def test_many_sessions_signing_the_same_person_in_at_once_all_succeed(engine, usage):
+    other = twin(engine)
+    barrier = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def sign(index: int) -> None:
+        barrier.wait()
+        try:
+            upsert_user(
+                other if index % 2 else engine,
+                "new",
+                email=f"n{index}@x",
+                name=None,
+                issuer=None,
+                subject=None,
+            )
+        except BaseException as exc:  # any failure fails the test below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=sign, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    other.dispose()
+    assert failures == []
+    assert [u.id for u in list_users(engine)] == ["new"]
+
+
+# -- reserve and finish -------------------------------------------------------------------------
+
+
+def test_a_request_is_recorded_as_sent_then_finished_with_everything_measured(usage):
+    [row_id] = usage.reserve("ana", ["gpt-4o"], page="chat", defaults=NO_LIMITS, at=NOW)
+    [sent] = usage.requests_since(at(3600))
+    assert (sent.id, sent.user_id, sent.page, sent.model, sent.status, sent.total_tokens) == (
+        row_id,
+        "ana",
+        "chat",
+        "gpt-4o",
+        "sent",
+        0,
+    )
+    assert sent.created_at == NOW
+    usage.finish(
+        row_id,
+        status="complete",
+        usage=Usage(
+            prompt_tokens=11, completion_tokens=42, total_tokens=53, reasoning_tokens=30, cached_tokens=2
+        ),
+        cost_usd=0.0125,
+        first_token_s=0.4,
+        latency_s=2.5,
+        request_id="req-abc",
+    )
+    [done] = usage.requests_since(at(3600))
+    assert (done.status, done.prompt_tokens, done.completion_tokens, done.total_tokens) == (
+        "complete",
+        11,
+        42,
+        53,
+    )
+    assert (done.reasoning_tokens, done.cached_tokens, done.cost_usd) == (30, 2, 0.0125)
+    assert (done.first_token_s, done.latency_s, done.request_id, done.error_kind) == (
+        0.4,
+        2.5,
+        "req-abc",
+        None,
+    )
+
+
+def test_a_failed_answer_is_finished_from_the_message_itself(usage):
+    [row_id] = usage.reserve("ana", ["o3"], page="chat", defaults=NO_LIMITS, at=NOW)
+    failed = Message(
+        role="assistant",
+        model="o3",
+        status=Status.FAILED,
+        timing=Timing(None, 1.5),
+        error=GatewayError(ErrorKind.SERVER, "Gateway failed", "Retry", request_id="req-500"),
+    )
+    usage.finish_answer(row_id, failed, {"o3": (2.0, 8.0)})
+    [row] = usage.requests_since(at(60))
+    assert (row.status, row.error_kind, row.request_id, row.latency_s, row.cost_usd) == (
+        "failed",
+        "server",
+        "req-500",
+        1.5,
+        None,
+    )
+
+
+def test_compare_reserves_one_request_per_column_in_order(usage):
+    reserved = usage.reserve("ana", ["o3", "gpt-4o", "o4-mini"], page="compare", defaults=NO_LIMITS, at=NOW)
+    assert isinstance(reserved, list) and len(reserved) == 3
+    rows = {row.id: row for row in usage.requests_since(at(60))}
+    assert [rows[i].model for i in reserved] == ["o3", "gpt-4o", "o4-mini"]
+    assert {row.page for row in rows.values()} == {"compare"}
+    assert usage.window("ana", NOW).requests_last_minute == 3
+
+
+def test_over_the_rate_limit_nothing_is_recorded_and_the_refusal_says_when(usage):
+    defaults = Limits(requests_per_minute=2)
+    for seconds_ago in (30, 10):
+        assert isinstance(
+            usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=at(seconds_ago)), list
+        )
+    refused = usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW)
+    assert isinstance(refused, LimitRefusal)
+    assert refused.message == (
+        "Rate limit: 2 requests per minute reached. Try again in 30 s (at 18:48:00 UTC). Your prompt is kept."
+    )
+    assert len(usage.requests_since(at(3600))) == 2
+    # Another user's requests do not count against ana, and ana's window moves on.
+    assert isinstance(usage.reserve("bob", ["o3"], page="chat", defaults=defaults, at=NOW), list)
+    assert isinstance(usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=at(-31)), list)
+
+
+def test_compare_is_refused_when_its_columns_do_not_all_fit(usage):
+    defaults = Limits(requests_per_minute=3)
+    send(usage, "ana", "o3", at(5))
+    refused = usage.reserve("ana", ["o3", "gpt-4o", "o4-mini"], page="compare", defaults=defaults, at=NOW)
+    assert isinstance(refused, LimitRefusal) and refused.limit == "requests_per_minute"
+    assert "this needs 3" in refused.message
+    assert len(usage.requests_since(at(60))) == 1
+
+
+def test_tokens_today_and_cost_this_month_count_in_utc(usage):
+    yesterday = datetime(2025, 7, 21, 23, 59, 59, tzinfo=UTC)
+    last_month = datetime(2025, 6, 30, 23, 0, tzinfo=UTC)
+    send(usage, "ana", "o3", last_month, status="complete", usage=Usage(total_tokens=1_000), cost_usd=5.0)
+    send(usage, "ana", "o3", yesterday, status="complete", usage=Usage(total_tokens=700), cost_usd=1.25)
+    send(usage, "ana", "o3", at(3600), status="complete", usage=Usage(100, 200, 300), cost_usd=0.5)
+    send(usage, "ana", "o4-mini", at(120), status="complete", usage=Usage(10, 20, 0))  # no total, no price
+    window = usage.window("ana", NOW)
+    assert (window.tokens_today, window.cost_this_month_usd, window.requests_last_minute) == (330, 1.75, 0)
+
+
+def test_a_token_budget_used_up_refuses_until_midnight(usage):
+    send(usage, "ana", "o3", at(600), status="complete", usage=Usage(total_tokens=100_512))
+    refused = usage.reserve("ana", ["o3"], page="chat", defaults=Limits(tokens_per_day=100_000), at=NOW)
+    assert isinstance(refused, LimitRefusal)
+    assert refused.message == (
+        "Daily token budget of 100,000 tokens used (100,512 today). "
+        "It resets at midnight UTC (in 5 h 13 min). Your prompt is kept."
+    )
+    tomorrow = datetime(2025, 7, 23, 0, 0, 1, tzinfo=UTC)
+    assert isinstance(
+        usage.reserve("ana", ["o3"], page="chat", defaults=Limits(tokens_per_day=100_000), at=tomorrow), list
+    )
+
+
+def test_an_admins_override_beats_the_default_and_an_empty_one_restores_it(usage):
+    send(usage, "ana", "o3", at(20))
+    defaults = Limits(requests_per_minute=1, tokens_per_day=50_000)
+    assert isinstance(usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW), LimitRefusal)
+    usage.set_limits("ana", Limits(requests_per_minute=0, cost_per_month_usd=3.0), by="admin@example.com")
+    assert usage.limits_for("ana") == Limits(0, None, 3.0)
+    assert usage.effective_limits("ana", defaults) == Limits(None, 50_000, 3.0)
+    assert usage.all_limits() == {"ana": Limits(0, None, 3.0)}
+    assert isinstance(usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW), list)
+    usage.set_limits("ana", Limits(requests_per_minute=5), by="admin@example.com")
+    assert usage.limits_for("ana") == Limits(5, None, None)
+    usage.set_limits("ana", Limits(), by="admin@example.com")
+    assert usage.limits_for("ana") is None and usage.all_limits() == {}
+    with pytest.raises(ValueError, match="cannot be negative"):
+        usage.set_limits("ana", Limits(tokens_per_day=-1), by="admin@example.com")
+
+
+@pytest.mark.parametrize("allowed", [5])
+def test_two_replicas_racing_for_the_last_requests_never_both_get_them(engine, usage, allowed):
+    # Two stores on two engines (their own connection pools, as two replicas have), four threads.
+    other = UsageStore(twin(engine))
+    stores = [usage, other, usage, other]
+    barrier = threading.Barrier(len(stores))
+    outcomes: list[object] = []
+    lock = threading.Lock()
+    defaults = Limits(requests_per_minute=allowed)
+
+    def race(store: UsageStore) -> None:
+        barrier.wait()
+        for _ in range(6):
+            try:
+                result: object = store.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW)
+            except Exception as exc:  # reported by the assertion below
+                result = exc
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=race, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    other.engine.dispose()
+    assert [o for o in outcomes if isinstance(o, Exception)] == []
+    granted = [o for o in outcomes if isinstance(o, list)]
+    assert len(granted) == allowed and len(outcomes) == 24
+    assert len(usage.requests_since(at(60))) == allowed
+
+
+# -- what the admin page reads ------------------------------------------------------------------
+
+
+@pytest.fixture
+def team(engine, usage) -> UsageStore:
+    """Two days of a small team's requests, with literal figures the tests below expect."""
+    sign_in(engine, "ana", "ana@example.com", "Ana")
+    sign_in(engine, "bob", "bob@example.com", "Bob")
+    day1 = datetime(2025, 7, 21, 23, 30, tzinfo=UTC)
+    day2 = datetime(2025, 7, 22, 0, 30, tzinfo=UTC)
+    send(usage, "ana", "o3", day1, status="complete", usage=Usage(100, 200, 300, 50, 10), cost_usd=0.002)
+    send(usage, "ana", "o3", day2, status="complete", usage=Usage(10, 20, 30, 5, 0), cost_usd=0.0002)
+    send(usage, "ana", "gpt-4o", day2, status="failed", error_kind="rate_limit")
+    send(usage, "bob", "gpt-4o", day2, status="complete", usage=Usage(1_000, 500, 1_500, 0, 100))
+    send(usage, "bob", "gpt-4o", day2 + timedelta(minutes=5), status="failed", error_kind="server")
+    send(usage, "bob", "o3", day2 + timedelta(minutes=6), status="failed", error_kind="server")
+    return usage
+
+
+def test_daily_usage_per_user_and_model_splits_at_midnight_utc(team):
+    rows = [
+        (d.day, d.user_id, d.model, d.totals.requests, d.totals.total_tokens, d.totals.errors)
+        for d in team.daily_usage(datetime(2025, 7, 1, tzinfo=UTC))
+    ]
+    assert rows == [
+        (date(2025, 7, 21), "ana", "o3", 1, 300, 0),
+        (date(2025, 7, 22), "ana", "gpt-4o", 1, 0, 1),
+        (date(2025, 7, 22), "ana", "o3", 1, 30, 0),
+        (date(2025, 7, 22), "bob", "gpt-4o", 2, 1_500, 1),
+        (date(2025, 7, 22), "bob", "o3", 1, 0, 1),
+    ]
+    assert [d.day for d in team.daily_usage(datetime(2025, 7, 22, tzinfo=UTC))] == [date(2025, 7, 22)] * 4
+
+
+def test_user_and_model_totals_errors_and_the_log(team):
+    since = datetime(2025, 7, 1, tzinfo=UTC)
+    users = {u.user_id: u for u in team.user_totals(since)}
+    assert list(users) == ["bob", "ana"]  # most tokens first
+    ana = users["ana"].totals
+    assert (ana.requests, ana.prompt_tokens, ana.completion_tokens, ana.reasoning_tokens) == (3, 110, 220, 55)
+    assert (ana.cached_tokens, ana.total_tokens, ana.errors) == (10, 330, 1)
+    assert ana.cost_usd == pytest.approx(0.0022)
+    assert users["bob"].last_request_at == datetime(2025, 7, 22, 0, 36, tzinfo=UTC)
+    assert [(m.model, m.totals.requests) for m in team.model_totals(since)] == [("gpt-4o", 3), ("o3", 3)]
+    assert team.error_counts(since) == {"server": 2, "rate_limit": 1}
+    log = team.requests_since(since)
+    assert len(log) == 6 and log[0].user_email == "bob@example.com" and log[0].model == "o3"
+    assert [row.created_at for row in log] == sorted((row.created_at for row in log), reverse=True)
+    assert len(team.requests_since(since, limit=2)) == 2
+
+
+def test_windows_of_every_user_for_budget_status(team):
+    now = datetime(2025, 7, 22, 0, 36, 30, tzinfo=UTC)
+    windows = team.windows(now)
+    assert set(windows) == {"ana", "bob"}
+    assert (windows["bob"].requests_last_minute, windows["bob"].tokens_today) == (1, 1_500)
+    assert (windows["ana"].requests_last_minute, windows["ana"].tokens_today) == (0, 30)
+    assert windows["ana"].cost_this_month_usd == pytest.approx(0.0022)
+
+
+# -- the team's leaderboard ---------------------------------------------------------------------
+
+
+def test_team_votes_are_everyones_without_prompts(engine, usage):
+    ConversationStore(engine, "ana").record_vote("secret prompt", Vote(("o3", "gpt-4o"), "o3"))
+    ConversationStore(engine, "bob").record_vote("another", Vote(("o3", "o4-mini"), TIE))
+    assert ConversationStore(engine, "carol").team_votes() == [
+        Vote(("o3", "gpt-4o"), "o3"),
+        Vote(("o3", "o4-mini"), TIE),
+    ]
+    assert ConversationStore(engine, "carol").votes() == []
+
+
+# -- moving the local user's chats --------------------------------------------------------------
+
+
+def move_chats(*args: str, cwd) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "core.storage.move_chats", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=env,
+    )
+
+
+@pytest.fixture
+def local_data(tmp_path):
+    from core.storage import database_url, make_engine
+
+    engine = make_engine(database_url(str(tmp_path / "data"), None))
+    migrate(engine)
+    local = ConversationStore(engine, "local")
+    for title in ("First", "Second"):
+        conversation = local.create(PARAMS, title=title)
+        local.save_message(conversation, user_message("hello"), PARAMS)
+    local.record_vote("p", Vote(("o3", "gpt-4o"), "o3"))
+    usage = UsageStore(engine)
+    for seconds_ago in (10, 20, 30):
+        send(usage, "local", "o3", at(seconds_ago), status="complete", usage=Usage(total_tokens=5))
+    yield engine
+    engine.dispose()
+
+
+def test_move_chats_gives_everything_local_to_the_signed_in_user(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-ana", "Ana@Example.com")
+    done = move_chats("--to", "ana@example.com", cwd=tmp_path)  # the settings find the SQLite file
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "Moved 2 conversation(s), 1 Compare vote(s) and 3 usage record(s) from the local user to "
+        "Ana@Example.com (user id oidc-ana)."
+    )
+    ana = ConversationStore(engine, "oidc-ana")
+    assert sorted(c.title for c in ana.conversations()) == ["First", "Second"]
+    assert [m.text for m in ana.load(ana.conversations()[0].id).tree.path()] == ["hello"]
+    assert ana.votes() == [Vote(("o3", "gpt-4o"), "o3")]
+    assert UsageStore(engine).window("oidc-ana", NOW).requests_last_minute == 3
+    assert ConversationStore(engine, "local").conversations() == []
+    again = move_chats("--to", "ana@example.com", cwd=tmp_path)
+    assert again.returncode == 0 and again.stdout.startswith("Nothing to move")
+
+
+def test_move_chats_to_someone_who_never_signed_in_says_to_sign_in_first(tmp_path, local_data):
+    url = f"sqlite:///{tmp_path / 'data' / 'gptproto-chat.db'}"
+    done = move_chats("--to", "nobody@example.com", "--database-url", url, cwd=tmp_path / "data")
+    assert done.returncode == 2
+    assert "Nobody with the email nobody@example.com has signed in" in done.stderr
+    assert "sign in to the app once" in done.stderr and "Traceback" not in done.stderr
+    assert len(ConversationStore(local_data, "local").conversations()) == 2
+
+
+def test_move_chats_with_a_broken_database_url_explains_without_a_traceback(tmp_path):
+    done = move_chats("--to", "ana@example.com", "--database-url", "not a url", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "not a valid URL" in done.stderr and "Traceback" not in done.stderr
