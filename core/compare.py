@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.conversation import Message, Usage
+from core.conversation import ChatParams, Message, Status, Usage
 from core.turn import AnswerMetrics, answer_metrics
 
 LABELS = ("A", "B", "C", "D")
@@ -122,6 +123,21 @@ class CompareRound:
     columns: list[ColumnRound]
     order: list[int] = field(default_factory=list)
     winner: str | None = None
+    blind: bool = False  # names hidden until the vote (decided when the round was sent)
+    fresh: bool = False  # sent without the earlier rounds (a prompt set's independent prompt)
+    params: ChatParams | None = None  # the options it was sent with (the first model's role)
+
+    @property
+    def prompt_message(self) -> Message:
+        """The user message every column received (text and images)."""
+        if self.columns and self.columns[0].history:
+            return self.columns[0].history[-1]
+        return Message(role="user", text=self.prompt)
+
+    @property
+    def models(self) -> list[str]:
+        """The models of the round, in column order."""
+        return [column.model for column in self.columns]
 
     def label_of(self, index: int) -> str:
         """The blind label (A, B, ...) shown for column index."""
@@ -170,3 +186,49 @@ def _vote_cell(model: str, winner: str | None) -> str:
     if winner == TIE:
         return "tie"
     return "winner" if winner == model else ""
+
+
+# The comparison-wide summary's columns (the round's table keeps its own).
+MEDIAN_FIRST_TOKEN = "median first token (s)"
+MEDIAN_TOKENS_PER_S = "median tokens/s"
+
+
+def comparison_summary(
+    rounds: Sequence[CompareRound], prices: Mapping[str, tuple[float, float]]
+) -> list[dict[str, object]]:
+    """One row per model over every round, in the order the models first appear: answers given,
+    median time to first token and tokens per second, tokens and estimated cost summed from the
+    reported usage, and the blind votes (wins and ties) of the rounds it answered."""
+    by_model: dict[str, list[tuple[CompareRound, ColumnRound]]] = {}
+    for round_ in rounds:
+        for column in round_.columns:
+            by_model.setdefault(column.model, []).append((round_, column))
+    return [_model_row(model, entries, prices) for model, entries in by_model.items()]
+
+
+def _model_row(
+    model: str, entries: list[tuple[CompareRound, ColumnRound]], prices: Mapping[str, tuple[float, float]]
+) -> dict[str, object]:
+    answered = [(r, c) for r, c in entries if c.answer.status != Status.FAILED]
+    metrics = [c.metrics() for _, c in answered]
+    usages = [c.answer.usage for _, c in answered if c.answer.usage and c.answer.usage_reported]
+    total = sum(usages, Usage())
+    costs = [estimate_cost(model, usage, prices) for usage in usages]
+    priced = [cost.usd for cost in costs if cost is not None]
+    return {
+        "model": model,
+        "answers": f"{len(answered)}/{len(entries)}",
+        MEDIAN_FIRST_TOKEN: _median([m.first_token_s for m in metrics]),
+        MEDIAN_TOKENS_PER_S: _median([m.tokens_per_s for m in metrics], 1),
+        "prompt tokens": total.prompt_tokens,
+        "completion tokens": total.completion_tokens,
+        "total tokens": total.prompt_tokens + total.completion_tokens,
+        COST_COLUMN: round(sum(priced), 6) if model in prices else None,
+        "wins": sum(1 for r, _ in answered if r.winner == model),
+        "ties": sum(1 for r, _ in answered if r.winner == TIE),
+    }
+
+
+def _median(values: Sequence[float | None], digits: int = 2) -> float | None:
+    known = [value for value in values if value is not None]
+    return round(statistics.median(known), digits) if known else None

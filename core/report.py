@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
-from core.compare import CompareRound, summary_rows
+from core.compare import TIE, CompareRound, comparison_summary, summary_rows
 
 
 def _cell(value: object) -> str:
@@ -20,17 +20,17 @@ def report_markdown(
     for number, round_ in enumerate(rounds, start=1):
         rows = summary_rows(round_.columns, prices, round_.winner)
         lines += [f"## Round {number}", "", "**Prompt**", "", _quote(round_.prompt), ""]
+        lines += [f"*[image: {image.url or image.name}]*" for image in round_.prompt_message.images]
+        lines += [f"*{note}*" for note in _round_notes(round_)] + [""]
         if rows:
-            headers = list(rows[0])
-            lines.append("| " + " | ".join(headers) + " |")
-            lines.append("|" + "---|" * len(headers))
-            lines += ["| " + " | ".join(_cell(row[h]) for h in headers) + " |" for row in rows]
-            lines.append("")
+            lines += [*_markdown_table(rows), ""]
         for column in round_.columns:
             lines += [f"### {column.model}", ""]
             if column.answer.error is not None:
                 lines += [f"> **{column.answer.error.title}**: {column.answer.error.hint}", ""]
             lines += [column.answer.text or "_(no text)_", ""]
+    if len(rounds) > 1:
+        lines += ["## Summary (every round)", "", *_markdown_table(comparison_summary(rounds, prices)), ""]
     lines.append(f"_{_prices_note(rounds, prices)}_")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -49,14 +49,13 @@ def report_html(title: str, rounds: Sequence[CompareRound], prices: Mapping[str,
     for number, round_ in enumerate(rounds, start=1):
         rows = summary_rows(round_.columns, prices, round_.winner)
         parts.append(f"<h2>Round {number}</h2><p><b>Prompt</b></p><pre>{html.escape(round_.prompt)}</pre>")
+        parts += [
+            f"<p><i>[image: {html.escape(image.url or image.name)}]</i></p>"
+            for image in round_.prompt_message.images
+        ]
+        parts += [f"<p><i>{html.escape(note)}</i></p>" for note in _round_notes(round_)]
         if rows:
-            headers = list(rows[0])
-            parts.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>")
-            for row in rows:
-                parts.append(
-                    "<tr>" + "".join(f"<td>{html.escape(_cell(row[h]))}</td>" for h in headers) + "</tr>"
-                )
-            parts.append("</table>")
+            parts.append(_html_table(rows))
         parts.append("<div class='answers'>")
         for column in round_.columns:
             error = column.answer.error
@@ -65,9 +64,40 @@ def report_html(title: str, rounds: Sequence[CompareRound], prices: Mapping[str,
                 f"<div><h3>{html.escape(column.model)}</h3>{note}<pre>{html.escape(column.answer.text)}</pre></div>"
             )
         parts.append("</div>")
+    if len(rounds) > 1:
+        parts += ["<h2>Summary (every round)</h2>", _html_table(comparison_summary(rounds, prices))]
     parts.append(f"<p><i>{html.escape(_prices_note(rounds, prices))}</i></p>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _markdown_table(rows: Sequence[Mapping[str, object]]) -> list[str]:
+    headers = list(rows[0]) if rows else []
+    return [
+        "| " + " | ".join(headers) + " |",
+        "|" + "---|" * len(headers),
+        *("| " + " | ".join(_cell(row[h]) for h in headers) + " |" for row in rows),
+    ]
+
+
+def _html_table(rows: Sequence[Mapping[str, object]]) -> str:
+    headers = list(rows[0]) if rows else []
+    head = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers) + "</tr>"
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_cell(row[h]))}</td>" for h in headers) + "</tr>" for row in rows
+    )
+    return f"<table>{head}{body}</table>"
+
+
+def _round_notes(round_: CompareRound) -> list[str]:
+    """The round's own instructions and its blind verdict, when it has them."""
+    notes = []
+    if round_.params is not None and round_.params.instructions.strip():
+        notes.append(f"Instructions: {round_.params.instructions.strip()}")
+    if round_.blind and round_.winner is not None:
+        verdict = "a tie" if round_.winner == TIE else f"{round_.winner} wins"
+        notes.append(f"Blind vote: {verdict}")
+    return notes
 
 
 def _quote(text: str) -> str:

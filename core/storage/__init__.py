@@ -1,6 +1,8 @@
 """Conversations that last: SQLAlchemy storage on SQLite (default) or PostgreSQL, migrated at start."""
 
+from core.storage.comparison_store import ComparisonStore, StoredComparison
 from core.storage.engine import database_url, make_engine, migrate
+from core.storage.prompt_set_store import PromptSetInfo, PromptSetStore
 from core.storage.store import ConversationInfo, ConversationStore, NotFound, StoredConversation, title_from
 from core.storage.usage_store import (
     DailyUsage,
@@ -14,12 +16,16 @@ from core.storage.users import LOCAL_USER_ID, UserInfo, find_user_by_email, list
 
 __all__ = [
     "LOCAL_USER_ID",
+    "ComparisonStore",
     "ConversationInfo",
     "ConversationStore",
     "DailyUsage",
     "ModelTotals",
     "NotFound",
+    "PromptSetInfo",
+    "PromptSetStore",
     "RequestRow",
+    "StoredComparison",
     "StoredConversation",
     "TokenTotals",
     "UsageStore",

@@ -1,5 +1,6 @@
-"""The database tables: users, conversations, messages (a tree), their images, compare votes, and
-the gateway usage log with per-user limits."""
+"""The database tables: users, conversations (chats and comparisons), messages (a tree), their
+images, compare rounds and votes, prompt sets, share links, and the gateway usage log with per-user
+limits."""
 
 from __future__ import annotations
 
@@ -39,6 +40,8 @@ class ConversationRow(Base):
     leaf_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # 'chat', or 'comparison' (its rounds in compare_rounds): one library, rename, pin and delete.
+    kind: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
 
 
 class MessageRow(Base):
@@ -90,6 +93,57 @@ class VoteRow(Base):
     models: Mapped[list[str]] = mapped_column(JSON)
     winner: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CompareRoundRow(Base):
+    """One round of a comparison: its prompt (a message), each model's answer (messages whose
+    parent is the prompt), the blind order, the verdict and the options it was sent with."""
+
+    __tablename__ = "compare_rounds"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompt_id: Mapped[str] = mapped_column(String(32))
+    models: Mapped[list[str]] = mapped_column(JSON)
+    answer_ids: Mapped[list[str]] = mapped_column(JSON)
+    blind_order: Mapped[list[int]] = mapped_column(JSON)
+    blind: Mapped[bool] = mapped_column(Boolean, default=False)
+    fresh: Mapped[bool] = mapped_column(Boolean, default=False)  # sent without the earlier rounds
+    winner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PromptSetRow(Base):
+    """A presenter's run sheet: an ordered list of prompts, each with instructions and images."""
+
+    __tablename__ = "prompt_sets"
+    __table_args__ = (Index("ix_prompt_sets_user", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{text, instructions, images}]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ShareRow(Base):
+    """A read-only link to a snapshot of a conversation or comparison."""
+
+    __tablename__ = "shares"
+    __table_args__ = (Index("ix_shares_user", "user_id"),)
+
+    token: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    snapshot: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class GatewayRequestRow(Base):
