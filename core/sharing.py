@@ -1,9 +1,10 @@
 """Share links: an unguessable token naming a read-only snapshot, and the snapshot's format.
 
 A chat's snapshot IS the conversation's JSON export (core.transfer), limited to the branch on
-show: the viewer reads it through the same strict import as an uploaded file, hostile-input
-checks included, and "Copy into my chats" stores that import as the viewer's own conversation.
-The snapshot is taken once, so nothing the owner adds later reaches the link."""
+show; a comparison's is the comparison's JSON export (core.comparison_transfer). The viewer reads
+either through the same strict import as an uploaded file, hostile-input checks included, and
+"Copy into my chats" stores that import as the viewer's own. The snapshot is taken once, so
+nothing the owner adds later reaches the link."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # the export's pydantic models load when a snapshot is made or read, not when
     # a page draws its Share button
+    from collections.abc import Sequence
+
     from core.branches import ConversationTree
+    from core.compare import CompareRound
+    from core.comparison_transfer import ImportedComparison
     from core.conversation import ChatParams
     from core.images import ImageLimits
     from core.transfer import Imported
@@ -91,11 +96,30 @@ def read_chat_snapshot(snapshot: str, limits: ImageLimits | None = None) -> Impo
     return import_json(snapshot.encode("utf-8"), limits)
 
 
-def check_chat_snapshot(snapshot: str, limits: ImageLimits | None = None) -> None:
+def comparison_snapshot(title: str, params: ChatParams, rounds: Sequence[CompareRound]) -> str:
+    """Every round of a comparison, as its JSON export (blind orders and verdicts included, so a
+    round the owner had not voted on yet stays blind for the viewer too)."""
+    from core.comparison_transfer import export_comparison_json
+
+    if not rounds:
+        raise NothingToShare("There is nothing to share yet: send a prompt first.")
+    return export_comparison_json(share_title(title), params, rounds)
+
+
+def read_comparison_snapshot(snapshot: str, limits: ImageLimits | None = None) -> ImportedComparison:
+    """A comparison snapshot read back through the strict comparison import (fresh ids)."""
+    from core.comparison_transfer import import_comparison_json
+
+    return import_comparison_json(snapshot.encode("utf-8"), limits)
+
+
+def check_snapshot(kind: str, snapshot: str, limits: ImageLimits | None = None) -> None:
     """Refuse, before a link exists, a snapshot its viewers could not open."""
     from core.transfer import ImportRejected
 
+    read = read_comparison_snapshot if kind == "comparison" else read_chat_snapshot
     try:
-        read_chat_snapshot(snapshot, limits)
+        read(snapshot, limits)
     except ImportRejected as exc:
-        raise NothingToShare(f"This conversation cannot be shared as it is: {exc}") from None
+        what = "comparison" if kind == "comparison" else "conversation"
+        raise NothingToShare(f"This {what} cannot be shared as it is: {exc}") from None

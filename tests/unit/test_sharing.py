@@ -1,26 +1,30 @@
-"""Share tokens, links and chat snapshots, decided without a browser or a database."""
+"""Share tokens, links and snapshots of chats and comparisons, decided without a browser or a database."""
 
 from __future__ import annotations
 
 import io
 import json
+import random
 import re
 
 import pytest
 from PIL import Image
 
 from core.branches import ConversationTree
-from core.conversation import ChatParams, Message, Usage, user_message
+from core.compare_flow import start_round
+from core.conversation import ChatParams, Message, Status, Usage, user_message
 from core.images import ImageLimits, prepare_image
 from core.sharing import (
     MAX_TITLE_CHARS,
     NothingToShare,
     app_base_url,
     chat_snapshot,
-    check_chat_snapshot,
+    check_snapshot,
+    comparison_snapshot,
     looks_like_token,
     new_token,
     read_chat_snapshot,
+    read_comparison_snapshot,
     share_link,
     share_title,
 )
@@ -158,7 +162,7 @@ def test_a_snapshot_its_viewers_could_not_open_is_refused_before_a_link_exists()
     stored_long_ago = Message(role="assistant", text="hi", parent_id=prompt.id, model="a model with spaces")
     snapshot = chat_snapshot("Old chat", PARAMS, ConversationTree.of([prompt, stored_long_ago]))
     with pytest.raises(NothingToShare, match=r"cannot be shared as it is: messages\[1\]\.model"):
-        check_chat_snapshot(snapshot)
+        check_snapshot("chat", snapshot)
 
 
 def test_a_hostile_snapshot_is_refused_by_the_strict_import():
@@ -166,3 +170,46 @@ def test_a_hostile_snapshot_is_refused_by_the_strict_import():
         read_chat_snapshot("[" * 10_000 + "]" * 10_000)
     with pytest.raises(ImportRejected, match="not a GPTProto Chat conversation export"):
         read_chat_snapshot('{"format": "something else"}')
+
+
+def two_rounds():
+    first = start_round([], ["o3", "gpt-4o"], "Name a prime", random.Random(5), blind=True)
+    for column, text in zip(first.columns, ["Seven.", "Eleven."], strict=True):
+        column.answer.text, column.answer.status = text, Status.COMPLETE
+        column.answer.usage = Usage(prompt_tokens=9, completion_tokens=3, total_tokens=12)
+    first.winner = "gpt-4o"
+    second = start_round([first], ["o3", "gpt-4o"], "Another?", blind=True)
+    for column, text in zip(second.columns, ["Thirteen.", "Seventeen."], strict=True):
+        column.answer.text, column.answer.status = text, Status.COMPLETE
+    return [first, second]
+
+
+def test_a_comparison_snapshot_keeps_rounds_answers_votes_and_who_is_still_blind():
+    rounds = two_rounds()
+    read = read_comparison_snapshot(comparison_snapshot("Primes", PARAMS, rounds))
+    assert read.title == "Primes"
+    assert [r.prompt for r in read.rounds] == ["Name a prime", "Another?"]
+    assert [[c.answer.text for c in r.columns] for r in read.rounds] == [
+        ["Seven.", "Eleven."],
+        ["Thirteen.", "Seventeen."],
+    ]
+    assert [r.winner for r in read.rounds] == ["gpt-4o", None]  # the second round is still blind
+    assert [r.blind for r in read.rounds] == [True, True]
+    assert read.rounds[0].order == rounds[0].order
+    assert read.rounds[0].columns[0].answer.usage == Usage(
+        prompt_tokens=9, completion_tokens=3, total_tokens=12
+    )
+    ids = {c.answer.id for r in rounds for c in r.columns}
+    assert not ids & {c.answer.id for r in read.rounds for c in r.columns}
+
+
+def test_a_comparison_without_rounds_has_nothing_to_share():
+    with pytest.raises(NothingToShare, match="send a prompt first"):
+        comparison_snapshot("New comparison", PARAMS, [])
+
+
+def test_a_chat_export_is_not_a_comparison_snapshot():
+    chat = chat_snapshot("Colours", PARAMS, branched_tree())
+    with pytest.raises(NothingToShare, match="This comparison cannot be shared as it is"):
+        check_snapshot("comparison", chat)
+    check_snapshot("chat", chat)
