@@ -11,7 +11,9 @@ import streamlit as st
 from components.config import load_settings
 from components.library import request_open, when
 from components.markdown import safe
+from components.share import render_share_button
 from components.state import conversations as state
+from components.state import share as share_state
 from components.storage import safely
 from core.images import ImageLimits
 from core.transfer import ImportRejected, export_json, export_markdown, import_json
@@ -89,7 +91,7 @@ def render_export(store: ConversationStore, conversation_id: str) -> None:
 
 
 def render_row(store: ConversationStore, info: ConversationInfo) -> None:
-    """A conversation's title and date with Open, Rename, Pin, Export and Delete."""
+    """A conversation's title and date with Open, Rename, Pin, Share, Export and Delete."""
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         pin = ":material/keep: " if info.pinned else ""
         st.markdown(f"{pin}**{safe(info.title)}**  \n:gray[{when(info.updated_at)}]", width="stretch")
@@ -108,6 +110,7 @@ def render_row(store: ConversationStore, info: ConversationInfo) -> None:
         if st.button(pin_label, key=state.row_key("pin", info.id), icon=":material/keep:"):
             safely(lambda: store.set_pinned(info.id, not info.pinned))
             st.rerun()
+        render_share_button(store, info.id, key=share_state.open_key(info.id))
         if st.button("Export", key=state.row_key("export", info.id), icon=":material/download:"):
             state.show_export(info.id)
             st.rerun()
