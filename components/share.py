@@ -120,12 +120,32 @@ def _create(store: RunStore | ConversationStore, target: state.Target) -> str | 
         st.error(take_save_problem() or DATABASE_DOWN, icon=":material/database:")
         return None
     kind, title, snapshot = taken
+    _remember_sharer(opened)
     created = safely(lambda: _shares(opened).create(kind, title, snapshot, conversation_id))
     if created is None:
         st.error(take_save_problem() or DATABASE_DOWN, icon=":material/database:")
         return None
     state.remember_created(target, created.token)
     return created.token
+
+
+def _remember_sharer(store: ConversationStore) -> None:
+    """The link names who shared it: store the name and email the sign-in gave, as of now."""
+    from core.storage import upsert_user
+
+    identity = current_identity(load_settings())
+    if identity is None or identity.mode == "none" or identity.user_id != store.user_id:
+        return
+    safely(
+        lambda: upsert_user(
+            store.engine,
+            identity.user_id,
+            email=identity.email,
+            name=identity.name,
+            issuer=identity.issuer,
+            subject=identity.subject,
+        )
+    )
 
 
 def _snapshot_of(store: ConversationStore, conversation_id: str) -> tuple[str, str, str]:
