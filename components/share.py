@@ -86,9 +86,9 @@ def render_share_button(
 def _share_dialog(store: RunStore | ConversationStore, target: state.Target) -> None:
     what = KIND_LABELS.get(target[1], "Conversation").lower()
     st.write(
-        f"The link shows this {what} as it is now, read-only; anything added later is not "
-        "included. Whoever opens it can copy it into their own chats. You can revoke it at any "
-        "time under **Shared links** on the Conversations page."
+        f"The link shows this {what} as it is now (with its model settings and instructions), "
+        "read-only; anything added later is not included. Whoever opens it can copy it into their "
+        "own chats. You can revoke it at any time under **Shared links** on the Conversations page."
     )
     if _signed_in_team():
         st.caption("Anyone signed in to this app who has the link can open it.")

@@ -126,7 +126,9 @@ def test_a_colleague_reads_a_shared_chat_as_it_was_and_loses_it_when_revoked(
     main = ben.get_by_test_id("stMain")
     expect(main.get_by_role("button")).to_have_count(1)
     expect(main.get_by_role("button", name="Copy into my chats")).to_be_visible()
-    expect(ben.get_by_test_id("stSidebarNav").get_by_text("Shared")).to_have_count(0)
+    nav = ben.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_text("Conversations")).to_be_visible()
+    expect(nav.get_by_text("Shared")).to_have_count(0)
     expect(ben.get_by_text("Alice's private plan")).to_have_count(0)
 
     # Alice goes on after sharing; Bob's reload still shows the snapshot.
