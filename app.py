@@ -21,6 +21,7 @@ navigation = st.navigation(
         st.Page("app_pages/chat.py", title="Chat", icon=":material/chat:", default=True),
         st.Page("app_pages/compare.py", title="Compare models", icon=":material/view_column:"),
         st.Page("app_pages/history.py", title="Conversations", icon=":material/history:"),
+        st.Page("app_pages/shared.py", title="Shared", url_path="shared", visibility="hidden"),
         st.Page(
             "app_pages/admin.py",
             title="Admin",

@@ -21,6 +21,7 @@ from components.chat_turn import render_turn
 from components.config import require_settings
 from components.library import render_library, take_open_request
 from components.message import render_recent_history
+from components.share import render_share_button
 from components.sidebar import render_chat_sidebar, restore_chat_params
 from components.state.chat import (
     INPUT,
@@ -87,6 +88,7 @@ if problem:
 
 if choice.library_slot is not None and (opened := store.get()) is not None:
     with choice.library_slot:  # filled last, so it lists this run's new conversation
+        render_share_button(opened, conversation_id())
         render_library(opened, conversation_id())
 
 dialog = open_dialog_target()

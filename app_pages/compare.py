@@ -20,11 +20,13 @@ from components.comparison_exports import render_comparison_actions, render_comp
 from components.config import require_settings
 from components.prompt_sets_view import (
     finish_step,
+    halt_step,
     render_editor,
     render_run_panel,
     render_step_progress,
     take_sheet_step,
 )
+from components.share import render_share_button
 from components.sidebar import render_compare_sidebar
 from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds
 from components.state.shared import take_save_problem
@@ -72,14 +74,19 @@ if prompt.strip() or files:
         images = collect_images(prompt, files, settings, send_links=False)
     except ImageRejected as exc:
         reject_submission(prompt, str(exc))
-    send_round(settings, store, choice, prompt, images)
+    sent = send_round(settings, store, choice, prompt, images)
+    if isinstance(sent, str):  # over a usage limit: nothing sent, the prompt goes back
+        reject_submission(prompt, sent)
 elif (step := take_sheet_step(store, choice)) is not None:
     render_step_progress(step)
     item = step.item
-    send_round(
+    sent = send_round(
         settings, store, choice, item.text, item.images, instructions=item.instructions, fresh=not step.carry
     )
-    finish_step(step)  # with Run all, reruns for the next prompt
+    if isinstance(sent, str):
+        halt_step(step, sent)
+    else:
+        finish_step(step)  # with Run all, reruns for the next prompt
 
 if rejected:
     st.error(rejected, icon=":material/error:")
@@ -100,6 +107,7 @@ if past:
             st.subheader(f"Every round ({len(past)})")
             render_comparison_summary(past, prices)
         render_comparison_actions(store, past, prices)
+        render_share_button(store, comparison_id(), "comparison")
 
 render_run_panel(settings, store, choice)
 render_editor(settings, store)

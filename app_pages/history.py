@@ -1,4 +1,5 @@
-"""All conversations: search, open, rename, pin, delete, export as Markdown or JSON, import JSON."""
+"""All conversations: search, open, rename, pin, share, delete, export as Markdown or JSON,
+import JSON; and the links this user shared."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import streamlit as st
 
 from components.config import require_settings
 from components.conversations_view import render_export, render_import, render_row
+from components.share import render_shared_links
 from components.state.conversations import SEARCH, exporting
 from components.state.shared import take_save_problem
 from components.storage import RunStore, safely
@@ -18,6 +20,7 @@ if store is None:
     st.stop()
 
 render_import(store)
+render_shared_links(store)
 search = st.text_input(
     "Search", key=SEARCH, placeholder="Search titles and messages", icon=":material/search:"
 )

@@ -20,6 +20,7 @@ from components.state.compare import (
     show_rounds,
 )
 from components.storage import RunStore, safely
+from components.usage import reserve
 from core.compare import CompareRound, Vote
 from core.compare_flow import start_round, with_instructions
 from core.conversation import ChatParams, ImageAttachment, Message, Status
@@ -124,12 +125,17 @@ def send_round(
     *,
     instructions: str = "",
     fresh: bool = False,
-) -> CompareRound:
-    """The one place Compare sends a round (a typed prompt or a prompt set's): the round is
-    planned, stored, drawn and streamed to every model at once. `instructions` (a prompt set
-    prompt's own) replace the sidebar's for this round; `fresh` sends it without earlier rounds."""
+) -> CompareRound | str:
+    """The one place Compare sends a round (a typed prompt or a prompt set's): admitted by the
+    user's limits (one request per model), then planned, stored, drawn and streamed to every
+    model at once; over a limit, nothing is sent and the refusal is returned. `instructions` (a
+    prompt set prompt's own) replace the sidebar's for this round; `fresh` sends it without
+    earlier rounds."""
     from components.compare_view import stream_round  # the view imports this module's hooks
 
+    admitted = reserve(store, settings, choice.models, page="compare")
+    if isinstance(admitted, str):
+        return admitted
     past = rounds()
     params = with_instructions(choice.params, instructions)
     round_ = start_round(
@@ -138,15 +144,16 @@ def send_round(
     saver = RoundSaver(comparison_store(store), choice.params)
     saver.before_sending(round_)
     past.append(round_)
-    stream_round(settings, choice.api_key or "", round_, choice, dict(settings.prices), saver)
+    stream_round(settings, choice.api_key or "", round_, choice, dict(settings.prices), saver, admitted)
     return round_
 
 
 def leaderboard_votes(store: RunStore) -> list[Vote]:
-    """Every vote the user has cast: from storage (all sessions), else this session's."""
+    """Every blind vote the team has cast (models and winners only: nobody's prompts), from
+    storage; without a database, this session's."""
     opened = store.get()
     if opened is not None:
-        stored = safely(opened.votes)
+        stored = safely(opened.team_votes)
         if stored is not None:
             return stored
     return session_votes()

@@ -15,6 +15,7 @@ from components.message import AVATARS, render_body
 from components.sidebar import CompareChoice
 from components.state.compare import STOP, vote_key
 from components.streaming import Lane, open_lane, run_lanes
+from components.usage import Reservation
 from core.compare import (
     COST_COLUMN,
     MEDIAN_FIRST_TOKEN,
@@ -97,6 +98,7 @@ def stream_round(
     choice: CompareChoice,
     prices: Prices,
     saver: RoundSaver | None = None,
+    reservation: Reservation | None = None,
 ) -> None:
     """Send the round's prompt to every model at once; each streams into its own column, and
     each answer's figures are added under it once all have ended (the text is not sent again).
@@ -122,7 +124,7 @@ def stream_round(
                     column.answer,
                     label=title,
                     on_text=_on_text(first_token, saver),
-                    on_settled=saver.settled if saver is not None else None,
+                    on_settled=_on_settled(index, saver, reservation),
                 )
             )
             footers[index] = st.container()
@@ -131,6 +133,20 @@ def stream_round(
     for index, footer in footers.items():
         with footer:
             _render_column_footer(round_, index, prices)
+
+
+def _on_settled(
+    index: int, saver: RoundSaver | None, reservation: Reservation | None
+) -> Callable[[Message], None]:
+    """Column `index`'s final answer: stored with the round, and its request's usage recorded."""
+
+    def settled(answer: Message) -> None:
+        if saver is not None:
+            saver.settled(answer)
+        if reservation is not None:
+            reservation.settle(index, answer)
+
+    return settled
 
 
 def _on_text(slot: DeltaGenerator, saver: RoundSaver | None) -> Callable[[Message], None]:

@@ -11,7 +11,9 @@ import streamlit as st
 from components.config import load_settings
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
 from components.markdown import safe
+from components.share import render_share_button
 from components.state import conversations as state
+from components.state import share as share_state
 from components.storage import safely
 from core.comparison_transfer import export_comparison_json, import_comparison_json, is_comparison_export
 from core.images import ImageLimits
@@ -158,7 +160,8 @@ def _render_comparison_export(store: ConversationStore, comparison_id: str) -> N
 
 
 def render_row(store: ConversationStore, info: ConversationInfo) -> None:
-    """A conversation's (or comparison's) title and date with Open, Rename, Pin, Export and Delete."""
+    """A conversation's (or comparison's) title and date with Open, Rename, Pin, Share, Export and
+    Delete."""
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         pin = ":material/keep: " if info.pinned else ""
         if info.kind == COMPARISON:
@@ -185,6 +188,7 @@ def render_row(store: ConversationStore, info: ConversationInfo) -> None:
         if st.button(pin_label, key=state.row_key("pin", info.id), icon=":material/keep:"):
             safely(lambda: store.set_pinned(info.id, not info.pinned))
             st.rerun()
+        render_share_button(store, info.id, key=share_state.open_key(info.id))
         if st.button("Export", key=state.row_key("export", info.id), icon=":material/download:"):
             state.show_export(info.id)
             st.rerun()

@@ -35,7 +35,7 @@ def request_open(conversation_id: str) -> None:
 
 def open_comparison(comparison_id: str) -> None:
     """Go to the Compare page with this comparison open (not from a callback: it switches page)."""
-    st.switch_page("pages/compare.py", query_params={COMPARISON_QUERY: comparison_id})
+    st.switch_page("app_pages/compare.py", query_params={COMPARISON_QUERY: comparison_id})
 
 
 def take_open_request() -> str | None:

@@ -107,6 +107,14 @@ def render_step_progress(step: SheetStep) -> None:
     )
 
 
+def halt_step(step: SheetStep, notice: str) -> None:
+    """The prompt could not be sent (a usage limit): the run stops there, saying why."""
+    run = step.run
+    run.in_flight = None
+    run.running = None
+    run.notice = notice
+
+
 def finish_step(step: SheetStep) -> None:
     """After a prompt's round ended: move on; with Run all, rerun for the next prompt."""
     run = step.run
