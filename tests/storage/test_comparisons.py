@@ -158,3 +158,25 @@ def test_prompt_sets_are_stored_per_user(engine):
         bob.delete(set_id)
     ana.delete(set_id)
     assert ana.sets() == []
+
+
+def test_a_database_at_0003_gains_comparisons_and_its_chats_stay_chats(engine):
+    from sqlalchemy import inspect, text
+
+    from core.storage.engine import HEAD_REVISION, current_revision
+    from tests.storage.test_usage import _chat_at_0002, downgrade_to
+    from tests.storage.test_writes import upgrade_to
+
+    upgrade_to(engine, "0003")
+    _chat_at_0002(engine, "ana", "Old chat")  # 0003 changed nothing about conversations
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    assert {"compare_rounds", "prompt_sets", "shares"} <= set(inspect(engine).get_table_names())
+    listed = ConversationStore(engine, "ana").conversations()
+    assert [(c.title, c.kind, c.models) for c in listed] == [("Old chat", "chat", ())]
+
+    downgrade_to(engine, "0003")
+    tables = set(inspect(engine).get_table_names())
+    assert not {"compare_rounds", "prompt_sets", "shares"} & tables
+    with engine.connect() as connection:
+        assert list(connection.execute(text("SELECT title FROM conversations")).scalars()) == ["Old chat"]
