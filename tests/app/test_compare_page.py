@@ -3,21 +3,19 @@ their own column, follow-ups, blind votes and the exports."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from components.state import compare as compare_state
-from core.compare import summary_rows
 from tests.app.helpers import image_captions, send
 from tests.conftest import ROOT
 from tests.standin import ErrorReply, Reply
 
 PAGE = str(ROOT / "app_pages" / "compare.py")
 PRICES = "gpt-4o=2.5/10,o3=2/8"
-PRICE_TABLE = {"gpt-4o": (2.5, 10.0), "o3": (2.0, 8.0)}
 THREE = ["o4-mini", "gpt-4o", "o3"]
 ANSWERS = {
     "o4-mini": "Seven is prime, says the small one.",
@@ -30,21 +28,6 @@ ANSWERS = {
 def gateway_env(gateway_env, monkeypatch):
     monkeypatch.setenv("GPTPROTO_PRICES", PRICES)
     return gateway_env
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """The bytes behind every download button, by file id (AppTest drops its media store)."""
-    saved: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        saved[file_id] = self._files_by_id[file_id].content
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return saved
 
 
 def start_compare(models: list[str] | None = None, *, blind: bool = False) -> AppTest:
@@ -287,12 +270,18 @@ def test_exports_contain_every_answer_and_figure(gateway_env, downloads):
     markdown = downloads[Path(buttons[compare_state.EXPORT_MD].proto.url).stem].decode()
     page = downloads[Path(buttons[compare_state.EXPORT_HTML].proto.url).stem].decode()
 
-    rows = summary_rows(latest_round(at).columns, PRICE_TABLE)
-    for row in rows:
-        cells = ["–" if value in (None, "") else str(value) for value in row.values()]
-        assert "| " + " | ".join(cells) + " |" in markdown
-        for cell in cells:
-            assert f"<td>{cell}</td>" in page
+    # model | status | first token | total | tokens/s | prompt | completion | reasoning | cached |
+    # cost | vote: the token counts are the stand-in's, the cost is 41 × $2.5 + 20 × $10 per 1M.
+    timing = r"[0-9.]+ \| [0-9.]+ \| [0-9.]+"
+    expected = {
+        "o4-mini": rf"\| o4-mini \| complete \| {timing} \| 40 \| 30 \| 0 \| 0 \| – \| – \|",
+        "gpt-4o": rf"\| gpt-4o \| complete \| {timing} \| 41 \| 20 \| 0 \| 0 \| 0\.000302 \| – \|",
+        "o3": r"\| o3 \| failed \| – \| [0-9.]+ \| – \| – \| – \| – \| – \| – \| – \|",
+    }
+    for model, row in expected.items():
+        assert re.search(row, markdown), (model, markdown)
+    for cell in ("<td>gpt-4o</td>", "<td>41</td>", "<td>20</td>", "<td>0.000302</td>", "<td>failed</td>"):
+        assert cell in page
     for fragment in ("Name a prime.", "### o4-mini", "### gpt-4o", "### o3", ANSWERS["o4-mini"]):
         assert fragment in markdown
     assert ANSWERS["gpt-4o"] in markdown and "Blocked by the content policy" in markdown

@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from components.library import COMPARISON_ICON
@@ -37,21 +36,6 @@ def gateway(gateway_env, monkeypatch):
     """The stand-in, with the prices the cost estimates use."""
     monkeypatch.setenv("GPTPROTO_PRICES", PRICES)
     return gateway_env
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """The bytes behind every download button, by file id (AppTest drops its media store)."""
-    saved: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        saved[file_id] = self._files_by_id[file_id].content
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return saved
 
 
 def reopen(comparison_id: str) -> AppTest:
