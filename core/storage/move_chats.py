@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.settings import SettingsError, load_dotenv_file, resolve_settings
 from core.storage.engine import database_url, make_engine, migrate, writer
-from core.storage.schema import ConversationRow, GatewayRequestRow, VoteRow
+from core.storage.schema import ConversationRow, GatewayRequestRow, PromptSetRow, ShareRow, VoteRow
 from core.storage.users import LOCAL_USER_ID, UserInfo, find_user_by_email
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
@@ -40,11 +40,13 @@ class Moved:
     conversations: int
     votes: int
     requests: int
+    prompt_sets: int = 0
+    shares: int = 0
 
     @property
     def nothing(self) -> bool:
         """True when "local" had nothing to give."""
-        return not (self.conversations or self.votes or self.requests)
+        return not (self.conversations or self.votes or self.requests or self.prompt_sets or self.shares)
 
 
 def move_local_data(engine: Engine, target: UserInfo) -> Moved:
@@ -53,7 +55,7 @@ def move_local_data(engine: Engine, target: UserInfo) -> Moved:
         raise MoveError(f"{target.email} is the local user already: there is nothing to move.")
     moved: list[int] = []
     with Session(writer(engine)) as session, session.begin():
-        for table in (ConversationRow, VoteRow, GatewayRequestRow):
+        for table in (ConversationRow, VoteRow, GatewayRequestRow, PromptSetRow, ShareRow):
             result = session.execute(
                 update(table).where(table.user_id == LOCAL_USER_ID).values(user_id=target.id)
             )
@@ -101,8 +103,9 @@ def run(email: str, given_url: str | None) -> str:
     if moved.nothing:
         return f"Nothing to move: the local user has no conversations, votes or usage records ({who})."
     return (
-        f"Moved {moved.conversations} conversation(s), {moved.votes} Compare vote(s) and "
-        f"{moved.requests} usage record(s) from the local user to {who}."
+        f"Moved {moved.conversations} conversation(s), {moved.votes} Compare vote(s), "
+        f"{moved.requests} usage record(s), {moved.prompt_sets} prompt set(s) and {moved.shares} share "
+        f"link(s) from the local user to {who}."
     )
 
 

@@ -371,9 +371,12 @@ class ConversationStore:
             )
 
     def load(self, conversation_id: str) -> StoredConversation:
-        """The conversation with every message (all branches) and its images."""
+        """The chat with every message (all branches) and its images; a comparison's id reads as
+        missing here (it opens on the Compare page)."""
         with self._session() as session:
             conversation = self._own(session, conversation_id)
+            if conversation.kind != "chat":
+                raise NotFound(conversation_id)
             rows = session.scalars(
                 select(MessageRow)
                 .where(MessageRow.conversation_id == conversation_id)

@@ -456,8 +456,8 @@ def test_move_chats_gives_everything_local_to_the_signed_in_user(tmp_path, local
     done = move_chats("--to", "ana@example.com", cwd=tmp_path)  # the settings find the SQLite file
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
-        "Moved 2 conversation(s), 1 Compare vote(s) and 3 usage record(s) from the local user to "
-        "Ana@Example.com (user id oidc-ana)."
+        "Moved 2 conversation(s), 1 Compare vote(s), 3 usage record(s), 0 prompt set(s) and 0 share "
+        "link(s) from the local user to Ana@Example.com (user id oidc-ana)."
     )
     ana = ConversationStore(engine, "oidc-ana")
     assert sorted(c.title for c in ana.conversations()) == ["First", "Second"]
