@@ -243,10 +243,6 @@ class ConversationStore:
         with self._writing() as session, session.begin():
             self._own(session, conversation_id).pinned = pinned
 
-    def set_params(self, conversation_id: str, params: ChatParams) -> None:
-        with self._writing() as session, session.begin():
-            self._own(session, conversation_id).params = params_to_dict(params)
-
     def delete(self, conversation_id: str) -> None:
         """The conversation with all its messages and images, in one transaction."""
         with self._writing() as session, session.begin():
