@@ -43,6 +43,7 @@ from locust.env import Environment
 
 from bench.answer_text import last_line
 from bench.fleet_load.servers import (
+    CLOCK_TICKS,
     ROOT,
     Database,
     FleetProcess,
@@ -136,13 +137,15 @@ class Plan:
 class Snapshot:
     at: float
     cpu: dict[str, float]
-    generator: float
+    generator: float  # this process: the Locust users
+    standin: float
     machine: tuple[int, int]
 
     @classmethod
-    def take(cls, target: Target) -> Snapshot:
+    def take(cls, target: Target, standin_pid: int | None) -> Snapshot:
         times = os.times()
-        return cls(time.monotonic(), target.cpu(), times.user + times.system, machine_jiffies())
+        gateway = cpu_seconds(standin_pid) if standin_pid else 0.0
+        return cls(time.monotonic(), target.cpu(), times.user + times.system, gateway, machine_jiffies())
 
 
 def _cpu_delta(a: Snapshot, b: Snapshot) -> dict[str, float]:
@@ -152,6 +155,16 @@ def _cpu_delta(a: Snapshot, b: Snapshot) -> dict[str, float]:
 def _busy(a: Snapshot, b: Snapshot) -> float | None:
     busy, total = b.machine[0] - a.machine[0], b.machine[1] - a.machine[1]
     return busy / total if total else None
+
+
+def _rest(a: Snapshot, b: Snapshot) -> float | None:
+    """The share of the machine's CPU time used by everything but the replicas, the proxy, the
+    stand-in and the load generator: PostgreSQL, and whatever else runs on the machine."""
+    busy, total = b.machine[0] - a.machine[0], b.machine[1] - a.machine[1]
+    if not total:
+        return None
+    ours = sum(_cpu_delta(a, b).values()) + (b.generator - a.generator) + (b.standin - a.standin)
+    return max(0.0, busy / CLOCK_TICKS - ours) / (total / CLOCK_TICKS)
 
 
 # -- one round --------------------------------------------------------------------------------
@@ -164,12 +177,13 @@ def run_round(target: Target, size: int, plan: Plan) -> dict[str, Any]:
     environment = Environment(user_classes=[user_class], host=target.url)
     runner = environment.create_local_runner()
     gateway_before = plan.standin.counts()
-    before = Snapshot.take(target)
+    standin_pid = plan.standin.process.pid if plan.standin.process else None
+    before = Snapshot.take(target, standin_pid)
     runner.start(size, spawn_rate=size)
     round_.go.wait(timeout=2 * plan.open_timeout + 10)
-    opened = Snapshot.take(target)
+    opened = Snapshot.take(target, standin_pid)
     round_.done.wait(timeout=plan.answer_timeout + 30)
-    after = Snapshot.take(target)
+    after = Snapshot.take(target, standin_pid)
     runner.quit()
     gateway_after = plan.standin.counts()
     return summarise(
@@ -225,8 +239,11 @@ def summarise(
         "server_cpu_per_answer_s": sum(answer_cpu[s] for s in servers) / max(1, asked),
         "proxy_cpu_per_answer_s": answer_cpu["proxy"] / max(1, asked) if "proxy" in answer_cpu else None,
         "answer_phase_wall_s": answer_wall,
-        "generator_cpu_share": (after.generator - opened.generator) / answer_wall if answer_wall else None,
+        "server_cores": sum(answer_cpu[s] for s in servers) / answer_wall if answer_wall else None,
+        "generator_cores": (after.generator - opened.generator) / answer_wall if answer_wall else None,
+        "standin_cores": (after.standin - opened.standin) / answer_wall if answer_wall else None,
         "machine_busy_share": _busy(opened, after),
+        "rest_of_machine_share": _rest(opened, after),
         "load_average": load_average(),
         "gateway": gateway,
         "replica_sessions": dict(replicas),
@@ -254,13 +271,18 @@ def line(record: dict[str, Any], threshold: float | None = None) -> str:
     def s(value: float | None) -> str:
         return "   -  " if value is None else f"{value:6.2f}"
 
+    def share(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0%}"
+
     verdict = "" if threshold is None else ("  holds" if holds(record, threshold) else "  FAILS")
-    busy = record["machine_busy_share"]
+    cores = record["server_cores"]
     return (
         f"  {record['size']:3d} sessions: median {s(record['median_s'])} s  p90 {s(record['p90_s'])} s"
         f"  max {s(record['max_s'])} s  errors {record['errors']}  lost {record['lost']}"
         f"  CPU/answer {record['server_cpu_per_answer_s']:.3f} s"
-        f"  machine {'-' if busy is None else f'{busy:.0%}'} busy{verdict}"
+        f"  server {'-' if cores is None else f'{cores:.2f}'} cores"
+        f"  machine {share(record['machine_busy_share'])} busy"
+        f" ({share(record['rest_of_machine_share'])} PostgreSQL and others){verdict}"
     )
 
 
@@ -355,12 +377,22 @@ def phase_summary(capacity: Capacity) -> dict[str, Any]:
         "server_cpu_per_open_s": open_cpu / opens if opens else None,
         "server_cpu_per_answer_single_s": median([r["server_cpu_per_answer_s"] for r in capacity.single]),
         "proxy_cpu_per_answer_s": median(proxy),
+        "server_cores_at_held": median(
+            [r["server_cores"] for r in capacity.ramp if r["size"] == capacity.held and r["server_cores"]]
+        ),
+        "rest_of_machine_share_median": median(
+            [r["rest_of_machine_share"] for r in rounds if r["rest_of_machine_share"] is not None]
+        ),
         "answer_bytes_median": median([r["answer_bytes_median"] for r in rounds if r["answer_bytes_median"]]),
         "open_bytes_median": median([r["open_bytes_median"] for r in rounds if r["open_bytes_median"]]),
     }
 
 
 # -- the report -------------------------------------------------------------------------------
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else 100 * share
 
 
 def report(one: dict[str, Any], many: dict[str, Any] | None, replicas: int, threshold: float) -> list[str]:
@@ -384,6 +416,11 @@ def report(one: dict[str, Any], many: dict[str, Any] | None, replicas: int, thre
         ("server CPU per answer (single)", lambda s: num(s["server_cpu_per_answer_single_s"], " s", 3)),
         ("server CPU per page open", lambda s: num(s["server_cpu_per_open_s"], " s", 3)),
         ("proxy CPU per answer", lambda s: num(s["proxy_cpu_per_answer_s"], " s", 3)),
+        ("server CPU in use at the count held", lambda s: num(s["server_cores_at_held"], " cores")),
+        (
+            "CPU used by PostgreSQL and others",
+            lambda s: num(_percent(s["rest_of_machine_share_median"]), " %", 0),
+        ),
         ("websocket bytes per answer", lambda s: num(s["answer_bytes_median"], " B", 0)),
         ("websocket bytes per page open", lambda s: num(s["open_bytes_median"], " B", 0)),
         ("answers asked", lambda s: str(s["answers"])),
