@@ -156,7 +156,8 @@ class ChatClient:
             enable_multithread=False,
         )
         before = self.bytes_received
-        run = self._run(self._rerun(), deadline=time.monotonic() + self.timeout)
+        self._rerun()
+        run = self._run(deadline=time.monotonic() + self.timeout)
         if run.errors:
             raise ProtocolError("; ".join(run.errors))
         if self.chat_input_id is None:
@@ -195,9 +196,7 @@ class ChatClient:
         try:
             sent = self._rerun(prompt)
             answer.submitted_at = sent
-            run = self._run(
-                sent, deadline=sent + (timeout or self.timeout), answer=answer, final_line=final_line
-            )
+            run = self._run(deadline=sent + (timeout or self.timeout), answer=answer, final_line=final_line)
             answer.text = run.answer_text()
             if run.errors:
                 answer.error = "; ".join(run.errors)
@@ -263,9 +262,7 @@ class ChatClient:
             self._cache[message.hash] = message
         return message
 
-    def _run(
-        self, sent_at: float, deadline: float, answer: Answer | None = None, final_line: str | None = None
-    ) -> _Run:
+    def _run(self, deadline: float, answer: Answer | None = None, final_line: str | None = None) -> _Run:
         """Read forward messages until the run started by the last rerun finishes."""
         prompt = None if answer is None else answer.prompt.strip()
         run = _Run(prompt=prompt)
