@@ -36,7 +36,7 @@ from core.export_schema import (
 )
 from core.images import ImageLimits, format_bytes
 from core.request import MODEL_ID_PATTERN
-from core.transfer import ImportRejected, _describe, _image, _parse, _text_of
+from core.transfer import ImportRejected, _describe, _image, _parse, _text_of, checked_document
 
 FORMAT = "gptproto-chat.comparison"
 VERSION = 1
@@ -186,17 +186,7 @@ def import_comparison_json(raw: bytes, image_limits: ImageLimits | None = None) 
             f"The file is {format_bytes(len(raw))}; the limit is {format_bytes(MAX_IMPORT_BYTES)}. "
             "Export a shorter comparison."
         )
-    data = _parse(_text_of(raw))
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImportRejected(
-            f'This JSON is not a GPTProto Chat comparison export (its "format" is not "{FORMAT}"). '
-            "Pick a .json file exported from a comparison."
-        )
-    if type(data.get("version")) is not int or data.get("version") != VERSION:
-        raise ImportRejected(
-            f"Comparison export version {data.get('version')!r} is not supported (expected {VERSION}); "
-            "export it again from this app."
-        )
+    data = checked_document(_parse(_text_of(raw)), FORMAT, VERSION, "comparison export", "a comparison")
     try:
         export = ComparisonExport.model_validate(data)
     except ValidationError as error:

@@ -25,7 +25,7 @@ from core.export_schema import IMAGE_MIMES, MAX_TEXT_CHARS
 from core.images import ImageLimits, ImageRejected, format_bytes, prepare_image
 from core.limits import estimate_tokens, too_long_message
 from core.request import build_messages
-from core.transfer import ImportRejected, _check_strings, _describe, _parse, _text_of
+from core.transfer import ImportRejected, _check_strings, _describe, _parse, _text_of, checked_document
 
 FORMAT = "gptproto-chat.prompt-set"
 VERSION = 1
@@ -213,19 +213,11 @@ def import_prompt_set(
     try:
         text = _text_of(raw)
         data = _parse_yaml(text) if file_name.lower().endswith((".yaml", ".yml")) else _parse(text)
+        data = checked_document(data, FORMAT, VERSION, "prompt set", "the Compare page's prompt sets")
     except PromptSetRejected:
         raise
     except ImportRejected as exc:
         raise PromptSetRejected(str(exc)) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise PromptSetRejected(
-            f'This file is not a GPTProto Chat prompt set (its "format" is not "{FORMAT}"). '
-            "Pick a file exported from the Compare page's prompt sets."
-        )
-    if type(data.get("version")) is not int or data.get("version") != VERSION:
-        raise PromptSetRejected(
-            f"Prompt set version {data.get('version')!r} is not supported (expected {VERSION})."
-        )
     try:
         parsed = PromptSetFile.model_validate(data)
     except ValidationError as error:

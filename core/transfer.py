@@ -139,22 +139,31 @@ def import_json(raw: bytes, image_limits: ImageLimits | None = None) -> Imported
             f"The file is {format_bytes(len(raw))}; the limit is {format_bytes(MAX_IMPORT_BYTES)}. "
             "Export a shorter conversation."
         )
-    data = _parse(_text_of(raw))
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ImportRejected(
-            'This JSON is not a GPTProto Chat conversation export (its "format" is not '
-            f'"{FORMAT}"). Pick a .json file exported from the Conversations page.'
-        )
-    if type(data.get("version")) is not int or data.get("version") != VERSION:  # true == 1 in Python
-        raise ImportRejected(
-            f"Export version {data.get('version')!r} is not supported (expected {VERSION}); "
-            "export it again from this app."
-        )
+    data = checked_document(
+        _parse(_text_of(raw)), FORMAT, VERSION, "conversation export", "the Conversations page"
+    )
     try:
         export = ConversationExport.model_validate(data)
     except ValidationError as error:
         raise ImportRejected(_describe(error.errors(include_url=False, include_input=False))) from None
     return _conversation(export, image_limits or ImageLimits())
+
+
+def checked_document(data: object, fmt: str, version: int, what: str, where_from: str) -> dict[str, Any]:
+    """`data` if it is a GPTProto Chat `what` of this `fmt` and `version`; otherwise
+    ImportRejected saying what the file is not and where a good one comes from."""
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        raise ImportRejected(
+            f'This file is not a GPTProto Chat {what} (its "format" is not "{fmt}"). '
+            f"Pick a file exported from {where_from}."
+        )
+    found = data.get("version")
+    if type(found) is not int or found != version:  # true == 1 in Python
+        raise ImportRejected(
+            f"{what[0].upper()}{what[1:]} version {found!r} is not supported (expected {version}); "
+            "export it again from this app."
+        )
+    return data
 
 
 def _text_of(raw: bytes) -> str:

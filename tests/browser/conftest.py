@@ -8,10 +8,16 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.oidc import (
+    OidcProvider,
+    oidc_provider_fixture,  # noqa: F401  (registers the fixture)
+    write_auth_secrets,
+)
 from tests.streamlit_process import app_command, stop_process, wait_healthy
 
 # A loaded 2-core machine can take several seconds to import the client on a first request.
@@ -105,6 +111,30 @@ def page(browser: Browser) -> Iterator[Page]:
 def app_server(standin, tmp_path) -> Iterator[AppServer]:
     server = AppServer(
         app_env(GPTPROTO_BASE_URL=standin.base_url, GPTPROTO_API_KEY=standin.api_key), tmp_path
+    ).start()
+    yield server
+    server.stop()
+
+
+def new_page(browser: Browser, **options: Any) -> Page:
+    """A page in a fresh browser context (its own cookies: another person, or another device)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    opened = context.new_page()
+    opened.set_default_timeout(20_000)
+    return opened
+
+
+OIDC_COOKIE_SECRET = "browser-tests-cookie-secret-0123456789"
+
+
+@pytest.fixture
+def oidc_app(standin, oidc_provider: OidcProvider, tmp_path: Path) -> Iterator[AppServer]:
+    """The app with an [auth] section pointing at the test's OIDC provider, in its own folder."""
+    port = free_port()
+    redirect = f"http://127.0.0.1:{port}/oauth2callback"
+    write_auth_secrets(tmp_path, oidc_provider, redirect, OIDC_COOKIE_SECRET)
+    server = AppServer(
+        app_env(GPTPROTO_BASE_URL=standin.base_url, GPTPROTO_API_KEY=standin.api_key), tmp_path, port
     ).start()
     yield server
     server.stop()

@@ -9,42 +9,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import AppServer, app_env, free_port
+from tests.browser.conftest import AppServer, app_env, new_page
 from tests.browser.helpers import bubbles, send
 from tests.oidc import (
     OidcProvider,
-    oidc_provider_fixture,  # noqa: F401  (registers the fixture)
     sign_in,
     sign_out,
-    write_auth_secrets,
 )
 from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 
-COOKIE_SECRET = "identity-test-cookie-secret-0123456789"
 NOT_YOURS = "That conversation does not exist (or is not yours)."
-
-
-def _new_page(browser: Browser, **options: object) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)  # type: ignore[arg-type]
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-@pytest.fixture
-def oidc_app(standin, oidc_provider: OidcProvider, tmp_path: Path) -> Iterator[AppServer]:
-    """The app with an [auth] section pointing at the provider, in its own working directory."""
-    port = free_port()
-    write_auth_secrets(tmp_path, oidc_provider, f"http://127.0.0.1:{port}/oauth2callback", COOKIE_SECRET)
-    server = AppServer(
-        app_env(GPTPROTO_BASE_URL=standin.base_url, GPTPROTO_API_KEY=standin.api_key), tmp_path, port
-    ).start()
-    yield server
-    server.stop()
 
 
 def test_each_signed_in_person_sees_only_their_own_chats(
@@ -54,7 +32,7 @@ def test_each_signed_in_person_sees_only_their_own_chats(
     bob = oidc_provider.add_user("bob-sub", "bob@example.com", "Bob Roe")
     standin.enqueue(Reply(text="Alice's answer."), Reply(text="Bob's answer."))
 
-    ann = _new_page(browser)
+    ann = new_page(browser)
     for path in ("/compare", "/history", "/"):  # every page, even opened directly, asks first
         ann.goto(oidc_app.url + path)
         expect(ann.get_by_role("heading", name="Sign in to GPTProto Chat")).to_be_visible()
@@ -66,7 +44,7 @@ def test_each_signed_in_person_sees_only_their_own_chats(
     expect(ann).to_have_url(re.compile(r"\?c=[0-9a-f]{32}"))
     alice_chat = ann.url
 
-    ben = _new_page(browser)
+    ben = new_page(browser)
     sign_in(ben, oidc_app.url, bob)
     sidebar = ben.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Your conversations will be listed here.")).to_be_visible()
@@ -118,7 +96,7 @@ def test_header_mode_serves_the_person_the_proxy_names_and_nobody_else(
     browser: Browser, proxied_app: AppServer, standin
 ):
     standin.enqueue(Reply(text="For Carol only."))
-    carol = _new_page(browser, extra_http_headers={"X-Forwarded-Email": "carol@example.com"})
+    carol = new_page(browser, extra_http_headers={"X-Forwarded-Email": "carol@example.com"})
     carol.goto(proxied_app.url)
     expect(carol.get_by_test_id("stSidebar").get_by_text("carol@example.com")).to_be_visible()
     send(carol, "Carol's question")
@@ -126,14 +104,14 @@ def test_header_mode_serves_the_person_the_proxy_names_and_nobody_else(
     expect(carol).to_have_url(re.compile(r"\?c=[0-9a-f]{32}"))
     carol_chat = carol.url
 
-    dave = _new_page(browser, extra_http_headers={"X-Forwarded-Email": "dave@example.com"})
+    dave = new_page(browser, extra_http_headers={"X-Forwarded-Email": "dave@example.com"})
     dave.goto(carol_chat)
     expect(
         dave.get_by_text("That conversation does not exist (or is not yours).", exact=False)
     ).to_be_visible()
     expect(dave.get_by_text("For Carol only.")).to_have_count(0)
 
-    stranger = _new_page(browser)  # reached the app without going through the proxy
+    stranger = new_page(browser)  # reached the app without going through the proxy
     stranger.goto(proxied_app.url + "/compare")
     expect(stranger.get_by_role("heading", name="Sign-in required")).to_be_visible()
     stranger.goto(carol_chat)
@@ -150,7 +128,7 @@ def test_anonymous_use_on_a_network_address_is_refused_with_the_way_out(browser:
     # Listening on every interface (the test still connects over loopback).
     server = AppServer(env, tmp_path, extra=("--server.address", "0.0.0.0")).start()
     try:
-        page = _new_page(browser)
+        page = new_page(browser)
         page.goto(server.url)
         expect(page.get_by_role("heading", name="Sign-in is not configured")).to_be_visible()
         expect(page.get_by_text("GPTPROTO_ALLOW_ANONYMOUS=true", exact=False)).to_be_visible()
@@ -163,7 +141,7 @@ def test_anonymous_use_on_a_network_address_is_refused_with_the_way_out(browser:
     ).start()
     try:
         standin.enqueue(Reply(text="Anonymous, as the operator chose."))
-        page = _new_page(browser)
+        page = new_page(browser)
         page.goto(allowed.url)
         send(page, "Hello")
         expect(page.get_by_text("Anonymous, as the operator chose.")).to_be_visible()

@@ -6,46 +6,23 @@ once the owner revokes the link."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import AppServer, app_env, free_port
+from tests.browser.conftest import AppServer, new_page
 from tests.browser.helpers import bubbles, send
 from tests.oidc import (
     OidcProvider,
-    oidc_provider_fixture,  # noqa: F401  (registers the fixture)
     sign_in,
-    write_auth_secrets,
 )
 from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 
-COOKIE_SECRET = "sharing-test-cookie-secret-0123456789"
 MISSING = "That page does not exist (or is no longer shared)."
 NOT_YOURS = "That conversation does not exist (or is not yours)."
 CHAT_ID = re.compile(r"\?c=([0-9a-f]{32})")
-
-
-def _new_page(browser: Browser) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-@pytest.fixture
-def oidc_app(standin, oidc_provider: OidcProvider, tmp_path: Path) -> Iterator[AppServer]:
-    port = free_port()
-    write_auth_secrets(tmp_path, oidc_provider, f"http://127.0.0.1:{port}/oauth2callback", COOKIE_SECRET)
-    server = AppServer(
-        app_env(GPTPROTO_BASE_URL=standin.base_url, GPTPROTO_API_KEY=standin.api_key), tmp_path, port
-    ).start()
-    yield server
-    server.stop()
 
 
 def chat_id(page: Page) -> str:
@@ -96,7 +73,7 @@ def test_a_colleague_reads_a_shared_chat_as_it_was_and_loses_it_when_revoked(
         Reply(text="Bob goes on from his copy."),
     )
 
-    ann = _new_page(browser)
+    ann = new_page(browser)
     sign_in(ann, oidc_app.url, alice)
     send(ann, "Alice's private plan")
     expect(ann.get_by_text("Only Alice reads this.")).to_be_visible()
@@ -113,7 +90,7 @@ def test_a_colleague_reads_a_shared_chat_as_it_was_and_loses_it_when_revoked(
     shared_links = ann.get_by_text("Shared links (1)")
     expect(shared_links).to_be_visible()
 
-    ben = _new_page(browser)
+    ben = new_page(browser)
     sign_in(ben, oidc_app.url, bob)
     ben.goto(link)
     expect(ben.get_by_role("heading", name="Why are there tides")).to_be_visible()
