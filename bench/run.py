@@ -34,9 +34,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench.answer_text import FIRST_WORD, last_line, make_answer
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port
-from tests.standin import RecordedRequest, Reply, StandIn
-from tests.streamlit_process import app_command, stop_process, streamlit_command, wait_healthy
+from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from devtools.process import app_command, stop_process, streamlit_command, wait_healthy
+from devtools.standin import RecordedRequest, Reply, StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.standin.fixture import standin  # noqa: F401  (a fixture, used by name)
+from devtools.standin.fixture import standin  # noqa: F401  (a fixture, used by name)
 
 ROOT = Path(__file__).resolve().parent.parent
 

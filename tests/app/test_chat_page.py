@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from devtools.standin import ErrorReply, Reply
 from tests.app.helpers import bubble_texts, captions, errors, send, start_app
-from tests.standin import ErrorReply, Reply
 
 
 def test_streamed_answer_with_usage(gateway_env):

@@ -10,9 +10,9 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from core.compare import summary_rows
+from devtools.standin import ErrorReply, Reply
 from tests.app.helpers import image_captions, send
 from tests.conftest import ROOT
-from tests.standin import ErrorReply, Reply
 
 PAGE = str(ROOT / "pages" / "compare.py")
 PRICES = "gpt-4o=2.5/10,o3=2/8"

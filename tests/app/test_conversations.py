@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from components.chat_state import CONVERSATION, MESSAGES
 from core.conversation import ChatParams
+from devtools.standin import ErrorReply, Reply
 from tests.app.helpers import APP, bubble_texts, send, start_app
-from tests.standin import ErrorReply, Reply
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from core.gateway import (
     make_client,
 )
 from core.pump import EventPump
-from tests.standin import ErrorReply, HangUp, Reply
+from devtools.standin import ErrorReply, HangUp, Reply
 from tests.waiting import wait_until
 
 
