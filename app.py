@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+import server_tuning  # noqa: F401  (TCP_NODELAY when started with plain `streamlit run`)
+
 st.set_page_config(page_title="GPTProto Chat", page_icon=":material/forum:", layout="wide")
 
 navigation = st.navigation(
