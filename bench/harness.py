@@ -1,8 +1,10 @@
-"""What every scenario uses: the app processes, the floor, one measured turn in the browser, and
-the `Bench` that holds them for a run.
+"""What every scenario uses: the benchmark's own gateway, the floor, the app processes, one
+measured turn in the browser, and the `Bench` that holds them for a run.
 
-Times are wall-clock seconds relative to the moment the stand-in received the request, so the
-floor and the apps are measured from the same instant.
+Every app timing starts at the key press, recorded in the page (a capture-phase keydown listener
+reading `Date.now()`, the same wall clock as the floor's `time.time()`). The floor's request is
+started at that same moment, in its own process, and is read against the same server while the
+app streams; "over the floor" figures are the differences within each such pair.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openai
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from bench.answer_text import FIRST_WORD, last_line, make_answer
@@ -29,22 +31,42 @@ from bench.frames import FrameCounter, breakdown
 from bench.report import make_row
 from devtools.browser import free_port
 from devtools.process import app_command, stop_process, streamlit_command, wait_healthy
-from devtools.standin import RecordedRequest, Reply, StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "sk-bench"
 SESSION_TTL_S = 5  # server.disconnectedSessionTTL for the bench (Streamlit's default is 120 s)
-APPS = {"reference": ROOT / "bench" / "reference_app.py", "ours": ROOT / "app.py"}
-CONTENDERS = ("floor", "reference", "ours")
-
-# Records when the assistant bubble first shows the first word and when it shows the last line.
-# textContent is checked on every DOM change (cheap); innerText (what is rendered, but forces
-# layout) only once textContent matches, so the probe does not slow the page it measures.
+# The apps, each under its start command: the tutorial chatbot and ours under plain
+# `streamlit run`, ours also as deployed by scripts/start.sh (serve.py).
+APPS = ("reference", "ours", "ours_run")
+SCRIPTS = {
+    "reference": ROOT / "bench" / "reference_app.py",
+    "ours": ROOT / "app.py",
+    "ours_run": ROOT / "app.py",
+}
+# What starts each turn's timing in the page, and what ends it: the capture-phase keydown
+# listener runs before Streamlit's own handler; the first websocket message after it is the
+# rerun request; the MutationObserver records when the assistant bubble first shows the first
+# word and when it shows the last line. textContent is checked on every DOM change (cheap);
+# innerText (what is rendered, but forces layout) only once textContent matches, so the probe
+# does not slow the page it measures.
 OBSERVER_JS = """
 ([index, first, final]) => {
-  const state = {first: null, final: null};
+  const state = {key: null, sent: null, first: null, final: null};
   window.__bench = state;
   window.__benchDone = new Promise((resolve) => { state.resolve = resolve; });
+  if (!window.__benchHooks) {
+    window.__benchHooks = true;
+    window.addEventListener('keydown', (event) => {
+      const s = window.__bench;
+      if (event.key === 'Enter' && s && s.key === null) s.key = Date.now();
+    }, {capture: true});
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      const s = window.__bench;
+      if (s && s.key !== null && s.sent === null) s.sent = Date.now();
+      return send.call(this, data);
+    };
+  }
   const shows = (bubble, words) => bubble.textContent.includes(words) && bubble.innerText.includes(words);
   const check = () => {
     const bubble = document.querySelectorAll('[data-testid="stChatMessage"]')[index];
@@ -54,7 +76,7 @@ OBSERVER_JS = """
     if (state.final === null && shows(bubble, final)) {
       state.final = now;
       observer.disconnect();
-      state.resolve({first: state.first, final: state.final});
+      state.resolve({key: state.key, sent: state.sent, first: state.first, final: state.final});
     }
   };
   // Mutation callbacks already come batched, once per microtask checkpoint.
@@ -107,32 +129,143 @@ def brief(sample: dict[str, Any]) -> str:
     return ", ".join(shown)
 
 
+# -- the gateway and the floor ---------------------------------------------------------------
+
+
+class BenchServer:
+    """bench/sse_server.py in its own process: an OpenAI-compatible server that is not the test
+    suite's stand-in."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.sse_server", "--port", "0"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.port = json.loads(self.process.stdout.readline())["port"]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{self.url}/v1"
+        self.api_key = API_KEY
+
+    def shape(self, text: str, **fields: Any) -> None:
+        """How the next answers stream (bench.sse_server.Shape's fields)."""
+        data = json.dumps({"text": text, **fields}).encode()
+        request = urllib.request.Request(f"{self.url}/bench/shape", data=data, method="PUT")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def requests(self) -> list[dict[str, Any]]:
+        with urllib.request.urlopen(f"{self.url}/bench/requests", timeout=10) as response:
+            records: list[dict[str, Any]] = json.load(response)
+            return records
+
+    def request_for(self, prompt: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The finished request whose last user message carries this prompt, with its times also
+        as wall-clock seconds (`first_chunk_wall`, `last_chunk_wall`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for record in reversed(self.requests()):
+                if prompt in record["prompt"] and "finished_mono" in record:
+                    offset = record["received_wall"] - record["received_mono"]
+                    for name in ("first_chunk", "last_chunk"):
+                        if f"{name}_mono" in record:
+                            record[f"{name}_wall"] = record[f"{name}_mono"] + offset
+                    return record
+            time.sleep(0.02)  # the request may still be on its way
+        raise TimeoutError(f"the bench server never finished a request for {prompt!r}")
+
+    def count(self, prompt: str) -> int:
+        return sum(prompt in record["prompt"] for record in self.requests())
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+class Floor:
+    """bench/floor.py in its own process: the raw `openai` client, built and waiting for `go`."""
+
+    def __init__(self, base_url: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.floor", base_url, API_KEY],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the floor client did not start")
+
+    def go(self, prompt: str) -> None:
+        """Start the floor's request now (it reads the line at once)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"prompt": prompt, "first": FIRST_WORD}) + "\n")
+        self.process.stdin.flush()
+
+    def result(self) -> dict[str, Any]:
+        """Epoch seconds of the request's start, its first word and its last content chunk."""
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the floor client exited")
+        result: dict[str, Any] = json.loads(line)
+        return result
+
+    def stop(self) -> None:
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        stop_process(self.process)
+
+
+def measure_floor(bench: Bench) -> dict[str, Any]:
+    """The floor alone: its first word and last chunk after its own start."""
+    prompt = new_prompt("floor")
+    bench.floor.go(prompt)
+    return floor_figures(bench, prompt, bench.floor.result())
+
+
+def floor_figures(bench: Bench, prompt: str, raw: dict[str, Any]) -> dict[str, Any]:
+    if raw["first"] is None or raw["last"] is None:
+        raise RuntimeError("the floor saw no answer")
+    request = bench.server.request_for(prompt)
+    start = raw["start"]
+    return {
+        "start": start,
+        "first_s": raw["first"] - start,
+        "last_s": raw["last"] - start,
+        "to_request_s": request["received_wall"] - start,
+        "first_after_receipt_s": raw["first"] - request["received_wall"],
+    }
+
+
 # -- processes -------------------------------------------------------------------------------
 
 
-def bench_env(standin: StandIn, data_dir: Path) -> dict[str, str]:
-    """This process's environment without app or Streamlit settings, plus the stand-in's."""
+def bench_env(base_url: str, api_key: str, data_dir: Path) -> dict[str, str]:
+    """This process's environment without app or Streamlit settings, plus the gateway's."""
     drop = ("STREAMLIT_", "GPTPROTO_", "OPENAI_", "DATABASE_URL")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    env.update(
-        GPTPROTO_BASE_URL=standin.base_url, GPTPROTO_API_KEY=standin.api_key, GPTPROTO_DATA_DIR=str(data_dir)
-    )
+    env.update(GPTPROTO_BASE_URL=base_url, GPTPROTO_API_KEY=api_key, GPTPROTO_DATA_DIR=str(data_dir))
     return env
 
 
 class StreamlitApp:
-    """`streamlit run <script>` on a free port, in a scratch directory holding the repo's config."""
+    """One app under its start command on a free port, in a scratch directory holding the
+    repo's config: `reference` and `ours_run` under `streamlit run`, `ours` through serve.py."""
 
-    def __init__(self, name: str, standin: StandIn, workdir: Path) -> None:
+    def __init__(self, name: str, server: BenchServer, workdir: Path) -> None:
         self.name = name
-        self.script = APPS[name]
+        self.script = SCRIPTS[name]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir / f"{name}-{self.port}"
         (self.workdir / ".streamlit").mkdir(parents=True)
-        # The deployed config (no file watcher, theme...) for both apps; never the secrets.
+        # The deployed config (no file watcher, theme...) for every app; never the secrets.
         shutil.copy(ROOT / ".streamlit" / "config.toml", self.workdir / ".streamlit" / "config.toml")
-        self.env = bench_env(standin, self.workdir / "data")
+        self.env = bench_env(server.base_url, server.api_key, self.workdir / "data")
         self.env["PYTHONPATH"] = str(ROOT)
         self.log_path = self.workdir / "streamlit.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -174,7 +307,7 @@ class StreamlitApp:
         stop_process(self.process)
 
 
-# -- the stand-in and the floor --------------------------------------------------------------
+# -- the browser -----------------------------------------------------------------------------
 
 
 _nonce = itertools.count(1)
@@ -182,40 +315,6 @@ _nonce = itertools.count(1)
 
 def new_prompt(label: str) -> str:
     return f"Benchmark {label} request {next(_nonce)} {time.time_ns()}"
-
-
-def request_for(standin: StandIn, prompt: str, timeout: float = 30.0) -> RecordedRequest:
-    """The chat request whose body carries this prompt."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for request in reversed(standin.requests):
-            if request.path.startswith("/v1/chat/completions") and prompt in json.dumps(request.body):
-                return request
-        time.sleep(0.02)  # the request may still be on its way
-    raise TimeoutError(f"the stand-in never saw a request for {prompt!r}")
-
-
-def requests_for(standin: StandIn, prompt: str) -> int:
-    return sum(prompt in json.dumps(r.body) for r in standin.requests if r.path.endswith("/completions"))
-
-
-def measure_floor(standin: StandIn, client: openai.OpenAI) -> dict[str, Any]:
-    """The raw client reading the stream: first and last content chunk after receipt."""
-    prompt = new_prompt("floor")
-    first = last = None
-    stream = client.chat.completions.create(
-        model="o4-mini", messages=[{"role": "user", "content": prompt}], stream=True
-    )
-    for chunk in stream:
-        if chunk.choices and chunk.choices[0].delta.content:
-            last = time.time()
-            first = first or last
-    request = request_for(standin, prompt)
-    assert first is not None and last is not None, "the floor saw no content"
-    return {"first_s": first - request.received_wall, "last_s": last - request.received_wall}
-
-
-# -- the browser -----------------------------------------------------------------------------
 
 
 def open_chat(context: BrowserContext, url: str, counter: FrameCounter | None = None) -> Page:
@@ -229,19 +328,24 @@ def open_chat(context: BrowserContext, url: str, counter: FrameCounter | None = 
     return page
 
 
-def arm_and_send(page: Page, prompt: str, answer: str) -> float:
-    """Install the observer for the next assistant bubble, send the prompt; the send time."""
+def arm_and_send(
+    page: Page, prompt: str, answer: str, floor: Floor | None = None, floor_prompt: str = ""
+) -> None:
+    """Install the key listener and the observer for the next assistant bubble, type the prompt
+    and press Enter, starting the floor's request (if any) at the same moment."""
     index = page.locator('[data-testid="stChatMessage"]').count() + 1
     page.evaluate(OBSERVER_JS, [index, FIRST_WORD, last_line(answer)])
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(prompt)
-    sent = time.time()
-    box.press("Enter")
-    return sent
+    page.get_by_test_id("stChatInputTextArea").fill(prompt)  # and focused
+    # The keyboard directly, not the locator's press(): that first re-checks the element, which
+    # would put a few round trips between the floor's start and the key press.
+    if floor is not None:
+        floor.go(floor_prompt)
+    page.keyboard.press("Enter")
 
 
 def wait_final(page: Page, timeout_s: float) -> dict[str, float | None]:
-    """Epoch seconds of the first word and the last line; resolves the moment the last shows."""
+    """Epoch seconds of the key press, the first websocket message after it, the first word and
+    the last line; resolves the moment the last line shows."""
     state = page.evaluate(WAIT_JS, timeout_s * 1000)
     return {k: (v / 1000 if v is not None else None) for k, v in state.items()}
 
@@ -255,20 +359,44 @@ def settle(page: Page, counter: FrameCounter, quiet_s: float = 1.0, limit_s: flo
             return
 
 
+def turn_figures(seen: dict[str, float | None], request: dict[str, Any]) -> dict[str, Any]:
+    """One turn's times: from the key press, and (the breakdown) from the request's receipt and
+    from the server's first and last chunk."""
+    key, sent, first, final = seen["key"], seen["sent"], seen["first"], seen["final"]
+    assert key is not None and final is not None  # wait_final resolves once the last line shows
+    received = request["received_wall"]
+    figures: dict[str, Any] = {
+        "key_to_sent_s": sent - key if sent is not None else None,
+        "key_to_request_s": received - key,
+        "key_to_first_s": first - key if first is not None else None,
+        "key_to_final_s": final - key,
+        "first_after_receipt_s": first - received if first is not None else None,
+        "final_after_receipt_s": final - received,
+    }
+    if first is not None and "first_chunk_wall" in request:
+        figures["first_after_first_chunk_s"] = first - request["first_chunk_wall"]
+    if "last_chunk_wall" in request:
+        figures["final_after_last_chunk_s"] = final - request["last_chunk_wall"]
+    return figures
+
+
 def measure_app(
-    browser: Browser, app: StreamlitApp, standin: StandIn, answer: str, timeout_s: float
+    bench: Bench, app: StreamlitApp, answer: str, timeout_s: float, with_floor: bool = True
 ) -> dict[str, Any]:
-    """One turn in a fresh session: first word and last line in the DOM, websocket bytes."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    """One turn in a fresh session, from the key press: first word and last line in the DOM,
+    websocket bytes; with the floor's request started at the same moment, paired with it."""
+    context = bench.browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         counter = FrameCounter()
         page = open_chat(context, app.url, counter)
-        prompt = new_prompt(app.name)
+        prompt, floor_prompt = new_prompt(app.name), new_prompt(f"floor-{app.name}")
         counter.start()
-        sent = arm_and_send(page, prompt, answer)
+        arm_and_send(page, prompt, answer, bench.floor if with_floor else None, floor_prompt)
         try:
             seen = wait_final(page, timeout_s)
         except Exception as exc:  # a timeout is a result, not a crash
+            if with_floor:
+                bench.floor.result()
             return {
                 "error": f"no final text within {timeout_s:.0f} s: {str(exc)[:200]}",
                 "timed_out_s": timeout_s,
@@ -277,25 +405,26 @@ def measure_app(
             }
         at_final, frames_at_final = counter.snapshot()
         where = breakdown(counter.payloads)
+        floor = floor_figures(bench, floor_prompt, bench.floor.result()) if with_floor else None
         settle(page, counter)
-        request = request_for(standin, prompt)
-        received = request.received_wall
-        stream_end = received + (request.finished_at or request.received_at) - request.received_at
-        final = seen["final"]
-        assert final is not None  # wait_final resolves once the last line shows
-        return {
-            "send_to_request_s": received - sent,
-            "first_s": seen["first"] - received if seen["first"] else None,
-            "final_s": final - received,
-            "stream_end_s": stream_end - received,
-            "final_after_stream_end_s": final - stream_end,
-            "ws_bytes": at_final,
-            "ws_frames": frames_at_final,
-            "ws_bytes_settled": counter.total_bytes,
-            "ws_breakdown": where,
-            "requests": requests_for(standin, prompt),
-            "page_errors": page.evaluate(ERRORS_JS),
-        }
+        sample = turn_figures(seen, bench.server.request_for(prompt))
+        if floor is not None:
+            key = seen["key"]
+            assert key is not None
+            sample["floor"] = floor
+            sample["floor_start_after_key_s"] = floor["start"] - key
+            if sample["key_to_first_s"] is not None:
+                sample["first_over_floor_s"] = sample["key_to_first_s"] - floor["first_s"]
+            sample["final_over_floor_s"] = sample["key_to_final_s"] - floor["last_s"]
+        sample.update(
+            ws_bytes=at_final,
+            ws_frames=frames_at_final,
+            ws_bytes_settled=counter.total_bytes,
+            ws_breakdown=where,
+            requests=bench.server.count(prompt),
+            page_errors=page.evaluate(ERRORS_JS),
+        )
+        return sample
     finally:
         context.close()
 
@@ -305,48 +434,49 @@ def measure_app(
 
 @dataclass
 class Bench:
-    """The stand-in, the browser and the apps of one run, and the rows and results it made."""
+    """The gateway, the floor, the browser and the apps of one run, and the rows it made."""
 
-    standin: StandIn
+    server: BenchServer
+    floor: Floor
     browser: Browser
     workdir: Path
     reps: int
     quick: bool
     apps: dict[str, StreamlitApp] = field(default_factory=dict)
-    client: openai.OpenAI | None = None
     results: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self, name: str) -> StreamlitApp:
+        """The app, started and warmed up once (the first run imports modules, builds clients)."""
         if name not in self.apps:
-            self.apps[name] = StreamlitApp(name, self.standin, self.workdir).start()
-            # Warm up: the first run imports modules and builds clients.
-            self.standin.default = Reply(text=make_answer(40, seed=99))
-            measure_app(self.browser, self.apps[name], self.standin, make_answer(40, seed=99), 60)
+            self.apps[name] = StreamlitApp(name, self.server, self.workdir).start()
+            warm = make_answer(40, seed=99)
+            self.server.shape(warm)
+            measure_app(self, self.apps[name], warm, 60, with_floor=False)
         return self.apps[name]
 
-    def floor_client(self) -> openai.OpenAI:
-        if self.client is None:
-            self.client = openai.OpenAI(base_url=self.standin.base_url, api_key=API_KEY, max_retries=0)
-        return self.client
-
-    def orders(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+    def orders(self, names: tuple[str, ...]) -> Iterator[tuple[int, tuple[str, ...]]]:
         """Contenders alternate: each repetition starts with a different one."""
         for rep in range(self.reps):
-            shift = rep % len(CONTENDERS)
-            yield rep, CONTENDERS[shift:] + CONTENDERS[:shift]
+            shift = rep % len(names)
+            yield rep, names[shift:] + names[:shift]
 
-    def run_turns(self, label: str, answer: str, reply: Reply, timeout_s: float) -> dict[str, list[Any]]:
-        for name in APPS:
-            self.app(name)  # started and warmed up once, with their own reply
-        self.standin.default = reply
-        samples: dict[str, list[Any]] = {name: [] for name in CONTENDERS}
-        for rep, order in self.orders():
+    def run_turns(
+        self,
+        label: str,
+        answer: str,
+        shape: dict[str, Any],
+        timeout_s: float,
+        apps: tuple[str, ...] = APPS,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Each app's turns, each paired with a floor started at its key press."""
+        for name in apps:
+            self.app(name)
+        self.server.shape(answer, **shape)
+        samples: dict[str, list[dict[str, Any]]] = {name: [] for name in apps}
+        for rep, order in self.orders(apps):
             for name in order:
-                if name == "floor":
-                    sample = measure_floor(self.standin, self.floor_client())
-                else:
-                    sample = measure_app(self.browser, self.apps[name], self.standin, answer, timeout_s)
+                sample = measure_app(self, self.apps[name], answer, timeout_s)
                 samples[name].append(sample)
                 out(f"  {label} rep {rep + 1} {name}: {brief(sample)}")
         return samples
@@ -356,11 +486,21 @@ class Bench:
         scenario: str,
         metric: str,
         unit: str,
-        floor: float | None,
-        reference: float | None,
-        ours: float | None,
+        values: dict[str, float | None],
         target: str = "",
         passed: bool | None = None,
         note: str = "",
     ) -> None:
-        self.rows.append(make_row(scenario, metric, unit, floor, reference, ours, target, passed, note))
+        self.rows.append(make_row(scenario, metric, unit, values, target, passed, note))
+
+
+def floor_med(samples: dict[str, list[dict[str, Any]]], key: str, scale: float = 1.0) -> float | None:
+    """The median of a floor figure over every turn's paired floor."""
+    pairs = [s["floor"] for turns in samples.values() for s in turns if "floor" in s]
+    return med(pairs, key, scale)
+
+
+def per_app(
+    samples: dict[str, list[dict[str, Any]]], key: str, scale: float = 1.0
+) -> dict[str, float | None]:
+    return {name: med(turns, key, scale) for name, turns in samples.items()}

@@ -1,10 +1,11 @@
 """Streaming benchmark: the raw client (floor), the tutorial chatbot (reference) and our app.
 
 Run from the repository root: `.venv/bin/python -m bench.run [--reps 3] [--quick] [--only S1,S2]`.
-One stand-in gateway runs in this process; each app runs on a free port (ours through serve.py, as
-deployed; the reference under `streamlit run`) and is driven in headless Chromium. Times are
-wall-clock seconds relative to the moment the stand-in received the request, so the floor and the
-apps are measured from the same instant.
+The bench's own OpenAI-compatible server (bench/sse_server.py) and the floor client
+(bench/floor.py) run in their own processes; each app runs on a free port (ours both through
+serve.py, as scripts/start.sh deploys it, and under plain `streamlit run app.py`; the reference
+under `streamlit run`) and is driven in headless Chromium. App times start at the key press,
+recorded in the page; the floor's request starts at that same moment.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.harness import API_KEY, ROOT, SESSION_TTL_S, Bench, out
+from bench.harness import ROOT, SESSION_TTL_S, Bench, BenchServer, Floor, out
 from bench.report import TARGETS, machine, table, write_json
 from bench.scenarios import SCENARIOS
 from devtools.browser import CHROMIUM, CHROMIUM_ARGS
-from devtools.standin import StandIn
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 
@@ -43,13 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     workdir = Path(tempfile.mkdtemp(prefix="gptproto-bench-"))
     out(f"GPTProto chat benchmark: {reps} repetition(s), scenarios {','.join(chosen)}, scratch {workdir}")
-    standin = StandIn(api_keys=[API_KEY]).start()
+    server = BenchServer()
+    floor = Floor(server.base_url)
     errors: dict[str, str] = {}
     bench: Bench | None = None
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            bench = Bench(standin, browser, workdir, reps, args.quick)
+            bench = Bench(server, floor, browser, workdir, reps, args.quick)
             try:
                 for name in chosen:
                     out(f"{name}…")
@@ -65,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                     app.stop()
                 browser.close()
     finally:
-        standin.stop()
+        floor.stop()
+        server.stop()
     out()
     rows = bench.rows if bench else []
     out(table(rows))

@@ -12,6 +12,7 @@ from bench.scenarios import (
     s4_concurrent,
     s5_memory,
     s6_start,
+    s7_stream_shapes,
 )
 
 SCENARIOS: dict[str, Callable[[Bench], None]] = {
@@ -21,4 +22,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "S4": s4_concurrent.run,
     "S5": s5_memory.run,
     "S6": s6_start.run,
+    "S7": s7_stream_shapes.run,
 }
