@@ -256,7 +256,9 @@ class StreamlitApp:
     """One app under its start command on a free port, in a scratch directory holding the
     repo's config: `reference` and `ours_run` under `streamlit run`, `ours` through serve.py."""
 
-    def __init__(self, name: str, server: BenchServer, workdir: Path) -> None:
+    def __init__(
+        self, name: str, server: BenchServer, workdir: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.script = SCRIPTS[name]
         self.port = free_port()
@@ -267,6 +269,7 @@ class StreamlitApp:
         shutil.copy(ROOT / ".streamlit" / "config.toml", self.workdir / ".streamlit" / "config.toml")
         self.env = bench_env(server.base_url, server.api_key, self.workdir / "data")
         self.env["PYTHONPATH"] = str(ROOT)
+        self.env.update(extra_env or {})
         self.log_path = self.workdir / "streamlit.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.health_s: float | None = None
@@ -476,6 +479,8 @@ class Bench:
         samples: dict[str, list[dict[str, Any]]] = {name: [] for name in apps}
         for rep, order in self.orders(apps):
             for name in order:
+                if any("timed_out_s" in earlier for earlier in samples[name]):
+                    continue  # one timeout says it; more would only load the machine
                 sample = measure_app(self, self.apps[name], answer, timeout_s)
                 samples[name].append(sample)
                 out(f"  {label} rep {rep + 1} {name}: {brief(sample)}")
