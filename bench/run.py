@@ -11,6 +11,7 @@ recorded in the page; the floor's request starts at that same moment.
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import sys
@@ -41,8 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenario {', '.join(unknown)}: choose from {','.join(SCENARIOS)}")
     started = time.time()
+    load_at_start = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="gptproto-bench-"))
-    out(f"GPTProto chat benchmark: {reps} repetition(s), scenarios {','.join(chosen)}, scratch {workdir}")
+    out(
+        f"GPTProto chat benchmark: {reps} repetition(s), scenarios {','.join(chosen)}, scratch {workdir}, "
+        f"load average {load_at_start[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     server = BenchServer()
     floor = Floor(server.base_url)
     errors: dict[str, str] = {}
@@ -83,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
             "quick": args.quick,
             "scenarios": chosen,
             "disconnected_session_ttl_s": SESSION_TTL_S,
+            "loadavg_at_start": load_at_start,
             "targets": TARGETS,
         },
         "rows": rows,

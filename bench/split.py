@@ -9,8 +9,9 @@ microseconds each), is warmed up, then streams `--turns` answers (200 ms before 
 one word per chunk every 5 ms) from bench/sse_server.py. The page records the key press, the
 first websocket message, the first word and the last line; CDP records when each websocket
 frame reached the browser. All times are put on the monotonic clock and medians are printed.
-With `--profile DIR`, `py-spy record` samples the server during the turns (all threads, idle
-included, and again holding the GIL only) and a summary by thread and function is printed.
+With `--profile DIR`, the server runs without the tracer and `py-spy record` samples it during
+the turns (all threads, idle included; and only the thread holding the GIL); a summary by what
+each sampled thread was doing, and the packages and functions on top of its stack, is printed.
 """
 
 from __future__ import annotations
@@ -147,27 +148,56 @@ def segments(turn: dict[str, float], table: tuple[tuple[str, str, str], ...]) ->
     }
 
 
-def profile_summary(raw: Path, top: int = 14) -> str:
-    """py-spy's raw (collapsed) stacks by thread, and the functions most often on top of them."""
-    threads: Counter[str] = Counter()
+# What a sampled stack is doing, by a frame it contains (py-spy's thread names go stale when a
+# thread id is reused, so stacks are classified by their frames).
+ROLES = (
+    ("EventPump._run", "pump thread (reads and parses chunks)"),
+    ("ScriptRunner._run_script", "script thread (the page)"),
+    ("PollingPathWatcher", "polling file watchers"),
+    ("BaseEventLoop.run_forever", "event loop (websocket, flushes)"),
+)
+
+
+def _role(frames: list[str]) -> str:
+    for marker, role in ROLES:
+        if any(marker in frame for frame in frames):
+            return role
+    return "other"
+
+
+def _package(frame: str) -> str:
+    """`Queue.put (queue.py:152)` -> `queue`; `construct_type (openai/_models.py:695)` -> `openai`."""
+    location = frame.rpartition(" (")[2].rstrip(")")
+    return location.split("/")[0].split(".py")[0] or "?"
+
+
+def profile_summary(raw: Path, top: int = 5) -> str:
+    """py-spy's raw (collapsed) stacks by what the thread was doing, and for each, the packages
+    and functions most often on top of its stack."""
+    roles: Counter[str] = Counter()
+    packages: dict[str, Counter[str]] = defaultdict(Counter)
     leaves: dict[str, Counter[str]] = defaultdict(Counter)
-    total = 0
     for line in raw.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack:
             continue
         count = int(count_text)
-        frames = stack.split(";")
-        thread = frames[0]
-        threads[thread] += count
-        total += count
-        leaves[thread][frames[-1]] += count
+        frames = stack.split(";")[1:]  # the first is the thread
+        if not frames:
+            continue
+        role = _role(frames)
+        roles[role] += count
+        packages[role][_package(frames[-1])] += count
+        leaves[role][frames[-1]] += count
+    total = sum(roles.values()) or 1
     lines = [f"  {total} samples"]
-    for thread, count in threads.most_common(8):
-        lines.append(f"  {100 * count / total:5.1f}%  {thread}")
-        for leaf, leaf_count in leaves[thread].most_common(4):
+    for role, count in roles.most_common():
+        lines.append(f"  {100 * count / total:5.1f}%  {role}")
+        shares = ", ".join(f"{name} {100 * n / total:.1f}%" for name, n in packages[role].most_common(top))
+        lines.append(f"           on top: {shares}")
+        for leaf, leaf_count in leaves[role].most_common(3):
             lines.append(f"           {100 * leaf_count / total:5.1f}%  {leaf}")
-    return "\n".join(lines[: top * 6])
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,7 +258,8 @@ def run_app(
     trace = workdir / f"{name}.trace.jsonl"
     trace.touch()
     site = str(workdir / "site")
-    app = StreamlitApp(name, server, workdir, {"BENCH_TRACE": str(trace)})
+    # A profiled run is not traced, so the profile shows the app as it runs without the tracer.
+    app = StreamlitApp(name, server, workdir, {"BENCH_TRACE": "" if args.profile else str(trace)})
     app.env["PYTHONPATH"] = f"{site}:{app.env['PYTHONPATH']}"
     app.start()
     turns: list[dict[str, float]] = []
