@@ -3,8 +3,9 @@ shares no GIL with the bench driving the browser.
 
 `python -m bench.floor BASE_URL API_KEY` prints `ready` once the client is built, then for each
 line of JSON it reads (`{"prompt": ..., "first": <first word>}`) starts that request at once and
-prints one line of JSON: `start` (wall clock when the line was read), `first` (the first word
-complete in the text so far), `last` (the last content chunk), all epoch seconds, and `chunks`.
+prints one line of JSON: the `prompt`, `start` (wall clock when the line was read), `first` (the
+first word complete in the text so far), `last` (the last content chunk), all epoch seconds, and
+`chunks`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 import openai
 
 
-def read_one(client: openai.OpenAI, prompt: str, first_word: str) -> dict[str, float | int | None]:
+def read_one(client: openai.OpenAI, prompt: str, first_word: str) -> dict[str, str | float | int | None]:
     """Stream one answer; when its first word and its last content arrived."""
     start = time.time()
     first = last = None
@@ -35,7 +36,7 @@ def read_one(client: openai.OpenAI, prompt: str, first_word: str) -> dict[str, f
             text += chunk.choices[0].delta.content
             if first is None and first_word in text:
                 first = last
-    return {"start": start, "first": first, "last": last, "chunks": chunks}
+    return {"prompt": prompt, "start": start, "first": first, "last": last, "chunks": chunks}
 
 
 def main() -> None:

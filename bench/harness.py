@@ -113,10 +113,6 @@ def med(samples: list[dict[str, Any]], key: str, scale: float = 1.0) -> float | 
     return median(values)
 
 
-def ms(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds * 1000
-
-
 def brief(sample: dict[str, Any]) -> str:
     """One sample on one progress line."""
     shown = []
@@ -204,14 +200,15 @@ class Floor:
         self.process.stdin.write(json.dumps({"prompt": prompt, "first": FIRST_WORD}) + "\n")
         self.process.stdin.flush()
 
-    def result(self) -> dict[str, Any]:
-        """Epoch seconds of the request's start, its first word and its last content chunk."""
+    def result(self, prompt: str) -> dict[str, Any]:
+        """Epoch seconds of the request's start, its first word and its last content chunk
+        (results of earlier requests nobody read, after a failed turn, are skipped)."""
         assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the floor client exited")
-        result: dict[str, Any] = json.loads(line)
-        return result
+        while line := self.process.stdout.readline():
+            result: dict[str, Any] = json.loads(line)
+            if result["prompt"] == prompt:
+                return result
+        raise RuntimeError("the floor client exited")
 
     def stop(self) -> None:
         if self.process.stdin is not None:
@@ -220,14 +217,8 @@ class Floor:
         stop_process(self.process)
 
 
-def measure_floor(bench: Bench) -> dict[str, Any]:
-    """The floor alone: its first word and last chunk after its own start."""
-    prompt = new_prompt("floor")
-    bench.floor.go(prompt)
-    return floor_figures(bench, prompt, bench.floor.result())
-
-
 def floor_figures(bench: Bench, prompt: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """The floor's first word and last chunk after its own start, and its start to the receipt."""
     if raw["first"] is None or raw["last"] is None:
         raise RuntimeError("the floor saw no answer")
     request = bench.server.request_for(prompt)
@@ -399,7 +390,7 @@ def measure_app(
             seen = wait_final(page, timeout_s)
         except Exception as exc:  # a timeout is a result, not a crash
             if with_floor:
-                bench.floor.result()
+                bench.floor.result(floor_prompt)
             return {
                 "error": f"no final text within {timeout_s:.0f} s: {str(exc)[:200]}",
                 "timed_out_s": timeout_s,
@@ -408,7 +399,7 @@ def measure_app(
             }
         at_final, frames_at_final = counter.snapshot()
         where = breakdown(counter.payloads)
-        floor = floor_figures(bench, floor_prompt, bench.floor.result()) if with_floor else None
+        floor = floor_figures(bench, floor_prompt, bench.floor.result(floor_prompt)) if with_floor else None
         settle(page, counter)
         sample = turn_figures(seen, bench.server.request_for(prompt))
         if floor is not None:

@@ -84,7 +84,7 @@ def run(bench: Bench) -> None:
             prompt, floor_prompt = new_prompt("ours"), new_prompt("floor-S3")
             arm_and_send(page, prompt, answer, bench.floor, floor_prompt)
             seen = wait_final(page, 60)
-            floor = floor_figures(bench, floor_prompt, bench.floor.result())
+            floor = floor_figures(bench, floor_prompt, bench.floor.result(floor_prompt))
             turn = turn_figures(seen, bench.server.request_for(prompt))
             if turn["key_to_first_s"] is not None:
                 turn["first_over_floor_s"] = turn["key_to_first_s"] - floor["first_s"]
