@@ -140,6 +140,30 @@ def moments(
     return found
 
 
+def frame_delays(events: list[dict[str, Any]], clock: DeliveryClock, key: float) -> dict[str, float]:
+    """Each websocket frame of the turn from its send (server) to its receipt (browser, CDP),
+    paired in order; empty when the counts differ. A frame held back by Nagle's algorithm
+    waits for the browser's delayed ACK, about 40 ms."""
+    sends = [e["t"] for e in events if e["e"] == "ws_send" and e["t"] >= key]
+    received = [t for t in clock.received if t >= key]
+    if not sends or len(sends) != len(received):
+        return {}
+    delays = sorted((got - sent) * 1000 for sent, got in zip(sends, received, strict=True))
+    return {
+        "frames": float(len(delays)),
+        "median send to receipt": delays[len(delays) // 2],
+        "90th percentile": delays[int(len(delays) * 0.9)],
+        "slowest": delays[-1],
+        "frames taking >= 30 ms": float(sum(delay >= 30 for delay in delays)),
+    }
+
+
+FRAMES = tuple(
+    (label, "", "")
+    for label in ("frames", "median send to receipt", "90th percentile", "slowest", "frames taking >= 30 ms")
+)
+
+
 def segments(turn: dict[str, float], table: tuple[tuple[str, str, str], ...]) -> dict[str, float]:
     return {
         label: (turn[end] - turn[start]) * 1000
@@ -229,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         ("Key press to the request", BEFORE_REQUEST),
         ("First word", FIRST_WORD),
         (f"Last word ({args.words} words)", LAST_WORD),
+        ("Websocket frames of the turn, server send to browser receipt", FRAMES),
     ):
         out(f"\n{title} (median ms of {args.turns} turns)")
         width = max(len(label) for label, _, _ in table)
@@ -336,9 +361,10 @@ def one_turn(
         settle(page, counter, quiet_s=0.5)
         events, _ = read_events(trace, offset)
         found = moments(events, seen, request, clock, wall_minus_mono)
+        delays = frame_delays(events, clock, found["page:key"])
     finally:
         context.close()
-    turn: dict[str, float] = {}
+    turn: dict[str, float] = dict(delays)
     for table in (BEFORE_REQUEST, FIRST_WORD, LAST_WORD):
         turn.update(segments(found, table))
     return turn
