@@ -141,9 +141,10 @@ def moments(
 
 
 def frame_delays(events: list[dict[str, Any]], clock: DeliveryClock, key: float) -> dict[str, float]:
-    """Each websocket frame of the turn from its send (server) to its receipt (browser, CDP),
-    paired in order; empty when the counts differ. A frame held back by Nagle's algorithm
-    waits for the browser's delayed ACK, about 40 ms."""
+    """Each websocket frame of the turn from its send (server) to its receipt (CDP), paired in
+    order; empty when the counts differ. CDP reports a frame when the page's renderer takes it,
+    so this includes waiting for the page's main thread (busy drawing the previous frames), not
+    only the network; a frame held back by Nagle's algorithm would add about 40 ms."""
     sends = [e["t"] for e in events if e["e"] == "ws_send" and e["t"] >= key]
     received = [t for t in clock.received if t >= key]
     if not sends or len(sends) != len(received):
