@@ -165,6 +165,15 @@ FRAMES = tuple(
 )
 
 
+# Each table's key (in the JSON), title and rows.
+TABLES = (
+    ("before", "Key press to the request", BEFORE_REQUEST),
+    ("first", "First word", FIRST_WORD),
+    ("last", "Last word", LAST_WORD),
+    ("frames", "Websocket frames of the turn, server send to receipt in the page (CDP)", FRAMES),
+)
+
+
 def segments(turn: dict[str, float], table: tuple[tuple[str, str, str], ...]) -> dict[str, float]:
     return {
         label: (turn[end] - turn[start]) * 1000
@@ -250,25 +259,22 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     finally:
         server.stop()
-    for title, table in (
-        ("Key press to the request", BEFORE_REQUEST),
-        ("First word", FIRST_WORD),
-        (f"Last word ({args.words} words)", LAST_WORD),
-        ("Websocket frames of the turn, server send to browser receipt", FRAMES),
-    ):
+    for key, title, table in TABLES:
         out(f"\n{title} (median ms of {args.turns} turns)")
         width = max(len(label) for label, _, _ in table)
         out("  " + " " * width + "".join(f"{name:>10}" for name in apps))
         for label, _, _ in table:
             cells = []
             for name in apps:
-                value = median([seg[label] for seg in results[name] if label in seg])
+                value = median([seg[f"{key}/{label}"] for seg in results[name] if f"{key}/{label}" in seg])
                 cells.append(f"{value:10.1f}" if value is not None else f"{'-':>10}")
             out(f"  {label.ljust(width)}{''.join(cells)}")
     write_json(
         args.output,
         {
-            "command": shlex.join([sys.executable, "-m", "bench.split", *(argv or sys.argv[1:])]),
+            "command": shlex.join(
+                [sys.executable, "-m", "bench.split", *(sys.argv[1:] if argv is None else argv)]
+            ),
             "machine": machine(),
             "turns": results,
         },
@@ -301,10 +307,8 @@ def run_app(
         for index in range(args.turns):
             turn = one_turn(app, server, browser, answer, trace)
             turns.append(turn)
-            out(
-                f"  {name} turn {index + 1}: "
-                + ", ".join(f"{k}={v:.1f}" for k, v in turn.items() if k[0] == "=")
-            )
+            totals = [f"{k.split('/= ')[1]}: {v:.1f} ms" for k, v in turn.items() if "/= " in k]
+            out(f"  {name} turn {index + 1}: {', '.join(totals)}")
     finally:
         for profiler in profilers:
             profiler.send_signal(signal.SIGINT)
@@ -365,9 +369,9 @@ def one_turn(
         delays = frame_delays(events, clock, found["page:key"])
     finally:
         context.close()
-    turn: dict[str, float] = dict(delays)
-    for table in (BEFORE_REQUEST, FIRST_WORD, LAST_WORD):
-        turn.update(segments(found, table))
+    turn = {f"frames/{label}": value for label, value in delays.items()}
+    for key, _, table in TABLES[:3]:
+        turn.update({f"{key}/{label}": value for label, value in segments(found, table).items()})
     return turn
 
 
