@@ -326,25 +326,15 @@ def start_profiles(app: StreamlitApp, directory: Path, name: str) -> list[subpro
     assert app.process is not None
     directory.mkdir(parents=True, exist_ok=True)
     py_spy = str(Path(sys.executable).parent / "py-spy")
-    common = [
-        py_spy,
-        "record",
-        "--pid",
-        str(app.process.pid),
-        "--rate",
-        "250",
-        "--format",
-        "raw",
-        "--threads",
-        "--nonblocking",
-    ]
+    common = [py_spy, "record", "--pid", str(app.process.pid), "--rate", "100", "--format", "raw"]
+    common += ["--threads", "--nonblocking"]
     return [
         subprocess.Popen(
-            [*common, "--idle", "-o", str(directory / f"{name}-all.txt")], stderr=subprocess.DEVNULL
-        ),
-        subprocess.Popen(
-            [*common, "--gil", "-o", str(directory / f"{name}-gil.txt")], stderr=subprocess.DEVNULL
-        ),
+            [*common, *extra, "-o", str(directory / f"{name}-{kind}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for kind, extra in (("all", ["--idle"]), ("gil", ["--gil"]))
     ]
 
 
