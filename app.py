@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import server_tuning  # noqa: F401  (TCP_NODELAY when started with plain `streamlit run`)
 from components.config import require_settings, warn_about_replica_settings
 from components.identity import render_account, require_identity
 from components.presenter import presenting, render_presenter_controls

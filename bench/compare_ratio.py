@@ -5,7 +5,7 @@ press to the third column's cost line, both timed in the page) divided by the su
 answers' stream times read one after the other with the raw `openai` client. Three columns that
 stream at the same time give about 1/3 plus the app's overhead; one after the other gives 1 or more.
 
-It starts the stand-in gateway (`python -m tests.standin`, as the README runs it), the app
+It starts the stand-in gateway (`python -m devtools.standin`, as the README runs it), the app
 (`serve.py`) on free loopback ports and Debian's Chromium, so it needs no network. A benchmark,
 not a test: noisy on a small or busy machine, so it prints every sample and the median.
 
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-compare-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GPTPROTO_", "STREAMLIT_"))}
     env.pop("DATABASE_URL", None)
-    standin = [sys.executable, "-m", "tests.standin", "--port", str(gateway_port), "--key", KEY]
+    standin = [sys.executable, "-m", "devtools.standin", "--port", str(gateway_port), "--key", KEY]
     standin += ["--chunk-delay", str(args.chunk_delay), "--first-token-delay", str(args.first_token_delay)]
     app = [
         sys.executable,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit import config
 
-from tests.standin.fixture import standin  # noqa: F401  (a fixture, used by name)
+from devtools.standin.fixture import standin  # noqa: F401  (a fixture, used by name)
 
 ROOT = Path(__file__).resolve().parent.parent
 

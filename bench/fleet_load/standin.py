@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from bench.answer_text import make_answer
-from tests.standin import Reply, StandIn
+from devtools.standin import Reply, StandIn
 
 API_KEY = "sk-fleet-load"
 

@@ -8,8 +8,8 @@ import io
 from PIL import Image
 
 from components.state import chat as chat_state
+from devtools.standin import Reply
 from tests.app.helpers import bubble_texts, errors, image_captions, start_app
-from tests.standin import Reply
 
 
 def png(size=(64, 48), color=(10, 120, 200)) -> bytes:

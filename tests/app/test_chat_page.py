@@ -6,8 +6,8 @@ import pytest
 
 from components.state import chat as chat_state
 from components.state import shared as shared_state
+from devtools.standin import ErrorReply, Garbled, Reply
 from tests.app.helpers import bubble_texts, captions, errors, send, shown_messages, start_app
-from tests.standin import ErrorReply, Garbled, Reply
 
 
 def test_streamed_answer_with_usage(gateway_env):

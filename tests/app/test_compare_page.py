@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.state import compare as compare_state
+from devtools.standin import ErrorReply, Reply
 from tests.app.helpers import image_captions, send
 from tests.conftest import ROOT
-from tests.standin import ErrorReply, Reply
 
 PAGE = str(ROOT / "app_pages" / "compare.py")
 PRICES = "gpt-4o=2.5/10,o3=2/8"

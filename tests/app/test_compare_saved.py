@@ -16,6 +16,7 @@ from components.state import chat as chat_state
 from components.state import compare as compare_state
 from components.state import conversations as history_state
 from core.conversation import Status
+from devtools.standin import ErrorReply, Reply
 from tests.app.helpers import APP, start_app
 from tests.app.test_compare_page import (
     PAGE,
@@ -26,7 +27,6 @@ from tests.app.test_compare_page import (
     script_answers,
     start_compare,
 )
-from tests.standin import ErrorReply, Reply
 
 TWO = ["o4-mini", "gpt-4o"]
 

@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from components.state import chat as chat_state
 from components.state import conversations as history_state
 from core.conversation import ChatParams
+from devtools.standin import ErrorReply, Reply
 from tests.app.helpers import APP, bubble_texts, send, shown_messages, start_app
-from tests.standin import ErrorReply, Reply
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import pytest
 
 from components.state import chat as chat_state
 from core.conversation import Status
+from devtools.standin import ErrorReply, HangUp, Reply
 from tests.app.helpers import bubble_texts, errors, send, shown_messages, start_app
-from tests.standin import ErrorReply, HangUp, Reply
 
 WORDS = "alpha beta gamma delta epsilon zeta"
 

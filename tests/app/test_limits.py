@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from components.state import chat as chat_state
 from core.storage import UsageStore, database_url, make_engine
+from devtools.standin import Reply
 from tests.app.helpers import APP, bubble_texts, errors, send, shown_messages, start_app
-from tests.standin import Reply
 
 
 def request_log(tmp_path) -> list:

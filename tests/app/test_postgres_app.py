@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.state import chat as chat_state
+from devtools.standin import Reply
 from tests.app.helpers import APP, bubble_texts, send, start_app
-from tests.standin import Reply
 from tests.storage.conftest import POSTGRES_URL, drop_schema, postgres_engine
 
 pytestmark = pytest.mark.postgres

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from components.prompt_sets_view import PENDING_PICK
 from components.state import compare as compare_state
+from devtools.standin import Reply
 from tests.app.test_compare_page import PRICES, start_compare
-from tests.standin import Reply
 
 TWO = ["o4-mini", "gpt-4o"]  # gpt-4o has a price (2.5/10 per 1M); o4-mini has none
 PROMPTS = ["Describe a prime.", "Now in one word.", "What colour is this?"]

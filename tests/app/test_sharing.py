@@ -25,9 +25,9 @@ from core.storage import (
     upsert_user,
 )
 from core.storage.shares import ShareStore
+from devtools.standin import Reply
 from tests.app.helpers import APP, bubble_texts, send, start_app
 from tests.conftest import ROOT
-from tests.standin import Reply
 
 SHARED_PAGE = "app_pages/shared.py"
 LINK = re.compile(r"/shared\?s=([A-Za-z0-9_-]{43})$")

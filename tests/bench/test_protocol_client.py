@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.fleet_load.protocol import ChatClient
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer
 from tests.browser.helpers import bubbles, send
-from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 

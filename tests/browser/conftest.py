@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,33 +11,16 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from devtools.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from devtools.process import app_command, stop_process, wait_healthy
 from tests.oidc import (
     OidcProvider,
     oidc_provider_fixture,  # noqa: F401  (registers the fixture)
     write_auth_secrets,
 )
-from tests.streamlit_process import app_command, stop_process, wait_healthy
 
 # A loaded 2-core machine can take several seconds to import the client on a first request.
 expect.set_options(timeout=10_000)
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class AppServer:

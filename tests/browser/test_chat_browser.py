@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools.standin import ErrorReply, Reply
 from tests.browser.conftest import AppServer
-from tests.standin import ErrorReply, Reply
 
 pytestmark = pytest.mark.browser
 

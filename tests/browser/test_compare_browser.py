@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env
-from tests.standin import Reply
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser

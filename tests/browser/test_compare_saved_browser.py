@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 
 from core.prompt_sets import PromptItem, PromptSet
 from core.storage import ConversationStore, PromptSetStore, database_url, make_engine, migrate
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env
-from tests.standin import Reply
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser

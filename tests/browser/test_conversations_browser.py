@@ -8,8 +8,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer
-from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 

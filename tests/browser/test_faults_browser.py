@@ -9,8 +9,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer
-from tests.standin import Reply
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -55,7 +55,7 @@ def test_slow_first_token_shows_waiting_with_elapsed_time(page: Page, app_server
 
 
 def test_retry_countdown_is_shown_and_stop_cancels_it(page: Page, app_server: AppServer, standin):
-    from tests.standin import ErrorReply
+    from devtools.standin import ErrorReply
 
     retry_after = 4  # long enough to press Stop during the countdown, short enough to wait past
     standin.enqueue(ErrorReply.rate_limited(retry_after=retry_after), Reply(text="never sent"))

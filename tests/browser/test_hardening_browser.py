@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Request, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer
 from tests.browser.helpers import send
-from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env, new_page
 from tests.browser.helpers import bubbles, send
 from tests.oidc import (
@@ -18,7 +19,6 @@ from tests.oidc import (
     sign_in,
     sign_out,
 )
-from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 

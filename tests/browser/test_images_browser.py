@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer
-from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 

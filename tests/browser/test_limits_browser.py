@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env
 from tests.browser.helpers import send
-from tests.standin import Reply
 from tests.storage.conftest import POSTGRES_URL, drop_schema, postgres_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env
-from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 

@@ -10,13 +10,13 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from devtools.standin import Reply
 from tests.browser.conftest import AppServer, new_page
 from tests.browser.helpers import bubbles, send
 from tests.oidc import (
     OidcProvider,
     sign_in,
 )
-from tests.standin import Reply
 
 pytestmark = pytest.mark.browser
 

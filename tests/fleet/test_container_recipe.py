@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools.process import stop_process, wait_healthy
+from devtools.standin import Reply
 from tests.browser.conftest import free_port
 from tests.fleet.conftest import ROOT, fleet_env
-from tests.standin import Reply
-from tests.streamlit_process import stop_process, wait_healthy
 
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 IGNORE = ROOT / "deploy" / "Dockerfile.dockerignore"

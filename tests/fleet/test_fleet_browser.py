@@ -14,8 +14,8 @@ import signal
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
+from devtools.standin import Reply
 from tests.fleet.conftest import Fleet, alive, fleet_env
-from tests.standin import Reply
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.timeout(300)]

@@ -20,7 +20,7 @@ from core.gateway import (
     make_client,
 )
 from core.pump import EventPump
-from tests.standin import ErrorReply, Garbled, HangUp, Reply, StandIn
+from devtools.standin import ErrorReply, Garbled, HangUp, Reply, StandIn
 from tests.waiting import wait_until
 
 

@@ -17,7 +17,7 @@ import pytest
 from streamlit.web.server.starlette import starlette_server
 
 import serve
-from tests.streamlit_process import app_command, stop_process, wait_healthy
+from devtools.process import app_command, stop_process, wait_healthy
 
 SYS_PIDFD_GETFD = 438  # the same number on every Linux architecture (5.6+)
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.standin import ErrorReply, Reply
+from devtools.standin import ErrorReply, Reply
 
 
 def _post(standin, body, key=None, bearer=True):

@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 SERVE = Path(__file__).resolve().parent.parent / "serve.py"
 
@@ -54,7 +55,7 @@ def wait_healthy(
     raise RuntimeError(f"streamlit did not become healthy:\n{log()}")
 
 
-def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
+def stop_process(process: subprocess.Popen[Any] | None, timeout: float = 10.0) -> None:
     """Terminate, then kill if it does not exit in time."""
     if process is None or process.poll() is not None:
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.standin.replies import ErrorReply
+from devtools.standin.replies import ErrorReply
 
 DOCUMENTED_FIELDS = frozenset({"model", "messages", "max_completion_tokens", "stream"})
 ROLES = frozenset({"developer", "user", "system", "assistant"})

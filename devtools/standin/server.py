@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.standin.answer import Answer, plan_answer
-from tests.standin.replies import ErrorReply, Garbled, HangUp, Reply, Script
-from tests.standin.validation import check_body, has_images
+from devtools.standin.answer import Answer, plan_answer
+from devtools.standin.replies import ErrorReply, Garbled, HangUp, Reply, Script
+from devtools.standin.validation import check_body, has_images
 
 DEFAULT_VISION_MODELS = ("gpt-4o", "gpt-4o-mini", "o4-mini", "o3")
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.standin.server import StandIn
+from devtools.standin.server import StandIn
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tests.standin.replies import WORD, Reply
-from tests.standin.validation import count_tokens
+from devtools.standin.replies import WORD, Reply
+from devtools.standin.validation import count_tokens
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Run the stand-in on its own, to try the app without a gateway key:
 
-.venv/bin/python -m tests.standin --port 8765 --key sk-standin --chunk-delay 0.02
+.venv/bin/python -m devtools.standin --port 8765 --key sk-standin --chunk-delay 0.02
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import argparse
 import signal
 import sys
 
-from tests.standin.replies import Reply
-from tests.standin.server import StandIn
+from devtools.standin.replies import Reply
+from devtools.standin.server import StandIn
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.standin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devtools.standin", description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--key", default="sk-standin", help="the API key it accepts")
     parser.add_argument("--chunk-delay", type=float, default=0.02, help="seconds between chunks")

@@ -1,0 +1,96 @@
+"""Counting what the page receives over the websocket: bytes and frames, what kind of Streamlit
+message they carry, and when the browser's network layer received each one."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import Page, WebSocket
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+
+@dataclass
+class FrameCounter:
+    """Bytes of websocket frames the page receives while `counting` is on."""
+
+    counting: bool = False
+    total_bytes: int = 0
+    frames: int = 0
+    last_frame_at: float = 0.0
+    sockets: list[WebSocket] = field(default_factory=list)
+    payloads: list[bytes] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        page.on("websocket", self._on_socket)
+
+    def _on_socket(self, socket: WebSocket) -> None:
+        self.sockets.append(socket)
+        socket.on("framereceived", self._on_frame)
+
+    def _on_frame(self, payload: bytes | str) -> None:
+        self.last_frame_at = time.monotonic()
+        if self.counting:
+            raw = payload if isinstance(payload, bytes) else payload.encode()
+            self.total_bytes += len(raw)
+            self.frames += 1
+            self.payloads.append(raw)
+
+    def start(self) -> None:
+        self.counting, self.total_bytes, self.frames = True, 0, 0
+        self.payloads.clear()
+
+    def snapshot(self) -> tuple[int, int]:
+        return self.total_bytes, self.frames
+
+
+def breakdown(payloads: list[bytes]) -> dict[str, Any]:
+    """Where the websocket bytes go: bytes per Streamlit message kind (`element:markdown`...),
+    and how many of them are markdown text."""
+    sizes: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    markdown_text = 0
+    for raw in payloads:
+        message = ForwardMsg()
+        try:
+            message.ParseFromString(raw)
+        except Exception:  # not a ForwardMsg: count it as such
+            sizes["unparsed"] += len(raw)
+            counts["unparsed"] += 1
+            continue
+        kind: str = message.WhichOneof("type") or "empty"
+        if kind == "delta":
+            delta_kind = message.delta.WhichOneof("type")
+            if delta_kind == "new_element":
+                element = message.delta.new_element.WhichOneof("type")
+                kind = f"element:{element}"
+                if element == "markdown":
+                    markdown_text += len(message.delta.new_element.markdown.body.encode())
+            else:
+                kind = f"delta:{delta_kind}"
+        sizes[kind] += len(raw)
+        counts[kind] += 1
+    return {
+        "bytes": dict(sizes.most_common()),
+        "messages": dict(counts),
+        "markdown_text_bytes": markdown_text,
+    }
+
+
+class DeliveryClock:
+    """When the browser's network layer received each websocket frame of a page. CDP timestamps
+    read the same monotonic clock as time.monotonic() on Linux, so what the server delivered can
+    be told apart from what the page's renderer had drawn."""
+
+    def __init__(self, page: Page) -> None:
+        self.received: list[float] = []
+        cdp = page.context.new_cdp_session(page)
+        cdp.on("Network.webSocketFrameReceived", lambda event: self.received.append(event["timestamp"]))
+        cdp.send("Network.enable")
+
+    def last_before(self, moment: float) -> float | None:
+        """The last frame received at or before `moment` (monotonic seconds)."""
+        earlier = [t for t in self.received if t <= moment]
+        return max(earlier) if earlier else None

@@ -1,0 +1,116 @@
+"""S4: 20 sessions stream at once against our app, versus one alone, each timed from its own
+key press."""
+
+from __future__ import annotations
+
+import time
+
+from bench.answer_text import make_answer
+from bench.frames import DeliveryClock
+from bench.harness import (
+    ERRORS_JS,
+    Bench,
+    arm_and_send,
+    measure_app,
+    median,
+    new_prompt,
+    open_chat,
+    out,
+    wait_final,
+)
+from bench.report import TARGETS
+from bench.scenarios.s1_first_token import WORD_SHAPE
+
+
+def run(bench: Bench) -> None:
+    """Sessions stream at once, each in its own browser context (a user of its own, with its own
+    cookies and renderer process, as separate people would be), all on this one machine."""
+    sessions = 5 if bench.quick else 20
+    words = 1000
+    answer = make_answer(words, seed=4)
+    app = bench.app("ours")
+    bench.server.shape(answer, **WORD_SHAPE)
+    timeout_s = 180.0
+    singles: list[float] = []
+    concurrent: list[float] = []
+    delivered: list[float] = []  # the frame with the final text reached the browser, per session
+    server_ends: list[float] = []  # when the gateway sent each concurrent stream's last chunk
+    failures: list[str] = []
+    for rep in range(bench.reps):
+        single = measure_app(bench, app, answer, timeout_s, with_floor=False)
+        if "key_to_final_s" in single:
+            singles.append(single["key_to_final_s"])
+        else:
+            failures.append(f"single: {single.get('error')}")
+        contexts = [
+            bench.browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(sessions)
+        ]
+        try:
+            pages = [open_chat(context, app.url) for context in contexts]
+            clocks = [DeliveryClock(page) for page in pages]
+            prompts = [new_prompt(f"S4-{i}") for i in range(sessions)]
+            for page, prompt in zip(pages, prompts, strict=True):
+                arm_and_send(page, prompt, answer)
+            wall_minus_mono = time.time() - time.monotonic()
+            for i, (page, prompt, clock) in enumerate(zip(pages, prompts, clocks, strict=True)):
+                try:
+                    seen = wait_final(page, timeout_s)
+                except Exception as exc:  # a missing answer is a failure to report
+                    failures.append(f"session {i}: no final text ({type(exc).__name__})")
+                    continue
+                request = bench.server.request_for(prompt)
+                key, final = seen["key"], seen["final"]
+                assert key is not None and final is not None  # resolved once the last line shows
+                concurrent.append(final - key)
+                key_mono = key - wall_minus_mono
+                arrived = clock.last_before(final - wall_minus_mono + 0.001)
+                if arrived is not None:
+                    delivered.append(arrived - key_mono)
+                if "last_chunk_mono" in request:
+                    server_ends.append(request["last_chunk_mono"] - key_mono)
+                if request.get("status") != 200 or request.get("disconnected"):
+                    failures.append(f"session {i}: gateway status {request.get('status')}")
+                if page.evaluate(ERRORS_JS):
+                    failures.append(f"session {i}: error shown in the page")
+        finally:
+            for context in contexts:
+                context.close()
+        out(
+            f"  S4 rep {rep + 1}: single {singles[-1] if singles else None}, "
+            f"concurrent median {median(concurrent)}, delivered median {median(delivered)}, "
+            f"failures {len(failures)}"
+        )
+    single_med, conc_med = median(singles), median(concurrent)
+    slowdown = conc_med / single_med if conc_med and single_med else None
+    complete = len(concurrent) == sessions * bench.reps and not failures
+    limit = TARGETS["S4.slowdown"]
+    bench.row("S4", f"{sessions} sessions all complete, no errors", "ok", {"ours": float(complete)})
+    bench.row("S4", f"key press to last word ({words} words), single session", "s", {"ours": single_med})
+    bench.row(
+        "S4", "  gateway sent the last chunk, median of concurrent (info)", "s", {"ours": median(server_ends)}
+    )
+    bench.row(
+        "S4",
+        "  final text received by the browser, median of concurrent (info)",
+        "s",
+        {"ours": median(delivered)},
+    )
+    bench.row(
+        "S4",
+        f"key press to last word drawn, median of {sessions} concurrent",
+        "s",
+        {"ours": conc_med},
+        f"<= {limit}x single, all complete",
+        complete and slowdown is not None and slowdown <= limit,
+        f"x{slowdown:.2f} of single" if slowdown else "",
+    )
+    bench.results["S4"] = {
+        "sessions": sessions,
+        "words": words,
+        "single_s": singles,
+        "concurrent_s": concurrent,
+        "delivered_s": delivered,
+        "server_end_s": server_ends,
+        "failures": failures,
+        "slowdown": slowdown,
+    }
