@@ -33,7 +33,8 @@ def test_attached_png_shows_as_thumbnail_and_reaches_the_gateway(
 ):
     standin.enqueue(Reply(text="A green rectangle."))
     page.goto(app_server.url)
-    _attach(page, _png(tmp_path / "green.png"))
+    with page.expect_response(lambda response: "/_stcore/upload_file/" in response.url):
+        _attach(page, _png(tmp_path / "green.png"))  # Enter before the upload ends sends nothing
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill("What colour is this?")
     box.press("Enter")

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401  (fixtures, used by name)
-
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = ROOT / "scripts" / "fleet.sh"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"

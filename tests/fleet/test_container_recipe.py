@@ -64,7 +64,7 @@ def test_the_entrypoint_is_serve_py_on_the_image_s_venv():
     text = DOCKERFILE.read_text()
     assert re.search(r'^ENTRYPOINT \["/srv/gptproto-chat/\.venv/bin/python", "serve\.py"\]$', text, re.M)
     assert re.search(r"^WORKDIR /srv/gptproto-chat$", text, re.M)
-    assert "pip install --quiet --disable-pip-version-check --no-cache-dir -r requirements.txt" in text
+    assert "pip install --quiet --disable-pip-version-check --no-cache-dir -r requirements.lock" in text
 
 
 @pytest.fixture
