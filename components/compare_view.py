@@ -12,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from components.error_card import render_error_card
 from components.markdown import safe
 from components.message import AVATARS, render_body
+from components.presenter import costs_hidden
 from components.sidebar import CompareChoice
 from components.state.compare import STOP, vote_key
 from components.streaming import Lane, open_lane, run_lanes
@@ -85,8 +86,8 @@ def _render_column_footer(round_: CompareRound, index: int, prices: Prices) -> N
     if answer.status == Status.FAILED:
         return
     st.caption(usage_line(answer, with_model=False))  # a blind column must not name its model
-    if round_.blind and not round_.voted:
-        return  # the prices used would give the model away; the cost shows after the vote
+    if (round_.blind and not round_.voted) or costs_hidden():
+        return  # the prices would give a blind model away; a presenter may keep costs off screen
     usage = answer.usage if answer.usage_reported else None
     st.caption(f"Cost: {format_cost(estimate_cost(column.model, usage, prices))}")
 
@@ -192,11 +193,18 @@ def render_vote(round_: CompareRound, on_vote: Callable[[str], None], position: 
     row.button("It's a tie", key=vote_key(TIE, position), on_click=on_vote, args=(TIE,))
 
 
+def _with_cost_cells(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The table's rows with the cost as text ('≈ $0.0012'), or without it when the presenter
+    hides costs."""
+    if costs_hidden():
+        return [{k: v for k, v in row.items() if k != COST_COLUMN} for row in rows]
+    return [{**row, COST_COLUMN: format_usd(_usd(row[COST_COLUMN]))} for row in rows]
+
+
 def render_summary(round_: CompareRound, prices: Prices) -> None:
     """The round's table and a chart of speed per model."""
     rows = summary_rows(round_.columns, prices, round_.winner)
-    shown = [{**row, COST_COLUMN: format_usd(_usd(row[COST_COLUMN]))} for row in rows]
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=_SUMMARY_LABELS)
+    st.dataframe(_with_cost_cells(rows), hide_index=True, width="stretch", column_config=_SUMMARY_LABELS)
     chart = {
         "model": [str(row["model"]) for row in rows],
         "total (s)": [row["total (s)"] or 0.0 for row in rows],
@@ -219,8 +227,7 @@ def render_comparison_summary(rounds: Sequence[CompareRound], prices: Prices) ->
     """Every round at once, per model: median time to first token and tokens per second, total
     tokens and estimated cost, votes; as a chart and a table."""
     rows = comparison_summary(rounds, prices)
-    shown = [{**row, COST_COLUMN: format_usd(_usd(row[COST_COLUMN]))} for row in rows]
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=_COMPARISON_LABELS)
+    st.dataframe(_with_cost_cells(rows), hide_index=True, width="stretch", column_config=_COMPARISON_LABELS)
     chart = {
         "model": [str(row["model"]) for row in rows],
         "median first token (s)": [row[MEDIAN_FIRST_TOKEN] or 0.0 for row in rows],

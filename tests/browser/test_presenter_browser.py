@@ -59,6 +59,7 @@ def test_presenter_view_is_readable_without_sideways_scroll(
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_text("Presenter view")).to_be_visible()
     sidebar.get_by_text("Blind mode (vote before names are shown)").click()
+    sidebar.get_by_text("Hide costs").click()  # a price list is not for the audience
     page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
     expect(sidebar).to_have_attribute("data-collapsed", "true")
 
@@ -78,8 +79,9 @@ def test_presenter_view_is_readable_without_sideways_scroll(
             assert scroll_width <= client_width, (width, height, _scroll_widths(page))
     vote.click()
     expect(page.get_by_text("Vote recorded", exact=False)).to_be_visible()
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible()  # the summary: the rerun is drawn
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible()  # the summary: the rerun is drawn
     expect(page.get_by_role("button", name="A is best")).to_have_count(0)
+    expect(page.get_by_text(re.compile(r"^Cost: "))).to_have_count(0)  # prices are configured, yet hidden
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         page.screenshot(path=str(tmp_path / f"presenter-voted-{width}x{height}.png"), full_page=True)
