@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import uuid4
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.compare import CompareRound, Vote
@@ -24,7 +24,6 @@ from core.storage.codec import (
     params_from_dict,
     params_to_dict,
 )
-from core.storage.engine import writer
 from core.storage.schema import (
     CompareRoundRow,
     ConversationRow,
@@ -33,7 +32,7 @@ from core.storage.schema import (
     VoteRow,
     max_length,
 )
-from core.storage.store import ConversationInfo, NotFound, _info, title_from
+from core.storage.store import ConversationInfo, NotFound, UserScoped, _info, title_from
 
 COMPARISON = "comparison"
 NEW_COMPARISON = "New comparison"
@@ -48,26 +47,11 @@ class StoredComparison:
     rounds: list[CompareRound]
 
 
-class ComparisonStore:
+class ComparisonStore(UserScoped):
     """The comparisons of `user_id`, and nobody else's. The user's row must exist already (the
     user's ConversationStore creates it when it opens)."""
 
-    def __init__(self, engine: Engine, user_id: str) -> None:
-        self.engine = engine
-        self.user_id = user_id
-        self._writer = writer(engine)
-
-    def _session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
-
-    def _writing(self) -> Session:
-        return Session(self._writer, expire_on_commit=False)
-
-    def _own(self, session: Session, comparison_id: str, lock: bool = False) -> ConversationRow:
-        row = session.get(ConversationRow, comparison_id, with_for_update=lock)
-        if row is None or row.user_id != self.user_id or row.kind != COMPARISON:
-            raise NotFound(comparison_id)
-        return row
+    kind = COMPARISON  # a chat's id reads as missing here
 
     # -- the library --------------------------------------------------------------------------
 

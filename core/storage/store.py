@@ -109,18 +109,16 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-class ConversationStore:
-    """The conversations, messages and votes of `user_id`, and nobody else's."""
+class UserScoped:
+    """Sessions on one database for one user's rows: `_own` finds a conversation row of theirs
+    (of `kind`, when a store keeps one kind) or raises NotFound, as for a missing one."""
+
+    kind: str | None = None
 
     def __init__(self, engine: Engine, user_id: str) -> None:
         self.engine = engine
         self.user_id = user_id
         self._writer = writer(engine)
-        # Two sessions (or replicas) opening the same new user at once both insert; one insert wins.
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        insert_user = dialect.insert(UserRow).values(id=user_id, created_at=now()).on_conflict_do_nothing()
-        with self._writing() as session, session.begin():
-            session.execute(insert_user)
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -133,9 +131,21 @@ class ConversationStore:
         # `lock` holds the conversation's row until commit (PostgreSQL), so writers of one
         # conversation take turns: the next seq one of them reads is still free when it inserts.
         row = session.get(ConversationRow, conversation_id, with_for_update=lock)
-        if row is None or row.user_id != self.user_id:
+        if row is None or row.user_id != self.user_id or (self.kind and row.kind != self.kind):
             raise NotFound(conversation_id)
         return row
+
+
+class ConversationStore(UserScoped):
+    """The conversations, messages and votes of `user_id`, and nobody else's."""
+
+    def __init__(self, engine: Engine, user_id: str) -> None:
+        super().__init__(engine, user_id)
+        # Two sessions (or replicas) opening the same new user at once both insert; one insert wins.
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        insert_user = dialect.insert(UserRow).values(id=user_id, created_at=now()).on_conflict_do_nothing()
+        with self._writing() as session, session.begin():
+            session.execute(insert_user)
 
     # -- conversations ----------------------------------------------------------------------
 
