@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components.compare_session import comparison_store
 from components.library import COMPARISON_ICON, when
@@ -35,36 +36,45 @@ def comparison_title(store: RunStore) -> str:
     return info.title if info is not None else DEFAULT_TITLE
 
 
+def render_comparison_downloads(
+    row: DeltaGenerator,
+    title: str,
+    params: ChatParams,
+    rounds: Sequence[CompareRound],
+    prices: dict[str, tuple[float, float]],
+    *,
+    stem: str,
+    keys: tuple[str, str, str],
+    label_prefix: str = "",
+) -> None:
+    """A comparison's three downloads in `row`: Markdown and the HTML report to read, JSON to
+    import back; `keys` are the buttons' widget keys, in that order."""
+    files = (
+        ("Markdown", report_markdown(title, rounds, prices), "md", "text/markdown"),
+        ("HTML report", report_html(title, rounds, prices), "html", "text/html"),
+        ("JSON (can be imported)", export_comparison_json(title, params, rounds), "json", "application/json"),
+    )
+    for (label, data, extension, mime), key in zip(files, keys, strict=True):
+        row.download_button(
+            f"{label_prefix}{label}",
+            data,
+            f"{stem}.{extension}",
+            mime=mime,
+            key=key,
+            icon=":material/download:",
+        )
+
+
 def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: dict) -> None:
     """Rename the comparison and download it: Markdown, a self-contained HTML report, JSON."""
     title = comparison_title(store)
     latest = rounds[-1]
     params = latest.params or ChatParams(model=latest.models[0])
     row = st.container(horizontal=True)
-    row.download_button(
-        "Export Markdown",
-        report_markdown(title, rounds, prices),
-        "comparison.md",
-        mime="text/markdown",
-        key=state.EXPORT_MD,
-        icon=":material/download:",
-    )
-    row.download_button(
-        "Export HTML",
-        report_html(title, rounds, prices),
-        "comparison.html",
-        mime="text/html",
-        key=state.EXPORT_HTML,
-        icon=":material/download:",
-    )
-    row.download_button(
-        "Export JSON (can be imported)",
-        export_comparison_json(title, params, rounds),
-        "comparison.json",
-        mime="application/json",
-        key=state.EXPORT_JSON,
-        icon=":material/data_object:",
-    )
+    render_comparison_downloads(
+        row, title, params, rounds, prices, stem="comparison", label_prefix="Export ",
+        keys=(state.EXPORT_MD, state.EXPORT_HTML, state.EXPORT_JSON),
+    )  # fmt: skip
     current, opened = state.comparison_id(), store.get()
     if current is None or opened is None:
         return

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.comparison_exports import render_comparison_downloads
 from components.config import load_settings
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
 from components.markdown import safe
@@ -15,16 +16,12 @@ from components.share import render_share_button
 from components.state import conversations as state
 from components.state import share as share_state
 from components.storage import safely
-from core.comparison_transfer import export_comparison_json, import_comparison_json, is_comparison_export
+from core.comparison_transfer import import_comparison_json, is_comparison_export
 from core.images import ImageLimits
-from core.report import report_html, report_markdown
 from core.transfer import ImportRejected, export_json, export_markdown, import_json
 
 if TYPE_CHECKING:
     from core.storage import ConversationInfo, ConversationStore
-
-
-EXPORT_HTML = "history.export_html"  # a comparison's HTML report (the page's state module is not ours)
 
 
 def file_stem(title: str) -> str:
@@ -132,31 +129,10 @@ def _render_comparison_export(store: ConversationStore, comparison_id: str) -> N
     with st.container(border=True):
         st.markdown(f"**Export “{safe(title)}”**")
         row = st.container(horizontal=True)
-        for label, data, extension, mime, key in (
-            (
-                "Markdown",
-                report_markdown(title, stored.rounds, prices),
-                "md",
-                "text/markdown",
-                state.EXPORT_MD,
-            ),
-            ("HTML report", report_html(title, stored.rounds, prices), "html", "text/html", EXPORT_HTML),
-            (
-                "JSON (can be imported)",
-                export_comparison_json(title, stored.params, stored.rounds),
-                "json",
-                "application/json",
-                state.EXPORT_JSON,
-            ),
-        ):
-            row.download_button(
-                label,
-                data,
-                file_name=f"{file_stem(title)}.{extension}",
-                mime=mime,
-                key=key,
-                icon=":material/download:",
-            )
+        keys = (state.EXPORT_MD, state.EXPORT_HTML, state.EXPORT_JSON)
+        render_comparison_downloads(
+            row, title, stored.params, stored.rounds, prices, stem=file_stem(title), keys=keys
+        )
 
 
 def render_row(store: ConversationStore, info: ConversationInfo) -> None:

@@ -13,6 +13,7 @@ IMPORT_FILE = "history.import_file"
 IMPORT = "history.import"
 EXPORT_MD = "history.export_md"
 EXPORT_JSON = "history.export_json"
+EXPORT_HTML = "history.export_html"  # a comparison's HTML report
 DELETE_CONFIRM = "history.delete_confirm"
 DELETE_CANCEL = "history.delete_cancel"
 
