@@ -48,13 +48,12 @@ def reserve(run_store: RunStore, settings: Settings, models: Sequence[str], page
     defaults = default_limits(settings)
     user = current_identity(settings)
     store = run_store.get()
-    if store is None or user is None:
-        # No database, no count: refuse only where the operator set limits to enforce.
-        return DATABASE_DOWN if defaults != Limits() else Reservation(None, [], dict(settings.prices))
-    usage = UsageStore(store.engine)
-    result = safely(lambda: usage.reserve(user.user_id, list(models), page=page, defaults=defaults))
+    usage = UsageStore(store.engine) if store is not None else None
+    result = None
+    if usage is not None and user is not None:
+        result = safely(lambda: usage.reserve(user.user_id, list(models), page=page, defaults=defaults))
     if isinstance(result, LimitRefusal):
         return result.message
-    if result is None:
+    if result is None:  # no database, no count: refuse only where the operator set limits
         return DATABASE_DOWN if defaults != Limits() else Reservation(None, [], dict(settings.prices))
     return Reservation(usage, result, dict(settings.prices))
