@@ -57,18 +57,10 @@ BEFORE_REQUEST = (
     ("browser: key press to websocket message sent", "page:key", "page:sent"),
     ("websocket message to rerun request handled", "page:sent", "backmsg"),
     ("rerun request to script run start", "backmsg", "run_start"),
-    ("app.py: page config, navigation", "run_start", "settings>"),
-    ("load_settings()", "settings>", "settings<"),
-    ("state, URL, until the sidebar", "settings<", "sidebar>"),
-    ("render_sidebar()", "sidebar>", "sidebar<"),
-    ("history, chat_input, plan_turn", "sidebar<", "store>"),
-    ("current_store() (opens storage)", "store>", "store<"),
-    ("TurnSaver.before_sending() (stores the prompt)", "save_prompt>", "save_prompt<"),
-    ("until render_recent_history", "save_prompt<", "history>"),
-    ("render_recent_history()", "history>", "history<"),
-    ("chat_message, until gateway_for", "history<", "client>"),
-    ("gateway_for() (builds the client)", "client>", "client<"),
-    ("run_turn: request body, view, pump start", "client<", "pump_start>"),
+)
+# After the script run starts, the page's traced steps follow in the order they ran (see
+# page_steps); then the request itself:
+REQUEST = (
     ("pump thread: openai builds and sends", "pump_start>", "http_send"),
     ("HTTP send to gateway receipt", "http_send", "gateway:received"),
     ("= key press to gateway receipt", "page:key", "gateway:received"),
@@ -167,7 +159,8 @@ FRAMES = tuple(
 
 # Each table's key (in the JSON), title and rows.
 TABLES = (
-    ("before", "Key press to the request", BEFORE_REQUEST),
+    ("before", "Key press to the script run", BEFORE_REQUEST),
+    ("request", "Pump start to the request at the gateway", REQUEST),
     ("first", "First word", FIRST_WORD),
     ("last", "Last word", LAST_WORD),
     ("frames", "Websocket frames of the turn, server send to receipt in the page (CDP)", FRAMES),
@@ -180,6 +173,36 @@ def segments(turn: dict[str, float], table: tuple[tuple[str, str, str], ...]) ->
         for label, start, end in table
         if start in turn and end in turn
     }
+
+
+def page_steps(events: list[dict[str, Any]], found: dict[str, float]) -> dict[str, float]:
+    """The script thread's traced steps from the run's start to the pump's start, in the order
+    they ran: each step's time (nested steps indented under theirs) and the untraced page code
+    between top-level steps."""
+    begin, until = found.get("run_start"), found.get("pump_start>")
+    if begin is None or until is None:
+        return {}
+    thread = next((e["th"] for e in events if e["e"] == "run_start" and e["t"] == begin), None)
+    result: dict[str, float] = {}
+    open_steps: list[tuple[str, float]] = []
+    last_end = begin
+    for event in events:
+        name, moment = event["e"], event["t"]
+        if moment < begin or moment > until or event["th"] != thread or name[-1:] not in "<>":
+            continue
+        step = name[:-1]
+        if name.endswith(">"):
+            if not open_steps:
+                label = f"page code before {step}()"
+                result[label] = result.get(label, 0.0) + (moment - last_end) * 1000
+            open_steps.append((step, moment))
+        elif open_steps and open_steps[-1][0] == step:
+            _, started = open_steps.pop()
+            label = "  " * len(open_steps) + f"{step}()"
+            result[label] = result.get(label, 0.0) + (moment - started) * 1000
+            if not open_steps:
+                last_end = moment
+    return result
 
 
 # What a sampled stack is doing, by a frame it contains (py-spy's thread names go stale when a
@@ -259,7 +282,12 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     finally:
         server.stop()
-    for key, title, table in TABLES:
+    step_labels = list(dict.fromkeys(k for name in apps for turn in results[name] for k in turn))
+    steps = tuple((k.split("/", 1)[1], "", "") for k in step_labels if k.startswith("steps/"))
+    printed = [TABLES[0], ("steps", "Script run start to pump start, the page's steps in order", steps)]
+    for key, title, table in [*printed, *TABLES[1:]]:
+        if not table:
+            continue
         out(f"\n{title} (median ms of {args.turns} turns)")
         width = max(len(label) for label, _, _ in table)
         out("  " + " " * width + "".join(f"{name:>10}" for name in apps))
@@ -360,8 +388,9 @@ def one_turn(
     finally:
         context.close()
     turn = {f"frames/{label}": value for label, value in delays.items()}
-    for key, _, table in TABLES[:3]:
+    for key, _, table in TABLES[:4]:
         turn.update({f"{key}/{label}": value for label, value in segments(found, table).items()})
+    turn.update({f"steps/{label}": value for label, value in page_steps(events, found).items()})
     return turn
 
 

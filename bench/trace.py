@@ -24,13 +24,20 @@ _wrapped = "__bench_traced__"
 # (module, attribute path, event): the page's steps, in the order a turn meets them.
 PAGE_STEPS = (
     ("components.config", "load_settings", "settings"),
-    ("components.sidebar", "render_sidebar", "sidebar"),
-    ("components.persistence", "current_store", "store"),
-    ("components.persistence", "TurnSaver.before_sending", "save_prompt"),
+    ("components.identity", "require_identity", "identity"),
+    ("components.sidebar", "chat_choice", "choice"),
+    ("components.sidebar", "render_chat_sidebar", "sidebar"),
+    ("components.chat_actions", "plan_turn", "plan_turn"),
+    ("components.chat_actions", "_turn_for", "turn_for"),
+    ("components.usage", "reserve", "reserve"),
+    ("components.identity", "current_identity", "current_identity"),
+    ("components.storage", "RunStore.get", "store"),
+    ("components.chat_session", "TurnSaver.store_prompt", "store_prompt"),
     ("components.message", "render_recent_history", "history"),
+    ("components.streaming", "prepare_lane", "prepare_lane"),
+    ("components.streaming", "start_lanes", "start_lanes"),
     ("components.config", "gateway_for", "client"),
-    ("components.turn_runner", "run_turn", "run_turn"),
-    ("components.turn_runner", "build_request", "build_request"),
+    ("core.request", "build_request", "build_request"),
     ("core.pump", "EventPump.start", "pump_start"),
     ("components.stream_view", "StreamView._draw", "draw"),
     ("components.stream_view", "StreamView.finish", "view_finish"),
@@ -62,6 +69,7 @@ def _traced(function: Callable[..., Any], event: str) -> Callable[..., Any]:
 
 
 def _wrap(module_name: str, path: str, event: str) -> None:
+    """Wrap a function where it is defined and wherever `from module import name` copied it."""
     module = sys.modules.get(module_name)
     if module is None:
         return
@@ -72,8 +80,15 @@ def _wrap(module_name: str, path: str, event: str) -> None:
         if owner is None:
             return
     function = getattr(owner, name, None)
-    if callable(function):
-        setattr(owner, name, _traced(function, event))
+    if not callable(function) or getattr(function, _wrapped, False):
+        return
+    traced = _traced(function, event)
+    setattr(owner, name, traced)
+    if owners:
+        return
+    for other in list(sys.modules.values()):
+        if getattr(other, name, None) is function:
+            setattr(other, name, traced)
 
 
 def _timed_outbox(pump: Any) -> None:
