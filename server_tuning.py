@@ -133,7 +133,34 @@ def tune_running_server() -> int | None:
     return changed
 
 
-# Imported by app.py: the first run of the page in this process tunes its server (under serve.py
-# the listening socket is already TCP, so there is nothing left to set).
+# A thread that waits for the GIL gets it after at most this long (Python's default: 5 ms). While
+# the page's script thread draws or saves, the event loop needs the GIL for each step of a
+# websocket send and the gateway thread for each step of a request: every such step waited up to
+# 5 ms behind pure-Python work on another thread.
+SWITCH_INTERVAL_S = 0.001
+
+
+def quicker_handoffs() -> bool:
+    """Once per process: shorter GIL turns, and no pause in Streamlit's send loop between one
+    round of websocket messages and the next (it sleeps 5 ms after each round, so a message
+    drawn during a round, such as an answer's last words, waited for it). False (and a warning)
+    if this Streamlit version has no such pause."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    try:
+        from streamlit.runtime import runtime
+    except ImportError:
+        log.warning("Streamlit's runtime was not found; its send loop is left as it is.")
+        return False
+    if not hasattr(runtime, "MESSAGE_FLUSH_INTERVAL_SECS"):
+        log.warning("Streamlit's send loop has no flush interval now; it is left as it is.")
+        return False
+    runtime.MESSAGE_FLUSH_INTERVAL_SECS = 0.0  # type: ignore[misc]
+    return True
+
+
+# Imported by serve.py before the server starts, and by app.py: the first run of the page in a
+# process started with `streamlit run` tunes its server (under serve.py the listening socket is
+# already TCP, so there is nothing left to set).
+quicker_handoffs()
 if "streamlit.runtime" in sys.modules:
     tune_running_server()
