@@ -6,23 +6,22 @@ from functools import partial
 
 import streamlit as st
 
-from components.attachments import restore_rejected_input
+from components.attachments import restore_rejected_input, submitted
 from components.chat_actions import actions_for, plan_turn
 from components.chat_dialogs import delete_dialog, edit_dialog
 from components.chat_session import (
-    TurnSaver,
     conversation_from_url,
     open_in_url,
     show_conversation,
     sync_url,
     wants_stored_conversation,
 )
-from components.chat_turn import render_turn
-from components.config import require_settings
+from components.chat_turn import render_turn, send_turn
+from components.config import preload_gateway, require_settings
 from components.library import render_library, take_open_request
 from components.message import render_recent_history
 from components.share import render_share_button
-from components.sidebar import render_chat_sidebar, restore_chat_params
+from components.sidebar import chat_choice, render_chat_sidebar, restore_chat_params
 from components.state.chat import (
     INPUT,
     chat_messages,
@@ -54,40 +53,38 @@ if wants_stored_conversation() and (opened := store.get()) is not None:
         show_conversation(loaded)
         restore_chat_params(loaded.params, settings)
 
-choice = render_chat_sidebar(settings, on_new_chat=new_chat)
-sync_url()
+# The turn is sent before anything is drawn: the sidebar's values and the input are known now.
+choice = chat_choice(settings)
 history = chat_messages()
 rejected = restore_rejected_input(INPUT)
-submission = st.chat_input(
-    f"Message {choice.params.model or 'the model'}… (attach images with +)",
-    key=INPUT,
-    accept_file="multiple",
-    file_type=list(ACCEPTED_TYPES),
-    submit_mode="disable",  # no second message while one streams; Stop is under the answer
-)
-planned = plan_turn(submission, take_action(), history, choice, settings, store)
-turn, reservation = planned if planned is not None else (None, None)
-saver = TurnSaver(store.get(), turn, choice.params) if turn is not None else None
-if saver is not None:
-    saver.before_sending()  # the prompt is stored before anything is sent
-
-if not history:
-    st.title("GPTProto Chat")
-    st.caption(f"Ask {choice.params.model or 'a model'} anything. Pick models and limits in the sidebar.")
-if notice:
-    st.warning(notice, icon=":material/search_off:")
-message_actions = partial(actions_for, tree=chat_tree(), model=choice.params.model, store=store)
-render_recent_history(history[:-1] if turn else history, message_actions)
-if turn is not None and saver is not None:
-    render_turn(settings, choice, turn, saver, reservation, message_actions)
+planned = plan_turn(submitted(INPUT), take_action(), history, choice, settings, store)
+with send_turn(settings, choice, planned, store) as sent:  # the prompt is stored as it leaves
+    library_slot = render_chat_sidebar(settings, choice, on_new_chat=new_chat)
+    sync_url()
+    st.chat_input(
+        f"Message {choice.params.model or 'the model'}… (attach images with +)",
+        key=INPUT,
+        accept_file="multiple",
+        file_type=list(ACCEPTED_TYPES),
+        submit_mode="disable",  # no second message while one streams; Stop is under the answer
+    )
+    if not history:
+        st.title("GPTProto Chat")
+        st.caption(f"Ask {choice.params.model or 'a model'} anything. Pick models and limits in the sidebar.")
+    if notice:
+        st.warning(notice, icon=":material/search_off:")
+    message_actions = partial(actions_for, tree=chat_tree(), model=choice.params.model, store=store)
+    render_recent_history(history[:-1] if sent else history, message_actions)
+    if sent is not None:
+        render_turn(sent, message_actions)
 if rejected:
     st.error(rejected, icon=":material/broken_image:")
 problem = take_save_problem()
 if problem:
     st.warning(problem, icon=":material/database:")
 
-if choice.library_slot is not None and (opened := store.get()) is not None:
-    with choice.library_slot:  # filled last, so it lists this run's new conversation
+if (opened := store.get()) is not None:
+    with library_slot:  # filled last, so it lists this run's new conversation
         render_share_button(opened, conversation_id())
         render_library(opened, conversation_id())
 
@@ -98,3 +95,4 @@ if dialog is not None:
         edit_dialog(target, settings.max_prompt_chars)
     elif kind == "delete":
         delete_dialog(store, target)
+preload_gateway()  # the next prompt's request need not wait for the client's imports

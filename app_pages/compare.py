@@ -17,7 +17,7 @@ from components.compare_view import (
     render_vote,
 )
 from components.comparison_exports import render_comparison_actions, render_comparison_library
-from components.config import require_settings
+from components.config import preload_gateway, require_settings
 from components.prompt_sets_view import (
     finish_step,
     halt_step,
@@ -118,3 +118,4 @@ if problem:
 if choice.library_slot is not None:
     with choice.library_slot:  # filled last, so it lists this run's new comparison
         render_comparison_library(store, comparison_id())
+preload_gateway()  # the next round's requests need not wait for the client's imports

@@ -23,6 +23,15 @@ def restore_rejected_input(input_key: str) -> str | None:
     return problem
 
 
+def submitted(input_key: str) -> Any:
+    """What a chat input that takes files sends this run, read from its state before it is
+    drawn, so the turn can be sent first; None when nothing was sent. As st.chat_input returns
+    it: a submission is never a plain string, and a string there is a rejected prompt being put
+    back into the box (restore_rejected_input runs first)."""
+    value = st.session_state.get(input_key)
+    return None if isinstance(value, str) else value
+
+
 def reject_submission(text: str, problem: str) -> NoReturn:
     """Keep the text for the next run and rerun so it is back in the input box."""
     st.session_state[RESTORE_TEXT] = text

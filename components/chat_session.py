@@ -67,8 +67,8 @@ def sync_url() -> None:
 
 
 class TurnSaver:
-    """Keeps the conversation tree and the database up to date for one turn: the prompt before
-    sending, checkpoints of the answer while it streams, and its final state. Without a store
+    """Keeps the conversation tree and the database up to date for one turn: the prompt as the
+    request leaves, checkpoints of the answer while it streams, and its final state. Without a store
     (the database is down) only the page's tree is kept."""
 
     def __init__(self, store: ConversationStore | None, turn: Turn, params: ChatParams) -> None:
@@ -86,9 +86,10 @@ class TurnSaver:
             sync_url()
         return current
 
-    def before_sending(self) -> None:
-        """The prompt (and the empty answer) are in the tree and stored, in one transaction,
-        before anything is sent; a failed or empty answer being regenerated goes in the same one."""
+    def store_prompt(self) -> None:
+        """The prompt (and the empty answer) go into the tree and are stored, in one
+        transaction, before any of the answer is drawn; a failed or empty answer being
+        regenerated goes in the same one."""
         tree = chat_tree()
         conversation = self._conversation()
         replaced = self.turn.replaces

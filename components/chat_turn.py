@@ -1,9 +1,13 @@
-"""The answer bubble of this run's turn: streamed from the gateway through the shared driver, or
-marked as not sent with what to fix; then its footer and buttons."""
+"""This run's turn: its request sent as soon as the turn is known, before the page is drawn, and
+the prompt stored while it travels; then the answer bubble, streamed through the shared driver
+(or marked as not sent with what to fix), its footer and buttons."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -12,51 +16,94 @@ from components.chat_session import TurnSaver
 from components.message import AVATARS, MessageAction, render_answer_footer, render_body
 from components.sidebar import ChatChoice
 from components.state.chat import STOP
-from components.streaming import open_lane, run_lanes
+from components.storage import RunStore
+from components.streaming import Lane, prepare_lane, run_lanes, start_lanes
 from components.usage import Reservation
 from core.chat_flow import Turn, fail_before_sending
 from core.conversation import Message, Status
 from core.errors import settings_error
 from core.settings import Settings
 
+if TYPE_CHECKING:
+    from core.pump import EventPump
 
-def render_turn(
+
+@dataclass
+class SentTurn:
+    """A turn whose request has left (or that was refused before sending: no lane)."""
+
+    turn: Turn
+    choice: ChatChoice
+    saver: TurnSaver
+    lane: Lane | None
+    pump: EventPump[int] | None
+
+
+@contextmanager
+def send_turn(
     settings: Settings,
     choice: ChatChoice,
-    turn: Turn,
-    saver: TurnSaver,
-    reservation: Reservation | None,
-    actions_for: Callable[[Message, bool], Sequence[MessageAction]],
-) -> None:
-    """Request the turn's answer and draw it as it streams; it is saved and its usage recorded
-    as it goes."""
+    planned: tuple[Turn, Reservation | None] | None,
+    store: RunStore,
+) -> Iterator[SentTurn | None]:
+    """Send the planned turn's request, then store its prompt (and empty answer) while the
+    request travels: both before any of the answer is drawn. However the run ends (a Stop, a
+    rerun, an error while the page is drawn), the call is closed and the answer settled, kept
+    and marked stopped."""
+    if planned is None:
+        yield None
+        return
+    turn, reservation = planned
+    saver = TurnSaver(store.get(), turn, choice.params)
+    lane, pump = None, None
+    if reservation is not None and choice.api_key:
+        lane = prepare_lane(
+            settings,
+            choice.api_key,
+            turn.context,
+            choice.params,
+            turn.answer,
+            label=choice.params.model,
+            on_text=saver.progress,
+            on_settled=_settled(saver, reservation, turn),
+        )
+        pump = start_lanes([lane])
+    elif turn.answer.status != Status.FAILED:  # not refused by a limit: the sidebar needs fixing
+        fail_before_sending(turn.answer, settings_error(choice.problems))
+    try:
+        saver.store_prompt()
+        if lane is None:
+            saver.settled(turn.answer)
+        yield SentTurn(turn, choice, saver, lane, pump)
+    finally:
+        if pump is not None:
+            pump.cancel()
+        if lane is not None:
+            lane.settle()
+
+
+def _settled(saver: TurnSaver, reservation: Reservation, turn: Turn) -> Callable[[Message], None]:
     prior_usage = turn.answer.usage if turn.continuing else None
 
     def settled(answer: Message) -> None:
         saver.settled(answer)
-        if reservation is not None:
-            reservation.settle(0, answer, prior_usage)
+        reservation.settle(0, answer, prior_usage)
 
+    return settled
+
+
+def render_turn(sent: SentTurn, actions_for: Callable[[Message, bool], Sequence[MessageAction]]) -> None:
+    """The turn's answer bubble: streamed as it arrives (saved and its usage recorded as it
+    goes), or the reason it was not sent."""
+    answer = sent.turn.answer
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
-        if reservation is not None and choice.api_key:
-            lane = open_lane(
-                settings,
-                choice.api_key,
-                turn.context,
-                choice.params,
-                turn.answer,
-                label=choice.params.model,
-                stop_key=STOP,
-                on_text=saver.progress,
-                on_settled=settled,
-            )
-            run_lanes([lane])
-            render_answer_footer(turn.answer, actions_for(turn.answer, True))
+        if sent.lane is not None:
+            sent.lane.draw(stop_key=STOP)
+            run_lanes([sent.lane], pump=sent.pump)
+            render_answer_footer(answer, actions_for(answer, True))
         else:
-            if turn.answer.status != Status.FAILED:  # not refused by a limit: the sidebar needs fixing
-                fail_before_sending(turn.answer, settings_error(choice.problems))
-            saver.settled(turn.answer)
-            render_body(turn.answer, actions_for(turn.answer, True))
-    note = None if choice.send_links else detected_links_note(turn.context[-1].text if turn.context else "")
-    if note and not turn.continuing:
+            render_body(answer, actions_for(answer, True))
+    context = sent.turn.context
+    note = None if sent.choice.send_links else detected_links_note(context[-1].text if context else "")
+    if note and not sent.turn.continuing:
         st.info(note, icon=":material/image:")

@@ -15,7 +15,7 @@ from components.message import AVATARS, render_body
 from components.presenter import costs_hidden
 from components.sidebar import CompareChoice
 from components.state.compare import STOP, vote_key
-from components.streaming import Lane, open_lane, run_lanes
+from components.streaming import Lane, prepare_lane, run_lanes
 from components.usage import Reservation
 from core.compare import (
     COST_COLUMN,
@@ -116,18 +116,18 @@ def stream_round(
         with container:
             st.subheader(title, divider="gray")
             first_token = st.empty()
-            lanes.append(
-                open_lane(
-                    settings,
-                    api_key,
-                    column.history,
-                    column_params(params, column.model, choice.role),
-                    column.answer,
-                    label=title,
-                    on_text=_on_text(first_token, saver),
-                    on_settled=_on_settled(index, saver, reservation),
-                )
+            lane = prepare_lane(
+                settings,
+                api_key,
+                column.history,
+                column_params(params, column.model, choice.role),
+                column.answer,
+                label=title,
+                on_text=_on_text(first_token, saver),
+                on_settled=_on_settled(index, saver, reservation),
             )
+            lane.draw()
+            lanes.append(lane)
             footers[index] = st.container()
     run_lanes(lanes, stop_label="Stop all")
     stop.empty()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import sys
+import threading
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -88,6 +91,26 @@ def _client(base_url: str, api_key: str) -> openai.OpenAI:
     from core.gateway import make_client
 
     return make_client(base_url, api_key)
+
+
+GATEWAY_MODULE = "core.gateway"  # with the openai client: about 0.6 s of imports
+PRELOAD_THREAD = "gateway-preload"
+_preload_lock = threading.Lock()
+_preloading = False
+
+
+def preload_gateway() -> None:
+    """Once a page is drawn: import the HTTP client on a background thread, once per process,
+    so that the first prompt, whose request leaves before the page is drawn, does not wait for
+    the imports. A page's first paint never loads it."""
+    global _preloading
+    with _preload_lock:
+        if _preloading or GATEWAY_MODULE in sys.modules:
+            return
+        _preloading = True
+    threading.Thread(
+        target=importlib.import_module, args=(GATEWAY_MODULE,), name=PRELOAD_THREAD, daemon=True
+    ).start()
 
 
 def gateway_for(settings: Settings, api_key: str) -> Gateway:

@@ -36,7 +36,8 @@ _ROLE_LABELS: dict[RoleChoice, str] = {
 class _Choice:
     params: ChatParams
     api_key: str | None
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # every problem, in the sidebar's order
+    field_problems: dict[str, str] = field(default_factory=dict)  # shown under their field
 
     @property
     def ready(self) -> bool:
@@ -46,10 +47,9 @@ class _Choice:
 
 @dataclass
 class ChatChoice(_Choice):
-    """What the chat sidebar resolved: the parameters, and any problems to fix before sending."""
+    """What the chat sidebar holds: the parameters, and any problems to fix before sending."""
 
     send_links: bool = False
-    library_slot: DeltaGenerator | None = None  # under "New chat", filled at the end of the run
 
 
 @dataclass
@@ -62,48 +62,100 @@ class CompareChoice(_Choice):
     library_slot: DeltaGenerator | None = None  # recent comparisons, filled at the end of the run
 
 
-def render_chat_sidebar(settings: Settings, *, on_new_chat: Callable[[], None]) -> ChatChoice:
-    """The chat page's sidebar."""
+class _Problems:
+    """What is wrong with the sidebar's values, each under the field it is about."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.by_field: dict[str, str] = {}
+
+    def parse(self, field_name: str, parse: Callable[[R], T | None], raw: R) -> T | None:
+        try:
+            return parse(raw)
+        except (InputError, ValueError) as exc:
+            self.add(str(exc), field_name)
+            return None
+
+    def add(self, problem: str, field_name: str | None = None) -> None:
+        self.found.append(problem)
+        if field_name is not None:
+            self.by_field[field_name] = problem
+
+
+def chat_choice(settings: Settings) -> ChatChoice:
+    """The chat sidebar's values as they stand when the run begins (the widgets' state), checked:
+    known before anything is drawn, so a prompt's request can leave first."""
+    state = st.session_state
+    problems = _Problems()
+    api_key = _read_key(settings)
+    model = _read_model(settings, problems)
+    options = _read_options(chat_state.OPTIONS, problems, settings.max_instructions_chars)
+    name = problems.parse("name", validate_participant_name, str(state.get(chat_state.USER_NAME) or ""))
+    if not model:
+        problems.add("Enter a custom model id, or pick a model from the list.")
+    params = options.params_for(model, name)
+    send_links = bool(state.get(chat_state.LINK_IMAGES, False))
+    return _finish(ChatChoice(params, api_key, problems.found, problems.by_field, send_links=send_links))
+
+
+def render_chat_sidebar(
+    settings: Settings, choice: ChatChoice, *, on_new_chat: Callable[[], None]
+) -> DeltaGenerator:
+    """The chat page's sidebar, drawn from `choice`; returns the slot under "New chat" for the
+    library (filled at the end of the run)."""
     with st.sidebar:
         st.button(
             "New chat", key=chat_state.NEW, icon=":material/add:", on_click=on_new_chat, width="stretch"
         )
         library_slot = st.container()
-        api_key = _key_section(settings)
+        _draw_key(settings, choice)
         st.subheader("Model")
-        problems: list[str] = []
-        picked = _model_picker(settings)
-        model = (_parse(validate_model_id, picked, problems) or "") if picked else ""
-        options = _request_options(chat_state.OPTIONS, problems, settings.max_instructions_chars)
-        raw_name = st.text_input(
+        _draw_model_picker(settings)
+        _show_problem(choice, "model")
+        _draw_options(chat_state.OPTIONS, choice, settings.max_instructions_chars)
+        st.text_input(
             "Your name (optional)",
             key=chat_state.USER_NAME,
             help="Sent as messages[].name to tell participants apart.",
         )
-        name = _parse(validate_participant_name, raw_name, problems)
-        send_links = st.toggle(
+        _show_problem(choice, "name")
+        st.toggle(
             "Send image links as images",
             key=chat_state.LINK_IMAGES,
             help="https links to .png/.jpg/.webp/.gif in your message are also sent as image parts.",
         )
-    if not model:
-        problems.append("Enter a custom model id, or pick a model from the list.")
-    params = options.params_for(model, name)
-    choice = ChatChoice(params, api_key, problems, send_links=send_links, library_slot=library_slot)
+    return library_slot
+
+
+def compare_choice(settings: Settings) -> CompareChoice:
+    """The compare sidebar's values as they stand when the run begins, checked."""
+    state = st.session_state
+    problems = _Problems()
+    api_key = _read_key(settings)
+    picked = state.get(compare_state.MODELS)
+    picked = list(model_choices(settings)[:2] if picked is None else picked)
+    models = problems.parse("models", _checked_models, picked) or []
+    blind = bool(state.get(compare_state.BLIND, False))
+    options = _read_options(compare_state.OPTIONS, problems, settings.max_instructions_chars)
+    params = options.params_for(models[0] if models else "")
+    choice = CompareChoice(
+        params, api_key, problems.found, problems.by_field, models=models, blind=blind, role=options.role
+    )
     return _finish(choice)
 
 
 def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) -> CompareChoice:
     """The compare page's sidebar: 2 to 4 models and one set of options for all."""
+    choice = compare_choice(settings)
     with st.sidebar:
         st.button(
             "New comparison", key=compare_state.NEW, icon=":material/add:", on_click=on_new, width="stretch"
         )
-        library_slot = st.container()
-        api_key = _key_section(settings)
+        choice.library_slot = st.container()
+        _draw_key(settings, choice)
         st.subheader("Models")
         choices = model_choices(settings)
-        picked = st.multiselect(
+        st.multiselect(
             "Models to compare (2 to 4)",
             choices,
             default=choices[:2],
@@ -112,15 +164,10 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
             accept_new_options=True,
             help="Type a custom model id and press Enter to add it.",
         )
-        problems: list[str] = []
-        models = _parse(_checked_models, picked, problems) or []
-        blind = st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
-        options = _request_options(compare_state.OPTIONS, problems, settings.max_instructions_chars)
-    params = options.params_for(models[0] if models else "")
-    choice = CompareChoice(
-        params, api_key, problems, models=models, blind=blind, role=options.role, library_slot=library_slot
-    )
-    return _finish(choice)
+        _show_problem(choice, "models")
+        st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
+        _draw_options(compare_state.OPTIONS, choice, settings.max_instructions_chars)
+    return choice
 
 
 _ChoiceT = TypeVar("_ChoiceT", bound=_Choice)
@@ -130,6 +177,13 @@ def _finish(choice: _ChoiceT) -> _ChoiceT:
     if not choice.api_key:
         choice.problems.append(NO_KEY_PROBLEM)
     return choice
+
+
+def _show_problem(choice: _Choice, field_name: str) -> None:
+    # The message goes right under the field it is about.
+    problem = choice.field_problems.get(field_name)
+    if problem:
+        st.error(problem, icon=":material/error:")
 
 
 @dataclass(frozen=True)
@@ -150,15 +204,27 @@ class _RequestOptions:
         )
 
 
-def _request_options(keys: OptionKeys, problems: list[str], max_instructions: int) -> _RequestOptions:
-    raw_limit = st.text_input(
+def _read_options(keys: OptionKeys, problems: _Problems, max_instructions: int) -> _RequestOptions:
+    state = st.session_state
+    state.setdefault(keys.stream, True)
+    instructions = str(state.get(keys.instructions) or "")
+    problems.parse("instructions", partial(_fits, "instructions prompt", max_instructions), instructions)
+    role = state.get(keys.instructions_role)
+    limit = problems.parse("max_tokens", parse_max_completion_tokens, str(state.get(keys.max_tokens) or ""))
+    return _RequestOptions(
+        limit, bool(state[keys.stream]), instructions, role if role in _ROLE_LABELS else "auto"
+    )
+
+
+def _draw_options(keys: OptionKeys, choice: _Choice, max_instructions: int) -> None:
+    st.text_input(
         "Max completion tokens",
         key=keys.max_tokens,
         placeholder="off",
         help="Upper bound on visible output AND reasoning tokens. Empty means no limit.",
     )
-    st.session_state.setdefault(keys.stream, True)
-    stream = st.toggle("Stream the answer", key=keys.stream)
+    _show_problem(choice, "max_tokens")
+    st.toggle("Stream the answer", key=keys.stream)
     st.subheader("Instructions")
     instructions = st.text_area(
         "Instructions prompt",
@@ -169,13 +235,9 @@ def _request_options(keys: OptionKeys, problems: list[str], max_instructions: in
     counter = length_counter(len(instructions), max_instructions)
     if counter:
         st.caption(counter)
-    _parse(partial(_fits, "instructions prompt", max_instructions), instructions, problems)
+    _show_problem(choice, "instructions")
     roles: list[RoleChoice] = list(_ROLE_LABELS)
-    role = st.selectbox(
-        "Instructions role", roles, format_func=_ROLE_LABELS.__getitem__, key=keys.instructions_role
-    )
-    limit = _parse(parse_max_completion_tokens, raw_limit, problems)
-    return _RequestOptions(limit, stream, instructions, role)
+    st.selectbox("Instructions role", roles, format_func=_ROLE_LABELS.__getitem__, key=keys.instructions_role)
 
 
 def _fits(what: str, limit: int, text: str) -> str:
@@ -185,19 +247,14 @@ def _fits(what: str, limit: int, text: str) -> str:
     return text
 
 
-def _parse(parse: Callable[[R], T | None], raw: R, problems: list[str]) -> T | None:
-    # The message goes right under the field it is about.
-    try:
-        return parse(raw)
-    except (InputError, ValueError) as exc:
-        problems.append(str(exc))
-        st.error(str(exc), icon=":material/error:")
-        return None
-
-
-def _key_section(settings: Settings) -> str | None:
+def _read_key(settings: Settings) -> str | None:
     # The widget's value is mirrored into USER_KEY so it outlives a page switch.
     st.session_state.setdefault(USER_KEY_INPUT, st.session_state.get(USER_KEY, ""))
+    own = str(st.session_state.get(USER_KEY_INPUT, "")).strip()
+    return own or settings.server_key
+
+
+def _draw_key(settings: Settings, choice: _Choice) -> None:
     if settings.has_server_key:
         with st.expander("API key: the server's", icon=":material/key:"):
             st.text_input(
@@ -207,35 +264,38 @@ def _key_section(settings: Settings) -> str | None:
                 on_change=remember_user_key,
                 help="Kept in this browser session only; never stored or shown.",
             )
-    else:
-        why = (
-            "This server asks each person to use their own key"
-            if settings.api_key
-            else "This server has no key"
-        )
-        st.text_input(
-            "Your GPTProto API key",
-            type="password",
-            key=USER_KEY_INPUT,
-            on_change=remember_user_key,
-            placeholder="sk-...",
-            help=f"{why}. Yours is kept in this browser session only: never stored, shown or logged.",
-        )
-    own = str(st.session_state.get(USER_KEY_INPUT, "")).strip()
-    if not own and not settings.has_server_key:
+        return
+    why = (
+        "This server asks each person to use their own key" if settings.api_key else "This server has no key"
+    )
+    st.text_input(
+        "Your GPTProto API key",
+        type="password",
+        key=USER_KEY_INPUT,
+        on_change=remember_user_key,
+        placeholder="sk-...",
+        help=f"{why}. Yours is kept in this browser session only: never stored, shown or logged.",
+    )
+    if not choice.api_key:
         st.info("Enter your GPTProto API key to start chatting.", icon=":material/key:")
-    return own or settings.server_key
 
 
-def _model_picker(settings: Settings) -> str:
-    choices = [*model_choices(settings), CUSTOM_MODEL]
-    if st.session_state.get(chat_state.MODEL) not in choices:
-        st.session_state[chat_state.MODEL] = settings.default_model
-    picked = st.selectbox("Model", choices, key=chat_state.MODEL)
-    if picked != CUSTOM_MODEL:
-        return str(picked)
-    custom = st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
-    return custom.strip()
+def _read_model(settings: Settings, problems: _Problems) -> str:
+    state = st.session_state
+    if state.get(chat_state.MODEL) not in _model_options(settings):
+        state[chat_state.MODEL] = settings.default_model
+    picked = str(state[chat_state.MODEL])
+    raw = str(state.get(chat_state.CUSTOM_MODEL) or "").strip() if picked == CUSTOM_MODEL else picked
+    return (problems.parse("model", validate_model_id, raw) or "") if raw else ""
+
+
+def _model_options(settings: Settings) -> list[str]:
+    return [*model_choices(settings), CUSTOM_MODEL]
+
+
+def _draw_model_picker(settings: Settings) -> None:
+    if st.selectbox("Model", _model_options(settings), key=chat_state.MODEL) == CUSTOM_MODEL:
+        st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
 
 
 def _checked_models(picked: list[str]) -> list[str]:

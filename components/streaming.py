@@ -32,21 +32,38 @@ AnswerHook = Callable[[Message], None]
 
 @dataclass
 class Lane:
-    """One answer being streamed: the call that feeds it and the view that shows it."""
+    """One answer being streamed: the call that feeds it and, once drawn, the view that shows it."""
 
     gateway: Gateway | None  # None: not sent (the answer already says why)
     body: dict[str, Any]
     answer: Message
-    view: StreamView
     label: str  # who the user waits for: the model, or its blind label ("Model A")
     vision_models: Sequence[str] = ()
     on_text: AnswerHook | None = None  # after new text arrived (cheap: checkpoints, captions)
     on_settled: AnswerHook | None = None  # once, with the final status, however the run ends
+    notice: str | None = None  # the conversation was trimmed to fit the model's context window
+    view: StreamView = field(init=False)
     recorder: TurnRecorder = field(init=False)
+    _settled: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         if self.gateway is not None:
             self.recorder = TurnRecorder(self.answer)
+
+    def draw(self, stop_key: str | None = None) -> None:
+        """Where the caller is (inside its bubble or column): the trim notice, the waiting line,
+        or the text so far on a Continue, and the Stop button given its key."""
+        if self.notice:
+            st.caption(self.notice)
+        self.view = StreamView()
+        if self.gateway is None:
+            return
+        if self.answer.text:  # a Continue: the earlier text stays on show while the rest streams
+            self.view.show_text(self.answer.text, force=True)
+        else:
+            self.view.show_status(f"Waiting for {self.label}…")
+        if stop_key is not None:
+            self.view.show_stop(stop_key)
 
     def apply(self, event: Event, stop_label: str) -> None:
         """Record one event and draw what it changed."""
@@ -69,7 +86,10 @@ class Lane:
             self.view.show_status(f"Waiting for {self.label}…{format_waited(waited_s)}")
 
     def settle(self) -> None:
-        """The final status (stopped if the run ended mid-stream), then the settled hook."""
+        """Once: the final status (stopped if the run ended mid-stream), then the settled hook."""
+        if self._settled:
+            return
+        self._settled = True
         if self.gateway is not None:
             self.recorder.stop()
         if self.answer.error is not None:
@@ -78,7 +98,7 @@ class Lane:
             self.on_settled(self.answer)
 
 
-def open_lane(
+def prepare_lane(
     settings: Settings,
     api_key: str,
     context: Sequence[Message],
@@ -86,44 +106,46 @@ def open_lane(
     answer: Message,
     *,
     label: str,
-    stop_key: str | None = None,
     on_text: AnswerHook | None = None,
     on_settled: AnswerHook | None = None,
 ) -> Lane:
-    """A lane for `answer`, drawn where the caller is (inside its bubble or column). The waiting
-    line (and the Stop button, given its key) are drawn first: the client may still be loading.
-    A conversation longer than the model's context window is trimmed, oldest exchanges first, and
-    the user told; when even the latest prompt does not fit, nothing is sent and the answer says
-    why."""
+    """A lane for `answer`, nothing drawn yet. A conversation longer than the model's context
+    window is trimmed, oldest exchanges first (the lane's notice tells the user); when even the
+    latest prompt does not fit, nothing is sent and the answer says why."""
     try:
         fit = fit_context(context, params, context_window(settings.context_windows, params.model))
     except ContextTooLong as exc:
         fail_before_sending(answer, context_error(str(exc)))
-        return Lane(None, {}, answer, StreamView(), label, on_settled=on_settled)
-    if fit.notice:
-        st.caption(fit.notice)
-    view = StreamView()
-    if answer.text:  # a Continue: the earlier text stays on show while the rest streams
-        view.show_text(answer.text, force=True)
-    else:
-        view.show_status(f"Waiting for {label}…")
-    if stop_key is not None:
-        view.show_stop(stop_key)
+        return Lane(None, {}, answer, label, on_settled=on_settled)
     gateway = gateway_for(settings, api_key)
     body = build_request(fit.history, params, include_usage=gateway.wants_usage())
     return Lane(
-        gateway, body, answer, view, label, settings.vision_models, on_text=on_text, on_settled=on_settled
+        gateway,
+        body,
+        answer,
+        label,
+        settings.vision_models,
+        on_text=on_text,
+        on_settled=on_settled,
+        notice=fit.notice,
     )
 
 
-def run_lanes(lanes: Sequence[Lane], *, stop_label: str = "Stop") -> None:
-    """Stream every lane at once until each has ended. A Stop press or a rerun ends the run
-    mid-stream: every call still open is closed, and each answer keeps its text, marked stopped."""
-    started = time.monotonic()
+def start_lanes(lanes: Sequence[Lane]) -> EventPump[int]:
+    """Send every lane's request now; run_lanes then streams them. Whoever starts them must see
+    that run_lanes runs or the pump is cancelled and the lanes settled, however the run ends."""
+    calls = {index: (lane.gateway, lane.body) for index, lane in enumerate(lanes) if lane.gateway}
+    return EventPump(calls).start()
+
+
+def run_lanes(lanes: Sequence[Lane], *, pump: EventPump[int] | None = None, stop_label: str = "Stop") -> None:
+    """Stream every lane at once until each has ended (their requests sent now, or already by
+    `pump`). A Stop press or a rerun ends the run mid-stream: every call still open is closed,
+    and each answer keeps its text, marked stopped."""
     try:
-        calls = {index: (lane.gateway, lane.body) for index, lane in enumerate(lanes) if lane.gateway}
-        with EventPump(calls) as pump:
-            for tick in pump.ticks():
+        with pump or start_lanes(lanes) as running:
+            started = running.started_at or time.monotonic()
+            for tick in running.ticks():
                 if tick is None:
                     # A quiet tick, also where a Stop press reaches the run when nothing streams.
                     for lane in lanes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Generator, Hashable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -32,6 +33,7 @@ class EventPump(Generic[TagT]):
         self._gateways = {tag: gateway for tag, (gateway, _) in calls.items()}
         self._outbox: queue.Queue[tuple[TagT, Event | _Done]] = queue.Queue()
         self._running = set(calls)
+        self.started_at: float | None = None  # time.monotonic() when the requests were sent
         self._threads = [
             threading.Thread(target=self._run, args=(tag, gateway, body), name="gateway-pump", daemon=True)
             for tag, (gateway, body) in calls.items()
@@ -46,9 +48,11 @@ class EventPump(Generic[TagT]):
         self.cancel()
 
     def start(self) -> EventPump[TagT]:
-        """Send every request."""
-        for thread in self._threads:
-            thread.start()
+        """Send every request (once: starting a started pump does nothing)."""
+        if self.started_at is None:
+            self.started_at = time.monotonic()
+            for thread in self._threads:
+                thread.start()
         return self
 
     def ticks(self, poll_s: float = 0.1) -> Iterator[tuple[TagT, Event] | None]:

@@ -240,3 +240,73 @@ def _page_text(at) -> str:
         str(node.value) for kind in ("markdown", "caption", "error", "warning") for node in getattr(at, kind)
     ]
     return "\n".join(parts)
+
+
+def test_the_request_leaves_before_the_page_is_drawn_and_the_prompt_is_stored_meanwhile(
+    gateway_env, monkeypatch
+):
+    from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
+
+    from components.chat_session import TurnSaver
+    from core.pump import EventPump
+
+    at = start_app()
+    steps: list[str] = []  # the submission run's steps, and each element it draws, in order
+
+    def marking(name, original):
+        def wrapper(self, *args, **kwargs):
+            steps.append(name)
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    enqueue = ScriptRunContext.enqueue
+
+    def drawing(self, msg):
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            steps.append(msg.delta.new_element.WhichOneof("type"))
+        enqueue(self, msg)
+
+    monkeypatch.setattr(ScriptRunContext, "enqueue", drawing)
+    monkeypatch.setattr(EventPump, "start", marking("request sent", EventPump.start))
+    monkeypatch.setattr(TurnSaver, "store_prompt", marking("prompt stored", TurnSaver.store_prompt))
+    gateway_env.enqueue(Reply(text="Early answer."))
+    send(at, "Hello early")
+    sent = steps.index("request sent")
+    assert steps[sent + 1] == "prompt stored"  # while the request travels, before anything is drawn
+    # The chat page's sidebar (its model picker), the input and the answer are drawn after.
+    assert sent < steps.index("selectbox") and sent < steps.index("chat_input")
+    assert bubble_texts(at) == [("user", "Hello early"), ("assistant", "Early answer.")]
+    assert gateway_env.requests[-1].body["messages"] == [{"role": "user", "content": "Hello early"}]
+
+
+def test_a_run_that_fails_after_the_request_left_closes_it_and_keeps_the_answer_stopped(
+    gateway_env, monkeypatch
+):
+    from streamlit.testing.v1 import AppTest
+
+    import components.sidebar
+    from core.conversation import Status
+    from tests.app.helpers import APP
+
+    at = start_app()
+    working = components.sidebar.render_chat_sidebar
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the sidebar broke")
+
+    monkeypatch.setattr(components.sidebar, "render_chat_sidebar", broken)
+    gateway_env.enqueue(Reply(text="Never shown.", first_token_delay=5.0))
+    at.chat_input(key=chat_state.INPUT).set_value("Hello there").run()
+    assert at.exception  # the page failed while it was being drawn, after the request left
+    prompt, answer = shown_messages(at)
+    assert prompt.text == "Hello there"
+    assert answer.status == Status.STOPPED and answer.text == ""
+    monkeypatch.setattr(components.sidebar, "render_chat_sidebar", working)
+    reopened = AppTest.from_file(APP, default_timeout=30)
+    reopened.query_params["c"] = at.session_state[chat_state.CONVERSATION]
+    reopened.run()
+    assert [(m.text, m.status) for m in shown_messages(reopened)] == [
+        ("Hello there", prompt.status),
+        ("", Status.STOPPED),  # stored as stopped, not left streaming
+    ]

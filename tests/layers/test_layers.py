@@ -9,9 +9,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from components.config import GATEWAY_MODULE, PRELOAD_THREAD
 from tests.conftest import ROOT
 
 HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway")
@@ -91,7 +93,7 @@ def test_the_import_scan_sees_a_top_level_client_import(tmp_path):
 
 
 _WATCH = """
-import json, sys, traceback
+import json, sys, threading, traceback
 from importlib.abc import MetaPathFinder
 
 first = {}
@@ -99,7 +101,8 @@ first = {}
 class Watch(MetaPathFinder):
     def find_spec(self, name, path, target=None):
         if name in ("openai", "sqlalchemy") and name not in first:
-            first[name] = [(frame.filename, frame.lineno) for frame in traceback.extract_stack()]
+            stack = [(frame.filename, frame.lineno) for frame in traceback.extract_stack()]
+            first[name] = {"thread": threading.current_thread().name, "stack": stack}
         return None
 
 sys.meta_path.insert(0, Watch())
@@ -110,22 +113,35 @@ if sys.argv[2] != "app_pages/chat.py":  # the default page; the others are opene
     at.switch_page(sys.argv[2])
 at.run()
 assert not at.exception, at.exception
+for thread in threading.enumerate():
+    if thread.name == sys.argv[3]:
+        thread.join(60)
+first["gateway loaded after the run"] = sys.argv[4] in sys.modules
 print(json.dumps(first))
 """
 
 
-def first_run_imports(page: Path) -> dict[str, list[tuple[str, int]]]:
-    """The stack at the moment each watched module was first imported during the page's first
-    run, in a fresh interpreter (so nothing was imported before)."""
+def first_run_imports(page: Path) -> dict[str, Any]:
+    """The thread and stack at the moment each watched module was first imported during the
+    page's first run, in a fresh interpreter (so nothing was imported before), and whether the
+    gateway was loaded once the run and the preload that follows it had ended."""
     done = subprocess.run(
-        [sys.executable, "-c", _WATCH, str(ROOT / "app.py"), str(page.relative_to(ROOT))],
+        [
+            sys.executable,
+            "-c",
+            _WATCH,
+            str(ROOT / "app.py"),
+            str(page.relative_to(ROOT)),
+            PRELOAD_THREAD,
+            GATEWAY_MODULE,
+        ],
         capture_output=True,
         text=True,
         timeout=120,
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    watched: dict[str, list[tuple[str, int]]] = json.loads(done.stdout.strip().splitlines()[-1])
+    watched: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return watched
 
 
@@ -134,12 +150,23 @@ def test_first_run_loads_no_client_and_storage_after_the_main_content(page, tmp_
     monkeypatch.setenv("GPTPROTO_API_KEY", "sk-layer-test-key")
     path = ROOT / "app_pages" / page
     watched = first_run_imports(path)
-    assert "openai" not in watched, f"{page}'s first run imported openai from {watched['openai'][-6:]}"
+    openai_import = watched.get("openai") or {"thread": PRELOAD_THREAD}
+    assert openai_import["thread"] == PRELOAD_THREAD, (
+        f"{page}'s first run imported openai from {openai_import['stack'][-6:]}"
+    )
     assert "sqlalchemy" in watched  # every page lists or opens stored conversations on its first run
     marker = PAGES[page]
     marker_line = next(n for n, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
-    page_frames = [line for filename, line in watched["sqlalchemy"] if Path(filename) == path]
+    page_frames = [line for filename, line in watched["sqlalchemy"]["stack"] if Path(filename) == path]
     assert page_frames, "storage was loaded before the page itself ran"
     assert page_frames[0] > marker_line, (
         f"{page} loads storage at line {page_frames[0]}, before its main content (line {marker_line})"
     )
+
+
+@pytest.mark.parametrize("page", ["chat.py", "compare.py"])
+def test_pages_that_send_load_the_client_in_the_background_after_their_first_run(page, monkeypatch):
+    monkeypatch.setenv("GPTPROTO_API_KEY", "sk-layer-test-key")
+    watched = first_run_imports(ROOT / "app_pages" / page)
+    assert watched["gateway loaded after the run"]
+    assert watched["openai"]["thread"] == PRELOAD_THREAD
