@@ -1,5 +1,6 @@
 """Shows a streaming answer with little work per chunk: finished markdown blocks are drawn once,
-only the growing tail is redrawn, at most every MIN_FLUSH_S, and never the history."""
+only the growing tail is redrawn, at most every MIN_FLUSH_S and within a byte budget, and never
+the history."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ import time
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components.markdown import safe
 from core.markdown_blocks import BlockSplitter
 
 MIN_FLUSH_S = 0.08  # at most ~12 redraws a second: smooth to read, few messages to send
-MAX_FLUSH_S = 0.4  # however long the growing block, it moves at least this often
-# A long growing block (a big code block, a long paragraph) is re-sent only once the new text is
-# at least this share of it, so re-sending never costs more than the answer itself.
-TAIL_RESEND_SHARE = 1.0
+# Everything sent while an answer streams (its blocks once, the re-sent growing tail, and what
+# each message costs beyond its text) stays within this multiple of the answer's size so far,
+# plus a small allowance so the first lines flow: a redraw of the tail waits until it fits. The
+# first words and each finished block always go at once; a long growing block (a big code block,
+# a long paragraph) then moves in larger steps.
+DRAW_BUDGET = 1.4
+DRAW_ALLOWANCE = 1024
+MESSAGE_OVERHEAD = 96  # bytes of a markdown message beyond its text: its hash, path, script hash
 CURSOR = " ▌"
 
 
@@ -26,55 +32,69 @@ class StreamView:
         self._status = st.empty()
         self._root = st.empty()
         self._blocks = self._root.container()
-        self._tail = self._blocks.empty()
+        self._tail: DeltaGenerator | None = None  # the growing block's element, once drawn
         self._stop = st.empty()
         self._splitter = BlockSplitter()
         self._clock = clock
-        self._last_flush = -MAX_FLUSH_S
+        self._last_flush = -MIN_FLUSH_S
         self._shown = ""
+        self._received = 0  # characters of text seen so far
+        self._spent = 0  # bytes sent for the answer so far, with each message's overhead
         self._finished = False
         self._status_shown = ""
 
     def show_text(self, text: str, *, force: bool = False) -> None:
         """Redraw the answer so far, batching chunks: finished blocks are sent once, the growing
-        tail at most every MIN_FLUSH_S and less often while it is long."""
+        tail at most every MIN_FLUSH_S and only while the budget allows."""
         now = self._clock()
-        elapsed = now - self._last_flush
-        if text == self._shown or (not force and elapsed < MIN_FLUSH_S):
+        if text == self._shown or (not force and now - self._last_flush < MIN_FLUSH_S):
             return
+        arrived, self._received = len(text) - self._received, len(text)
+        if not (self._shown or force or arrived > 1 or _whole_word(text)):
+            return  # one character a chunk: the first draw waits for the first whole word
         finished = self._splitter.feed(text)
-        tail = self._splitter.tail(text)
-        new_chars = len(text) - len(self._shown)
-        if not (force or finished or elapsed >= MAX_FLUSH_S or new_chars >= TAIL_RESEND_SHARE * len(tail)):
+        tail = self._splitter.tail(text) + CURSOR
+        budget = DRAW_BUDGET * len(text.encode()) + DRAW_ALLOWANCE
+        affordable = self._spent + _cost(finished) + _cost([tail]) <= budget
+        if force or not self._shown or affordable:
+            self._draw(text, finished, tail)
+        elif finished:
+            self._draw(text, finished, None)  # the blocks now; the new tail when it fits
+        else:
             return
-        self._draw(text, finished, tail + CURSOR)
         self._last_flush = now
 
     def finish(self, text: str) -> None:
         """The answer is complete: show its last words now, without the cursor, and leave the
-        drawn blocks in place (the final text is not sent a second time). Calling it again with
-        the same text does nothing."""
+        drawn blocks in place (the final text is not sent a second time); then the waiting line
+        and the Stop button go. Calling it again with the same text does nothing."""
         if self._finished and text == self._shown:
             return
         self._finished = True
+        if text:
+            finished = self._splitter.feed(text)
+            self._draw(text, finished, self._splitter.tail(text))
+        else:
+            self._root.empty()
         self._clear_status()
         self._stop.empty()
-        if not text:
-            self._root.empty()
-            return
-        finished = self._splitter.feed(text)
-        self._draw(text, finished, self._splitter.tail(text))
 
-    def _draw(self, text: str, finished: list[str], tail: str) -> None:
+    def _draw(self, text: str, finished: list[str], tail: str | None) -> None:
         first = not self._shown
         if finished:
-            # Finished blocks go above the tail, in order, each drawn exactly once.
-            self._tail.markdown(safe("".join(finished)))
-            self._tail = self._blocks.empty()
-        if tail.strip():
-            self._tail.markdown(safe(tail))
-        else:
-            self._tail.empty()
+            # Finished blocks go above the tail, in order, each drawn exactly once: they take the
+            # tail's element, and the next tail gets an element of its own.
+            body = safe("".join(finished))
+            (self._tail or self._blocks).markdown(body)
+            self._spent += _cost([body])
+            self._tail = None
+        if tail is not None and tail.strip():
+            body = safe(tail)
+            if self._tail is None:
+                self._tail = self._blocks.markdown(body)
+            else:
+                self._tail.markdown(body)
+            self._spent += _cost([body])
         if first:
             self._clear_status()  # after the first words are on their way, not before
         self._shown = text
@@ -94,3 +114,14 @@ class StreamView:
         """A Stop button under the answer. Pressing it reruns the page, which ends this run: the
         stream driver then closes the HTTP stream and keeps the partial answer, marked stopped."""
         self._stop.button("Stop", key=key, icon=":material/stop_circle:", help="Stop this answer")
+
+
+def _whole_word(text: str) -> bool:
+    """True once the text has a word followed by a space or a line break."""
+    start = len(text) - len(text.lstrip())
+    return any(char.isspace() for char in text[start:])
+
+
+def _cost(bodies: list[str]) -> int:
+    """What sending these markdown bodies costs, a message each (none for an empty one)."""
+    return sum(len(body.encode()) + MESSAGE_OVERHEAD for body in bodies if body)

@@ -157,3 +157,38 @@ def test_a_finished_block_is_drawn_once_and_never_again():
     ]
     # Before its final draw, an element only ever showed the growing tail, with the cursor.
     assert all(body.endswith(CURSOR) for drawn in bodies.values() for body in drawn[:-1])
+
+
+def test_a_long_answer_costs_at_most_one_and_a_half_times_its_size_and_still_flows():
+    from bench.answer_text import make_answer
+
+    answer = make_answer(2000, seed=2)
+    words = answer.split(" ")
+    texts = [" ".join(words[: count + 1]) for count in range(len(words))]
+    times = [index * 0.005 for index in range(len(texts))]  # a word every 5 ms: 10 s of streaming
+    messages, after = _run(texts, times)
+    markdown = [
+        message
+        for message in messages
+        if message.WhichOneof("type") == "delta"
+        and message.delta.new_element.WhichOneof("type") == "markdown"
+    ]
+    sent = sum(len(message.SerializeToString()) for message in markdown)
+    assert sent <= 1.5 * len(answer.encode())
+    pages = _pages(messages, after)
+    assert pages[-1] == [block for block in pages[-1] if block]  # complete (checked exactly above)
+    # The page changed at least 5 times a second on average while it streamed.
+    changes = sum(1 for earlier, later in itertools.pairwise(pages) if earlier != later)
+    assert changes >= 5 * times[-1]
+
+
+def test_one_character_a_chunk_shows_the_first_whole_word_at_once():
+    text = "Streaming works, one character at a time."
+    texts = [text[: count + 1] for count in range(len(text))]
+    pages = _pages(*_run(texts, [index * 0.001 for index in range(len(texts))]))
+    drawn = [page for page in pages if page]
+    # Not "S ▌": nothing is drawn before the first word is whole, and it is drawn with the chunk
+    # that completed it.
+    assert [body.removesuffix(CURSOR).strip() for body in drawn[0]] == ["Streaming"]
+    assert pages.index(drawn[0]) == len("Streaming ") - 1
+    assert drawn[-1] == [text]
