@@ -23,6 +23,8 @@ _file: Any = None
 _wrapped = "__bench_traced__"
 # (module, attribute path, event): the page's steps, in the order a turn meets them.
 PAGE_STEPS = (
+    ("streamlit.runtime.state.session_state", "SessionState.on_script_will_rerun", "widget_states"),
+    ("streamlit", "set_page_config", "page_config"),
     ("components.config", "load_settings", "settings"),
     ("components.identity", "require_identity", "identity"),
     ("components.sidebar", "chat_choice", "choice"),
