@@ -14,12 +14,12 @@ from components.markdown import safe
 from core.markdown_blocks import BlockSplitter
 
 MIN_FLUSH_S = 0.08  # at most ~12 redraws a second: smooth to read, few messages to send
+MAX_FLUSH_S = 0.35  # however tight the budget, the growing tail moves at least this often
 # Everything sent while an answer streams (its blocks once, the re-sent growing tail, and what
-# each message costs beyond its text) stays within this multiple of the answer's size so far,
-# plus a small allowance so the first lines flow: a redraw of the tail waits until it fits. The
-# first words and each finished block always go at once; a long growing block (a big code block,
-# a long paragraph) then moves in larger steps.
-DRAW_BUDGET = 1.4
+# each message costs beyond its text) is kept within this multiple of the answer's size so far,
+# plus a small allowance so the first lines flow: a redraw of the tail waits until it fits, or
+# until MAX_FLUSH_S has passed. The first words and each finished block always go at once.
+DRAW_BUDGET = 1.25
 DRAW_ALLOWANCE = 1024
 MESSAGE_OVERHEAD = 96  # bytes of a markdown message beyond its text: its hash, path, script hash
 CURSOR = " ▌"
@@ -45,7 +45,8 @@ class StreamView:
 
     def show_text(self, text: str, *, force: bool = False) -> None:
         """Redraw the answer so far, batching chunks: finished blocks are sent once, the growing
-        tail at most every MIN_FLUSH_S and only while the budget allows."""
+        tail at most every MIN_FLUSH_S, and more often than every MAX_FLUSH_S only while the
+        budget allows."""
         now = self._clock()
         if text == self._shown or (not force and now - self._last_flush < MIN_FLUSH_S):
             return
@@ -56,7 +57,7 @@ class StreamView:
         tail = self._splitter.tail(text) + CURSOR
         budget = DRAW_BUDGET * len(text.encode()) + DRAW_ALLOWANCE
         affordable = self._spent + _cost(finished) + _cost([tail]) <= budget
-        if force or not self._shown or affordable:
+        if force or not self._shown or affordable or now - self._last_flush >= MAX_FLUSH_S:
             self._draw(text, finished, tail)
         elif finished:
             self._draw(text, finished, None)  # the blocks now; the new tail when it fits
