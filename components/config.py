@@ -100,17 +100,19 @@ _preloading = False
 
 
 def preload_gateway() -> None:
-    """Once a page is drawn: import the HTTP client on a background thread, once per process,
-    so that the first prompt, whose request leaves before the page is drawn, does not wait for
-    the imports. A page's first paint never loads it."""
+    """Once a page is drawn: load the HTTP client on a background thread, once per process, so
+    that the first prompt, whose request leaves before the page is drawn, does not wait for it.
+    A page's first paint never loads it."""
     global _preloading
     with _preload_lock:
         if _preloading or GATEWAY_MODULE in sys.modules:
             return
         _preloading = True
-    threading.Thread(
-        target=importlib.import_module, args=(GATEWAY_MODULE,), name=PRELOAD_THREAD, daemon=True
-    ).start()
+    threading.Thread(target=_load_gateway, name=PRELOAD_THREAD, daemon=True).start()
+
+
+def _load_gateway() -> None:
+    importlib.import_module(GATEWAY_MODULE).warm()  # and its transport and TLS context (~70 ms)
 
 
 def gateway_for(settings: Settings, api_key: str) -> Gateway:

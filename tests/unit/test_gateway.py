@@ -210,3 +210,25 @@ def test_a_connection_error_whose_text_quotes_the_key_reaches_the_user_without_i
     assert error.kind == ErrorKind.CONNECTION
     assert "illegal status line" in (error.provider_message or "")
     assert key not in repr(error)
+
+
+def test_clients_for_different_keys_share_one_tls_context(monkeypatch):
+    import httpcore2
+
+    import core.gateway
+
+    built: list[object] = []
+    original = httpcore2.default_ssl_context
+
+    def counting(**kwargs):
+        context = original(**kwargs)
+        built.append(context)
+        return context
+
+    monkeypatch.setattr(httpcore2, "default_ssl_context", counting)
+    core.gateway.shared_tls_context.cache_clear()
+    make_client("http://127.0.0.1:9/v1", "sk-first")
+    make_client("http://127.0.0.1:9/v1", "sk-second")
+    core.gateway.warm()
+    assert len(built) == 1  # loaded once, not once per key
+    core.gateway.shared_tls_context.cache_clear()
