@@ -262,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--apps", default="ours,ours_run", help="ours (serve.py) and/or ours_run")
     parser.add_argument("--words", type=int, default=2000)
     parser.add_argument("--turns", type=int, default=5)
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="each turn in a stored conversation of this many exchanges (S3: 150)",
+    )
     parser.add_argument("--profile", type=Path, help="record py-spy profiles of the server into DIR")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "split.json")
     args = parser.parse_args(argv)
@@ -322,18 +328,24 @@ def run_app(
     app = StreamlitApp(name, server, workdir, {"BENCH_TRACE": "" if args.profile else str(trace)})
     app.env["PYTHONPATH"] = f"{site}:{app.env['PYTHONPATH']}"
     app.start()
+    url = app.url
+    if args.history:
+        from bench.scenarios.s3_stored_conversation import seed_conversation
+
+        conversation, _ = seed_conversation(app.workdir / "data", args.history)
+        url = f"{app.url}/?c={conversation}"
     turns: list[dict[str, float]] = []
     profilers: list[subprocess.Popen[bytes]] = []
     try:
         warm = make_answer(40, seed=99)
         server.shape(warm)
         for _ in range(2):  # the first run imports the page's modules; the second traces them
-            one_turn(app, server, browser, warm, trace)
+            one_turn(app, url, server, browser, warm, trace)
         server.shape(answer, first_token_delay=0.2, chunk_delay=0.005)
         if args.profile:
             profilers = start_profiles(app, args.profile, name)
         for index in range(args.turns):
-            turn = one_turn(app, server, browser, answer, trace)
+            turn = one_turn(app, url, server, browser, answer, trace)
             turns.append(turn)
             totals = [f"{k.split('/= ')[1]}: {v:.1f} ms" for k, v in turn.items() if "/= " in k]
             out(f"  {name} turn {index + 1}: {', '.join(totals)}")
@@ -367,13 +379,13 @@ def start_profiles(app: StreamlitApp, directory: Path, name: str) -> list[subpro
 
 
 def one_turn(
-    app: StreamlitApp, server: BenchServer, browser: Any, answer: str, trace: Path
+    app: StreamlitApp, url: str, server: BenchServer, browser: Any, answer: str, trace: Path
 ) -> dict[str, float]:
     _, offset = read_events(trace, 0)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         counter = FrameCounter()
-        page = open_chat(context, app.url, counter)
+        page = open_chat(context, url, counter)
         clock = DeliveryClock(page)
         settle(page, counter, quiet_s=0.5)
         prompt = new_prompt(f"split-{app.name}")

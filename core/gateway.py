@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx2
 import openai
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from core.conversation import Usage
 from core.errors import (
@@ -65,6 +66,11 @@ class UsageSupportMemo:
 
 
 USAGE_SUPPORT = UsageSupportMemo()
+# The body (core/request.py) is plain JSON already, so it goes to the client's `post` as it is:
+# `chat.completions.create` would first walk every message against its typed parameters, about
+# 0.2 ms a message on the gateway thread (55 ms for a 300-message conversation, more while the
+# page is drawn), for a body it leaves unchanged.
+COMPLETIONS_PATH = "/chat/completions"
 RETRY_TICK_S = 0.25
 MAX_RETRY_WAIT_S = 120.0
 
@@ -185,8 +191,11 @@ class Gateway:
         return httpx2.Timeout(read, connect=self._config.connect_timeout, write=30.0, pool=30.0)
 
     def _complete(self, body: dict[str, Any]) -> Iterator[Event]:
-        response = self._client.chat.completions.create(
-            **body, timeout=self._timeout(self._config.total_timeout)
+        response = self._client.post(
+            COMPLETIONS_PATH,
+            body=body,
+            options={"timeout": self._timeout(self._config.total_timeout)},
+            cast_to=ChatCompletion,
         )
         yield Accepted(getattr(response, "_request_id", None))
         choice = response.choices[0] if response.choices else None
@@ -198,8 +207,13 @@ class Gateway:
         yield Finish(choice.finish_reason if choice else None)
 
     def _stream(self, body: dict[str, Any], deadline: float) -> Iterator[Event]:
-        stream = self._client.chat.completions.create(
-            **body, timeout=self._timeout(self._config.stall_timeout)
+        stream = self._client.post(
+            COMPLETIONS_PATH,
+            body=body,
+            options={"timeout": self._timeout(self._config.stall_timeout)},
+            cast_to=ChatCompletion,
+            stream=True,
+            stream_cls=openai.Stream[ChatCompletionChunk],
         )
         finish_reason: str | None = None
         self._active = stream
