@@ -34,7 +34,6 @@ class SentTurn:
 
     turn: Turn
     choice: ChatChoice
-    saver: TurnSaver
     lane: Lane | None
     pump: EventPump[int] | None
 
@@ -74,7 +73,7 @@ def send_turn(
         saver.store_prompt()
         if lane is None:
             saver.settled(turn.answer)
-        yield SentTurn(turn, choice, saver, lane, pump)
+        yield SentTurn(turn, choice, lane, pump)
     finally:
         if pump is not None:
             pump.cancel()

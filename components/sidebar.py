@@ -133,7 +133,7 @@ def compare_choice(settings: Settings) -> CompareChoice:
     problems = _Problems()
     api_key = _read_key(settings)
     picked = state.get(compare_state.MODELS)
-    picked = list(model_choices(settings)[:2] if picked is None else picked)
+    picked = list(_default_models(settings) if picked is None else picked)
     models = problems.parse("models", _checked_models, picked) or []
     blind = bool(state.get(compare_state.BLIND, False))
     options = _read_options(compare_state.OPTIONS, problems, settings.max_instructions_chars)
@@ -158,7 +158,7 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
         st.multiselect(
             "Models to compare (2 to 4)",
             choices,
-            default=choices[:2],
+            default=_default_models(settings),
             key=compare_state.MODELS,
             max_selections=MAX_MODELS,
             accept_new_options=True,
@@ -296,6 +296,10 @@ def _model_options(settings: Settings) -> list[str]:
 def _draw_model_picker(settings: Settings) -> None:
     if st.selectbox("Model", _model_options(settings), key=chat_state.MODEL) == CUSTOM_MODEL:
         st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
+
+
+def _default_models(settings: Settings) -> list[str]:
+    return model_choices(settings)[:2]
 
 
 def _checked_models(picked: list[str]) -> list[str]:
