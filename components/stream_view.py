@@ -53,14 +53,14 @@ class StreamView:
         arrived, self._received = len(text) - self._received, len(text)
         if not (self._shown or force or arrived > 1 or _whole_word(text)):
             return  # one character a chunk: the first draw waits for the first whole word
-        finished = self._splitter.feed(text)
+        blocks = "".join(self._splitter.feed(text))
         tail = self._splitter.tail(text) + CURSOR
         budget = DRAW_BUDGET * len(text.encode()) + DRAW_ALLOWANCE
-        affordable = self._spent + _cost(finished) + _cost([tail]) <= budget
+        affordable = self._spent + _cost(blocks) + _cost(tail) <= budget
         if force or not self._shown or affordable or now - self._last_flush >= MAX_FLUSH_S:
-            self._draw(text, finished, tail)
-        elif finished:
-            self._draw(text, finished, None)  # the blocks now; the new tail when it fits
+            self._draw(text, blocks, tail)
+        elif blocks:
+            self._draw(text, blocks, None)  # the blocks now; the new tail when it fits
         else:
             return
         self._last_flush = now
@@ -73,21 +73,20 @@ class StreamView:
             return
         self._finished = True
         if text:
-            finished = self._splitter.feed(text)
-            self._draw(text, finished, self._splitter.tail(text))
+            self._draw(text, "".join(self._splitter.feed(text)), self._splitter.tail(text))
         else:
             self._root.empty()
         self._clear_status()
         self._stop.empty()
 
-    def _draw(self, text: str, finished: list[str], tail: str | None) -> None:
+    def _draw(self, text: str, blocks: str, tail: str | None) -> None:
         first = not self._shown
-        if finished:
+        if blocks:
             # Finished blocks go above the tail, in order, each drawn exactly once: they take the
             # tail's element, and the next tail gets an element of its own.
-            body = safe("".join(finished))
+            body = safe(blocks)
             (self._tail or self._blocks).markdown(body)
-            self._spent += _cost([body])
+            self._spent += _cost(body)
             self._tail = None
         if tail is not None and tail.strip():
             body = safe(tail)
@@ -95,7 +94,7 @@ class StreamView:
                 self._tail = self._blocks.markdown(body)
             else:
                 self._tail.markdown(body)
-            self._spent += _cost([body])
+            self._spent += _cost(body)
         if first:
             self._clear_status()  # after the first words are on their way, not before
         self._shown = text
@@ -119,10 +118,9 @@ class StreamView:
 
 def _whole_word(text: str) -> bool:
     """True once the text has a word followed by a space or a line break."""
-    start = len(text) - len(text.lstrip())
-    return any(char.isspace() for char in text[start:])
+    return any(char.isspace() for char in text.lstrip())
 
 
-def _cost(bodies: list[str]) -> int:
-    """What sending these markdown bodies costs, a message each (none for an empty one)."""
-    return sum(len(body.encode()) + MESSAGE_OVERHEAD for body in bodies if body)
+def _cost(body: str) -> int:
+    """What sending this markdown body costs as one message (nothing when there is none)."""
+    return len(body.encode()) + MESSAGE_OVERHEAD if body else 0
