@@ -3,6 +3,8 @@ benchmark."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import subprocess
 import sys
 import time
@@ -65,3 +67,11 @@ def stop_process(process: subprocess.Popen[Any] | None, timeout: float = 10.0) -
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_until_stopped() -> None:
+    """Block a command-line server's main thread until Ctrl-C or SIGTERM; the caller's `finally`
+    stops what it started."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        signal.pause()

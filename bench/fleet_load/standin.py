@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from bench.answer_text import make_answer
+from devtools.process import run_until_stopped
 from devtools.standin import Reply, StandIn
 
 API_KEY = "sk-fleet-load"
@@ -81,11 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     server = StandIn([args.key], port=args.port, default=reply).start()
     stats = stats_server(server, args.stats_port)
     print(f"ready {server.base_url} http://127.0.0.1:{stats.server_address[1]}/", flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        signal.pause()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        run_until_stopped()
     finally:
         stats.shutdown()
         server.stop()

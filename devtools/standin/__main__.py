@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
+from devtools.process import run_until_stopped
 from devtools.standin.replies import Reply
 from devtools.standin.server import StandIn
 
@@ -29,11 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     server = StandIn([args.key], port=args.port, default=default).start()
     sys.stdout.write(f"GPTProto stand-in on {server.base_url} (key {args.key}); Ctrl-C stops it\n")
     sys.stdout.flush()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        signal.pause()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        run_until_stopped()
     finally:
         server.stop()
 
