@@ -85,9 +85,29 @@ def shared_tls_context() -> ssl.SSLContext:
     return httpcore2.default_ssl_context()
 
 
+# The call whose request this thread is sending, so that the transport can say when it is out.
+_sending = threading.local()
+
+
+def _report_when_written(request: httpx2.Request) -> None:
+    """httpx's request hook: have the transport set the sending call's `request_sent` once the
+    request's body is written to the socket."""
+    sent: threading.Event | None = getattr(_sending, "event", None)
+    if sent is None:
+        return
+
+    def trace(name: str, info: Any) -> None:
+        if name.endswith(".send_request_body.complete"):  # http11. or http2.
+            sent.set()
+
+    request.extensions["trace"] = trace
+
+
 def make_client(base_url: str, api_key: str) -> openai.OpenAI:
     """An openai client for the gateway; retries are ours, so the client's own are off."""
-    http_client = openai.DefaultHttpxClient(verify=shared_tls_context())
+    http_client = openai.DefaultHttpxClient(
+        verify=shared_tls_context(), event_hooks={"request": [_report_when_written]}
+    )
     return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0, http_client=http_client)
 
 
@@ -118,6 +138,8 @@ class Gateway:
         self._base_url = str(client.base_url).rstrip("/")
         self._cancelled = threading.Event()
         self._active: openai.Stream[Any] | None = None
+        # Set once the call's first request is written out, or once the call ends without one.
+        self.request_sent = threading.Event()
 
     def cancel(self) -> None:
         """Abandon the call from another thread: no more events, the HTTP stream is closed."""
@@ -142,35 +164,40 @@ class Gateway:
 
     def chat(self, body: dict[str, Any]) -> Generator[Event, None, None]:
         """Run one request (with retries) and yield its events; closing the iterator closes HTTP."""
-        attempts = self._config.max_retries + 1
-        attempt = 1
-        while not self.cancelled:
-            delivered = False
-            failure: GatewayError | None = None
-            for event in self._attempt(body):
-                if isinstance(event, Failure):
-                    failure = event.error
-                    break
-                delivered = delivered or isinstance(event, TextDelta)
-                yield event
-            if failure is None:
-                return
-            if delivered and failure.kind is ErrorKind.CONNECTION:
-                failure = replace(
-                    failure,
-                    title="The connection dropped in the middle of the answer",
-                    hint="The partial answer is kept. Continue or Retry.",
-                )
-            if self._rejects_stream_options(body, failure):
-                self._memo.mark_rejected(self._base_url)
-                body = {k: v for k, v in body.items() if k != "stream_options"}
-                yield UsageUnavailable()
-                continue
-            if delivered or not failure.retryable or attempt >= attempts:
-                yield Failure(failure)
-                return
-            yield from self._countdown(self._retry_delay(attempt, failure), attempt, attempts, failure)
-            attempt += 1
+        _sending.event = self.request_sent
+        try:
+            attempts = self._config.max_retries + 1
+            attempt = 1
+            while not self.cancelled:
+                delivered = False
+                failure: GatewayError | None = None
+                for event in self._attempt(body):
+                    if isinstance(event, Failure):
+                        failure = event.error
+                        break
+                    delivered = delivered or isinstance(event, TextDelta)
+                    yield event
+                if failure is None:
+                    return
+                if delivered and failure.kind is ErrorKind.CONNECTION:
+                    failure = replace(
+                        failure,
+                        title="The connection dropped in the middle of the answer",
+                        hint="The partial answer is kept. Continue or Retry.",
+                    )
+                if self._rejects_stream_options(body, failure):
+                    self._memo.mark_rejected(self._base_url)
+                    body = {k: v for k, v in body.items() if k != "stream_options"}
+                    yield UsageUnavailable()
+                    continue
+                if delivered or not failure.retryable or attempt >= attempts:
+                    yield Failure(failure)
+                    return
+                yield from self._countdown(self._retry_delay(attempt, failure), attempt, attempts, failure)
+                attempt += 1
+        finally:
+            _sending.event = None
+            self.request_sent.set()
 
     def _attempt(self, body: dict[str, Any]) -> Iterator[Event]:
         deadline = self._clock() + self._config.total_timeout

@@ -170,6 +170,30 @@ def test_cancel_closes_the_http_stream(standin):
     assert request.chunks_sent < 400
 
 
+def test_request_sent_is_set_when_the_request_is_written_not_when_the_call_ends(standin):
+    standin.enqueue(Reply(text="late", first_token_delay=30))
+    gateway = _gateway(standin)
+    with EventPump({"only": (gateway, _body())}).start(head_start_s=0):
+        assert gateway.request_sent.wait(timeout=10)  # the answer is still 30 s away
+        assert standin.wait_for_requests(1)[0].client_disconnected is False
+
+
+def test_start_returns_with_the_request_written_out(standin):
+    standin.enqueue(Reply(text="late", first_token_delay=30))
+    gateway = _gateway(standin)
+    with EventPump({"only": (gateway, _body())}).start(head_start_s=10):
+        assert gateway.request_sent.is_set()  # no waiting here: start() did it
+
+
+def test_a_call_that_never_sends_does_not_hold_start_up():
+    gateway = Gateway(make_client("http://127.0.0.1:9/v1", "sk-x"), GatewayConfig(max_retries=0))
+    with EventPump({"only": (gateway, _body())}).start(head_start_s=60) as pump:
+        assert gateway.request_sent.is_set()  # set as the refused call ended, not by the 60 s
+        events = [tick[1] for tick in pump.ticks() if tick is not None]
+    assert len(events) == 1 and isinstance(events[0], Failure)
+    assert events[0].error.kind == ErrorKind.CONNECTION
+
+
 def test_cancel_interrupts_a_retry_countdown(standin):
     standin.enqueue(ErrorReply.rate_limited(retry_after=30), Reply(text="x"))
     gateway = _gateway(standin, max_retries=1)
