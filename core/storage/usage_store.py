@@ -13,7 +13,20 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, case, delete, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -48,7 +61,15 @@ PAGES = ("chat", "compare")
 _LOCK_SPACE = zlib.crc32(b"gptproto-chat usage") & 0x7FFFFFFF
 
 
-def _limits(row: UserLimitsRow | None) -> Limits | None:
+_LIMIT_COLUMNS = (
+    UserLimitsRow.requests_per_minute,
+    UserLimitsRow.tokens_per_day,
+    UserLimitsRow.cost_per_month_usd,
+)
+_TOKEN_COLUMNS = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "total_tokens")
+
+
+def _limits(row: UserLimitsRow | Row[int | None, int | None, float | None] | None) -> Limits | None:
     if row is None:
         return None
     return Limits(row.requests_per_minute, row.tokens_per_day, row.cost_per_month_usd)
@@ -120,40 +141,41 @@ class UsageStore:
         if not models:
             return []
         moment = as_utc(at or now())
-        with self._writing() as session, session.begin():
-            self._serialise(session, user_id, moment)
-            limits = merge_limits(defaults, _limits(session.get(UserLimitsRow, user_id)))
-            refusal = check(limits, self._window(session, user_id, moment), len(models), moment)
+        # Core statements, not the ORM: this runs between the key press and the request.
+        with self._writer.begin() as connection:
+            self._serialise(connection, user_id, moment)
+            override = connection.execute(
+                select(*_LIMIT_COLUMNS).where(UserLimitsRow.user_id == user_id)
+            ).one_or_none()
+            limits = merge_limits(defaults, _limits(override))
+            refusal = check(limits, self._window(connection, user_id, moment), len(models), moment)
             if refusal is not None:
                 return refusal
             rows = [
-                GatewayRequestRow(
-                    user_id=user_id,
-                    created_at=moment,
-                    page=clip(page, max_length(GatewayRequestRow.page)) or "",
-                    model=clip(model, max_length(GatewayRequestRow.model)) or "",
-                    status=SENT,
-                    prompt_tokens=0,
-                    completion_tokens=0,
-                    reasoning_tokens=0,
-                    cached_tokens=0,
-                    total_tokens=0,
-                )
+                {
+                    "user_id": user_id,
+                    "created_at": moment,
+                    "page": clip(page, max_length(GatewayRequestRow.page)) or "",
+                    "model": clip(model, max_length(GatewayRequestRow.model)) or "",
+                    "status": SENT,
+                    **dict.fromkeys(_TOKEN_COLUMNS, 0),
+                }
                 for model in models
             ]
-            session.add_all(rows)
-            session.flush()
-            return [row.id for row in rows]
+            inserted = connection.execute(
+                insert(GatewayRequestRow).returning(GatewayRequestRow.id, sort_by_parameter_order=True), rows
+            )
+            return list(inserted.scalars())
 
-    def _serialise(self, session: Session, user_id: str, moment: datetime) -> None:
+    def _serialise(self, connection: Connection, user_id: str, moment: datetime) -> None:
         """Make sure the user exists, then hold the user's lock until this transaction ends."""
         dialect = postgresql if self._postgres else sqlite
-        session.execute(
+        connection.execute(
             dialect.insert(UserRow).values(id=user_id, created_at=moment).on_conflict_do_nothing()
         )
         if self._postgres:  # SQLite: this transaction began IMMEDIATE, holding the write lock
             key = zlib.crc32(user_id.encode()) - 2**31  # into int4's range
-            session.execute(
+            connection.execute(
                 text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), CAST(:key AS integer))"),
                 {"space": _LOCK_SPACE, "key": key},
             )
@@ -218,18 +240,18 @@ class UsageStore:
             return self._window(session, user_id, as_utc(at or now()))
 
     @staticmethod
-    def _window(session: Session, user_id: str, moment: datetime) -> UsageWindow:
+    def _window(session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
         r = GatewayRequestRow
         mine = r.user_id == user_id
         times = session.scalars(
             select(r.created_at).where(mine, r.created_at > minute_start(moment), r.created_at <= moment)
         ).all()
-        tokens = session.scalar(
-            select(func.coalesce(func.sum(r.total_tokens), 0)).where(mine, r.created_at >= day_start(moment))
-        )
-        cost = session.scalar(
-            select(func.coalesce(func.sum(r.cost_usd), 0.0)).where(mine, r.created_at >= month_start(moment))
-        )
+        today = case((r.created_at >= day_start(moment), r.total_tokens), else_=0)
+        tokens, cost = session.execute(
+            select(func.coalesce(func.sum(today), 0), func.coalesce(func.sum(r.cost_usd), 0.0)).where(
+                mine, r.created_at >= month_start(moment)
+            )
+        ).one()
         return UsageWindow(sorted_times(times), int(tokens or 0), float(cost or 0.0))
 
     def windows(self, at: datetime | None = None) -> dict[str, UsageWindow]:
