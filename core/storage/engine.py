@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import math
+import sqlite3
 import time
 import zlib
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ LOCK_TIMEOUT_S = 5.0
 # Migrating may build a search index over every stored message while other replicas wait.
 MIGRATION_LOCK_TIMEOUT_S = 60.0
 MIGRATION_STATEMENT_TIMEOUT_S = 600.0
+WAL_RETRY_S = 0.01
 # Execution option naming how a SQLite transaction begins; writers ask for IMMEDIATE.
 SQLITE_BEGIN = "sqlite_begin"
 
@@ -88,10 +90,26 @@ def _sqlite_connect(connection: Any, _record: Any) -> None:
     # and the write that depends on it (the next seq) could see different data: begin ourselves.
     connection.isolation_level = None
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """WAL mode, which the file keeps once set. Setting it needs the file to itself, and SQLite
+    answers "database is locked" at once, without waiting its busy timeout, when another process
+    is connecting to a new file too: try again, for as long as the busy timeout would wait."""
+    busy_timeout_s = cursor.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
+    deadline = time.monotonic() + busy_timeout_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(WAL_RETRY_S)  # the other process gives no signal when it is done
 
 
 def _sqlite_begin(connection: Connection) -> None:

@@ -134,7 +134,9 @@ print("migrated", flush=True)
 
 
 def test_two_processes_starting_on_an_empty_sqlite_database_migrate_it_once(tmp_path):
-    for attempt in range(2):  # a race that went well once may not the next time: give it chances
+    # A race that went well once may not the next time. Before connecting retried the switch to
+    # WAL, one process failed in 1 of 40 starts run alone and in 3 of 24 under pytest, here.
+    for attempt in range(8):
         url = database_url(str(tmp_path / str(attempt)), None)
         processes = [
             subprocess.Popen(
