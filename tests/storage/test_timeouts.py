@@ -15,10 +15,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from core.conversation import ChatParams, user_message
 from core.storage import ConversationStore, database_url, make_engine, migrate
-from core.storage.engine import _MIGRATION_LOCK, HEAD_REVISION, MigrationLockTimeout, current_revision
+from core.storage.engine import (
+    _MIGRATION_LOCK,
+    HEAD_REVISION,
+    MigrationLockTimeout,
+    current_revision,
+    writer,
+)
 from tests.storage.conftest import POSTGRES_URL, drop_schema, postgres_engine, twin
 
 PARAMS = ChatParams(model="o3")
@@ -103,6 +110,18 @@ def test_a_write_waiting_on_a_held_lock_gives_up_after_the_lock_timeout(engine, 
         holder.rollback()
     impatient.dispose()
     assert store.load(conversation).tree.messages == {}
+
+
+def test_sqlite_writers_of_one_process_queue_for_one_connection(tmp_path):
+    engine = make_engine(database_url(str(tmp_path), None), lock_timeout=0.3)
+    migrate(engine)
+    # While a write is in progress, a second writer in this process waits for the first one's
+    # connection, in the pool's queue (woken as it is handed back), not on SQLite's lock.
+    with writer(engine).begin(), pytest.raises(PoolTimeout):
+        writer(engine).connect()
+    with writer(engine).begin() as connection:  # handed back at commit
+        connection.exec_driver_sql("UPDATE users SET name = name")
+    engine.dispose()
 
 
 def test_sqlite_migration_waits_for_the_file_lock_and_gives_up_with_a_database_error(tmp_path):
