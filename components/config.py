@@ -7,9 +7,11 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import streamlit as st
+from streamlit import config as st_config
 
 from core.settings import Settings, SettingsError, load_dotenv_file, resolve_settings
 
@@ -21,8 +23,12 @@ if TYPE_CHECKING:  # openai is imported on the first request, so the first page 
 _ENV_PREFIXES = ("GPTPROTO_", "DATABASE_URL")
 
 
-def _secrets() -> dict[str, object]:
-    # st.secrets raises when no secrets.toml exists; an app without one is normal.
+def app_secrets() -> dict[str, object]:
+    """What `.streamlit/secrets.toml` holds; nothing when there is no such file, which is normal."""
+    # Without a file, every st.secrets access looks for one again, one session at a time under a
+    # lock every session shares, and raises; pages read settings on every redraw of an answer.
+    if not any(os.path.exists(path) for path in st_config.get_option("secrets.files")):
+        return {}
     try:
         return {key: st.secrets[key] for key in st.secrets}
     except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
@@ -40,7 +46,7 @@ def _resolve_cached(secrets: tuple[tuple[str, str], ...], environ: tuple[tuple[s
 
 def load_settings() -> Settings:
     """Settings for this run; re-resolved only when secrets or environment change."""
-    secrets = tuple(sorted((k, str(v)) for k, v in _secrets().items()))
+    secrets = tuple(sorted((k, str(v)) for k, v in app_secrets().items()))
     return _resolve_cached(secrets, _relevant_env())
 
 
@@ -53,10 +59,8 @@ REPLICA_WARNING = (
 
 
 def _auth_cookie_secret() -> bool:
-    try:
-        return bool(st.secrets.get("auth", {}).get("cookie_secret"))
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        return False
+    auth = app_secrets().get("auth")
+    return isinstance(auth, Mapping) and bool(auth.get("cookie_secret"))
 
 
 @st.cache_resource(show_spinner=False)
@@ -71,9 +75,7 @@ def warn_about_replica_settings(settings: Settings) -> bool:
     """Log (once) when a shared database is configured without a fixed cookie secret; True then."""
     if not settings.database_url:
         return False
-    from streamlit import config
-
-    fixed = config.is_manually_set("server.cookieSecret") or _auth_cookie_secret()
+    fixed = st_config.is_manually_set("server.cookieSecret") or _auth_cookie_secret()
     return _warned_about_replicas(settings.database_url, fixed)
 
 

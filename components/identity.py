@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.config import app_secrets
 from components.markdown import safe
 from core.identity import (
     SIGN_IN,
@@ -28,10 +29,7 @@ from core.settings import Settings
 
 def auth_configured() -> bool:
     """True when `.streamlit/secrets.toml` has an [auth] section (Streamlit's OIDC sign-in)."""
-    try:
-        return "auth" in st.secrets
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        return False
+    return "auth" in app_secrets()
 
 
 def resolve_identity(settings: Settings) -> Identity | Refusal:
