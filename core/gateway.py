@@ -8,13 +8,13 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import httpx2
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat import ChatCompletion
 
 from core.conversation import Usage
 from core.errors import (
@@ -234,13 +234,16 @@ class Gateway:
         yield Finish(choice.finish_reason if choice else None)
 
     def _stream(self, body: dict[str, Any], deadline: float) -> Iterator[Event]:
+        # Chunks are read as the JSON they are, not as typed models: building a
+        # ChatCompletionChunk costs ~100 us a chunk, a thousand per long answer, for every
+        # session streaming at once.
         stream = self._client.post(
             COMPLETIONS_PATH,
             body=body,
             options={"timeout": self._timeout(self._config.stall_timeout)},
             cast_to=ChatCompletion,
             stream=True,
-            stream_cls=openai.Stream[ChatCompletionChunk],
+            stream_cls=openai.Stream[object],
         )
         finish_reason: str | None = None
         self._active = stream
@@ -250,13 +253,12 @@ class Gateway:
                 for chunk in stream:
                     if self.cancelled:
                         return
-                    if chunk.usage is not None:
-                        yield UsageReport(usage_from(chunk.usage))
-                    for choice in chunk.choices:
-                        if choice.delta is not None and choice.delta.content:
-                            yield TextDelta(choice.delta.content)
-                        if choice.finish_reason:
-                            finish_reason = choice.finish_reason
+                    usage, texts, finished = read_chunk(chunk)
+                    if usage is not None:
+                        yield UsageReport(usage)
+                    for text in texts:
+                        yield TextDelta(text)
+                    finish_reason = finished or finish_reason
                     if self._clock() > deadline:
                         raise _DeadlineExceeded
             except openai.APITimeoutError:
@@ -292,14 +294,44 @@ class _Stalled(Exception):
     """No chunk arrived within the stall timeout once the stream was open."""
 
 
+def _field(value: Any, name: str) -> Any:
+    """`name` of a typed response object or of the JSON mapping it was read from."""
+    return value.get(name) if isinstance(value, Mapping) else getattr(value, name, None)
+
+
 def usage_from(usage: Any) -> Usage:
-    """Convert the client's usage object, reading the optional detail blocks safely."""
-    completion_details = getattr(usage, "completion_tokens_details", None)
-    prompt_details = getattr(usage, "prompt_tokens_details", None)
+    """Convert usage (the client's object or a chunk's JSON), reading the optional detail blocks
+    safely."""
+
+    def count(block: Any, name: str) -> int:
+        value = _field(block, name)
+        return int(value) if isinstance(value, int | float) else 0
+
     return Usage(
-        prompt_tokens=usage.prompt_tokens or 0,
-        completion_tokens=usage.completion_tokens or 0,
-        total_tokens=usage.total_tokens or 0,
-        reasoning_tokens=getattr(completion_details, "reasoning_tokens", None) or 0,
-        cached_tokens=getattr(prompt_details, "cached_tokens", None) or 0,
+        prompt_tokens=count(usage, "prompt_tokens"),
+        completion_tokens=count(usage, "completion_tokens"),
+        total_tokens=count(usage, "total_tokens"),
+        reasoning_tokens=count(_field(usage, "completion_tokens_details"), "reasoning_tokens"),
+        cached_tokens=count(_field(usage, "prompt_tokens_details"), "cached_tokens"),
     )
+
+
+def read_chunk(chunk: object) -> tuple[Usage | None, list[str], str | None]:
+    """A streamed chunk's JSON: its usage (if it carries any), the text of each choice's delta,
+    and the finish reason, if one came. Anything not shaped like a chunk gives nothing."""
+    if not isinstance(chunk, Mapping):
+        return None, [], None
+    usage = chunk.get("usage")
+    texts: list[str] = []
+    finish_reason: str | None = None
+    choices = chunk.get("choices")
+    for choice in choices if isinstance(choices, list) else ():
+        if not isinstance(choice, Mapping):
+            continue
+        content = _field(choice.get("delta") or {}, "content")
+        if isinstance(content, str) and content:
+            texts.append(content)
+        reason = choice.get("finish_reason")
+        if isinstance(reason, str) and reason:
+            finish_reason = reason
+    return (usage_from(usage) if isinstance(usage, Mapping) else None), texts, finish_reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.conversation import Usage
 from core.errors import ErrorKind
 from core.events import Accepted
 from core.gateway import (
@@ -18,6 +19,7 @@ from core.gateway import (
     UsageSupportMemo,
     UsageUnavailable,
     make_client,
+    read_chunk,
 )
 from core.pump import EventPump
 from devtools.standin import ErrorReply, Garbled, HangUp, Reply, StandIn
@@ -256,3 +258,34 @@ def test_clients_for_different_keys_share_one_tls_context(monkeypatch):
     core.gateway.warm()
     assert len(built) == 1  # loaded once, not once per key
     core.gateway.shared_tls_context.cache_clear()
+
+
+# Chunks as gateways send them, read from their JSON.
+ROLE_ONLY = {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}
+USAGE_ONLY = {
+    "choices": [],
+    "usage": {
+        "prompt_tokens": 12,
+        "completion_tokens": 30,
+        "total_tokens": 42,
+        "completion_tokens_details": {"reasoning_tokens": 20},
+        "prompt_tokens_details": {"cached_tokens": 8},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("chunk", "expected"),
+    [
+        (ROLE_ONLY, (None, [], None)),
+        (USAGE_ONLY, (Usage(12, 30, 42, reasoning_tokens=20, cached_tokens=8), [], None)),
+        ({"choices": [{"delta": {"content": "Hi"}, "finish_reason": None}]}, (None, ["Hi"], None)),
+        ({"choices": [{"delta": {"content": None}, "finish_reason": "length"}]}, (None, [], "length")),
+        ({"choices": [{"delta": {"content": "a"}}, {"delta": {"content": "b"}}]}, (None, ["a", "b"], None)),
+        ({"choices": [{"delta": {}}], "usage": None}, (None, [], None)),
+        ({"usage": {"total_tokens": "many"}, "choices": "none"}, (Usage(0, 0, 0), [], None)),
+        (["not", "a", "chunk"], (None, [], None)),
+    ],
+)
+def test_read_chunk(chunk, expected):
+    assert read_chunk(chunk) == expected
