@@ -286,22 +286,62 @@ class StreamlitApp:
         """VmRSS of the server and all its descendants, in MB."""
         assert self.process is not None
         total_kb = 0
-        pending = [self.process.pid]
-        while pending:
-            pid = pending.pop()
+        for pid in _with_descendants(self.process.pid):
             with contextlib.suppress(OSError):
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
                         total_kb += int(line.split()[1])
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    pending += [int(child) for child in (task / "children").read_text().split()]
         return total_kb / 1024
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user and system) the server and all its descendants have used so far."""
+        assert self.process is not None
+        return sum(_cpu_s(pid) for pid in _with_descendants(self.process.pid))
 
     def stop(self) -> None:
         stop_process(self.process)
 
 
+def _with_descendants(pid: int) -> list[int]:
+    """`pid` and every process below it, as /proc lists them now."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) process `pid` has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every core of this machine has spent not idle since boot (/proc/stat)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 # -- the browser -----------------------------------------------------------------------------
+
+
+def chromium_cpu_s() -> float:
+    """CPU seconds (user and system) every Chromium process on this machine has used so far."""
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if proc.name.isdigit() and b"chromium" in (proc / "cmdline").read_bytes().split(b"\0", 1)[0]:
+                total += _cpu_s(int(proc.name))
+    return total
 
 
 _nonce = itertools.count(1)

@@ -3,6 +3,7 @@ key press."""
 
 from __future__ import annotations
 
+import os
 import time
 
 from bench.answer_text import make_answer
@@ -11,6 +12,8 @@ from bench.harness import (
     ERRORS_JS,
     Bench,
     arm_and_send,
+    chromium_cpu_s,
+    machine_busy_s,
     measure_app,
     median,
     new_prompt,
@@ -36,6 +39,12 @@ def run(bench: Bench) -> None:
     delivered: list[float] = []  # the frame with the final text reached the browser, per session
     server_ends: list[float] = []  # when the gateway sent each concurrent stream's last chunk
     failures: list[str] = []
+    # Where the CPU went while the sessions answered, from the first key press to the last word:
+    # the browsers (every Chromium process), the server, and the whole machine.
+    browsers_s: list[float] = []
+    server_s: list[float] = []
+    machine_s: list[float] = []
+    walls: list[float] = []
     for rep in range(bench.reps):
         single = measure_app(bench, app, answer, timeout_s, with_floor=False)
         if "key_to_final_s" in single:
@@ -49,6 +58,8 @@ def run(bench: Bench) -> None:
             pages = [open_chat(context, app.url) for context in contexts]
             clocks = [DeliveryClock(page) for page in pages]
             prompts = [new_prompt(f"S4-{i}") for i in range(sessions)]
+            browsers_before, server_before = chromium_cpu_s(), app.cpu_s()
+            machine_before, wall_before = machine_busy_s(), time.monotonic()
             for page, prompt in zip(pages, prompts, strict=True):
                 arm_and_send(page, prompt, answer)
             wall_minus_mono = time.time() - time.monotonic()
@@ -72,6 +83,10 @@ def run(bench: Bench) -> None:
                     failures.append(f"session {i}: gateway status {request.get('status')}")
                 if page.evaluate(ERRORS_JS):
                     failures.append(f"session {i}: error shown in the page")
+            walls.append(time.monotonic() - wall_before)
+            server_s.append(app.cpu_s() - server_before)
+            machine_s.append(machine_busy_s() - machine_before)
+            browsers_s.append(chromium_cpu_s() - browsers_before)
         finally:
             for context in contexts:
                 context.close()
@@ -95,6 +110,19 @@ def run(bench: Bench) -> None:
         "s",
         {"ours": median(delivered)},
     )
+    browsers, server = median(browsers_s), median(server_s)
+    bench.row("S4", "  browsers' CPU while answering, all sessions (info)", "s", {"ours": browsers})
+    bench.row("S4", "  server CPU while answering, all sessions (info)", "s", {"ours": server})
+    cores = os.cpu_count() or 1
+    busy = [used / wall for used, wall in zip(machine_s, walls, strict=True)]
+    label = f"  machine CPU busy while answering, of {cores} cores (info)"
+    bench.row("S4", label, "cores", {"ours": median(busy)})
+    if single_med and browsers is not None and server is not None:
+        # What the browsers and the server used, spread over the target's time: more cores than
+        # the machine has and no server could make the target here.
+        needed = (browsers + server) / (limit * single_med)
+        label = f"  cores browsers + server need to finish in {limit}x single (info)"
+        bench.row("S4", label, "cores", {"ours": needed})
     bench.row(
         "S4",
         f"key press to last word drawn, median of {sessions} concurrent",
@@ -113,4 +141,8 @@ def run(bench: Bench) -> None:
         "server_end_s": server_ends,
         "failures": failures,
         "slowdown": slowdown,
+        "browsers_cpu_s": browsers_s,
+        "server_cpu_s": server_s,
+        "machine_busy_s": machine_s,
+        "wall_s": walls,
     }
