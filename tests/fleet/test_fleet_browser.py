@@ -109,7 +109,8 @@ def test_a_conversation_is_listed_and_continues_on_either_replica(
 def test_a_replica_killed_mid_answer_the_browser_moves_on_and_retry_works(
     fleet_factory, gateway_env, standin, page: Page, tmp_path
 ):
-    words = " ".join(f"w{i}" for i in range(800))
+    # A minute of answer, so the kill lands mid-stream however slowly a loaded machine draws it.
+    words = " ".join(f"w{i}" for i in range(3000))
     standin.enqueue(
         Reply(text="Earlier answer."), Reply(text=words, chunk_delay=0.02), Reply(text="Fresh answer.")
     )
@@ -125,7 +126,12 @@ def test_a_replica_killed_mid_answer_the_browser_moves_on_and_retry_works(
     os.kill(serving.pid, signal.SIGKILL)  # as a crash or an OOM kill would: no cleanup runs
     assert wait_until(lambda: not alive(serving.pid))
     # The stream to the gateway died with the replica that ran it.
-    assert wait_until(lambda: standin.requests[1].client_disconnected)
+    long = next(r for r in standin.requests if r.body["messages"][-1]["content"] == "Write 800 words")
+    assert wait_until(lambda: long.client_disconnected), (
+        long.chunks_sent,
+        long.finished_at,
+        len(standin.requests),
+    )
 
     # Without a reload, the page reconnects through the proxy to the live replica, which opens
     # the conversation named in the URL.
