@@ -166,38 +166,42 @@ class Gateway:
         """Run one request (with retries) and yield its events; closing the iterator closes HTTP."""
         _sending.event = self.request_sent
         try:
-            attempts = self._config.max_retries + 1
-            attempt = 1
-            while not self.cancelled:
-                delivered = False
-                failure: GatewayError | None = None
-                for event in self._attempt(body):
-                    if isinstance(event, Failure):
-                        failure = event.error
-                        break
-                    delivered = delivered or isinstance(event, TextDelta)
-                    yield event
-                if failure is None:
-                    return
-                if delivered and failure.kind is ErrorKind.CONNECTION:
-                    failure = replace(
-                        failure,
-                        title="The connection dropped in the middle of the answer",
-                        hint="The partial answer is kept. Continue or Retry.",
-                    )
-                if self._rejects_stream_options(body, failure):
-                    self._memo.mark_rejected(self._base_url)
-                    body = {k: v for k, v in body.items() if k != "stream_options"}
-                    yield UsageUnavailable()
-                    continue
-                if delivered or not failure.retryable or attempt >= attempts:
-                    yield Failure(failure)
-                    return
-                yield from self._countdown(self._retry_delay(attempt, failure), attempt, attempts, failure)
-                attempt += 1
+            yield from self._attempts(body)
         finally:
             _sending.event = None
             self.request_sent.set()
+
+    def _attempts(self, body: dict[str, Any]) -> Generator[Event, None, None]:
+        """The request's attempts, one after another, as the retry policy allows."""
+        attempts = self._config.max_retries + 1
+        attempt = 1
+        while not self.cancelled:
+            delivered = False
+            failure: GatewayError | None = None
+            for event in self._attempt(body):
+                if isinstance(event, Failure):
+                    failure = event.error
+                    break
+                delivered = delivered or isinstance(event, TextDelta)
+                yield event
+            if failure is None:
+                return
+            if delivered and failure.kind is ErrorKind.CONNECTION:
+                failure = replace(
+                    failure,
+                    title="The connection dropped in the middle of the answer",
+                    hint="The partial answer is kept. Continue or Retry.",
+                )
+            if self._rejects_stream_options(body, failure):
+                self._memo.mark_rejected(self._base_url)
+                body = {k: v for k, v in body.items() if k != "stream_options"}
+                yield UsageUnavailable()
+                continue
+            if delivered or not failure.retryable or attempt >= attempts:
+                yield Failure(failure)
+                return
+            yield from self._countdown(self._retry_delay(attempt, failure), attempt, attempts, failure)
+            attempt += 1
 
     def _attempt(self, body: dict[str, Any]) -> Iterator[Event]:
         deadline = self._clock() + self._config.total_timeout
