@@ -119,14 +119,14 @@ def test_a_replica_killed_mid_answer_the_browser_moves_on_and_retry_works(
     survivor = next(r for r in fleet.replicas if r is not serving)
     _send(page, "Earlier turn")
     expect(page.get_by_text("Earlier answer.")).to_be_visible(timeout=PATIENCE)
-    _send(page, "Write 800 words")
+    _send(page, "Write 3000 words")
     expect(page.get_by_text(re.compile(r"\bw150\b"))).to_be_visible(timeout=PATIENCE)
     url = page.url
 
     os.kill(serving.pid, signal.SIGKILL)  # as a crash or an OOM kill would: no cleanup runs
     assert wait_until(lambda: not alive(serving.pid))
     # The stream to the gateway died with the replica that ran it.
-    long = next(r for r in standin.requests if r.body["messages"][-1]["content"] == "Write 800 words")
+    long = next(r for r in standin.requests if r.body["messages"][-1]["content"] == "Write 3000 words")
     assert wait_until(lambda: long.client_disconnected), (
         long.chunks_sent,
         long.finished_at,
@@ -137,7 +137,7 @@ def test_a_replica_killed_mid_answer_the_browser_moves_on_and_retry_works(
     # the conversation named in the URL.
     expect(page.get_by_text("The answer was interrupted")).to_be_visible(timeout=PATIENCE)
     expect(page.get_by_text("Earlier answer.")).to_be_visible(timeout=PATIENCE)
-    expect(page.get_by_text("Write 800 words")).to_be_visible(timeout=PATIENCE)
+    expect(page.get_by_text("Write 3000 words")).to_be_visible(timeout=PATIENCE)
     expect(_bubbles(page).nth(3).get_by_text(re.compile(r"^w0 w1 w2"))).to_be_visible(timeout=PATIENCE)
     page.screenshot(path=str(tmp_path / "reconnected-after-the-kill.png"), full_page=True)
 
@@ -154,7 +154,7 @@ def test_a_replica_killed_mid_answer_the_browser_moves_on_and_retry_works(
     assert [m["content"] for m in standin.requests[2].body["messages"]] == [
         "Earlier turn",
         "Earlier answer.",
-        "Write 800 words",
+        "Write 3000 words",
     ]
     # Nothing else was lost: after a reload the whole conversation is there.
     assert _replica(page.reload()) == survivor.address

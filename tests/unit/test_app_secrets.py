@@ -16,8 +16,8 @@ from components.identity import auth_configured
 
 
 @pytest.fixture
-def secrets_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Where the app's secrets file would be (not written yet), and a count of Streamlit's looks."""
+def secrets_file(tmp_path: Path) -> Iterator[Path]:
+    """Where the app's secrets file would be (not written yet): the only place Streamlit looks."""
     path = tmp_path / "secrets.toml"
     previous = config.get_option("secrets.files")
     config.set_option("secrets.files", [str(path)])
