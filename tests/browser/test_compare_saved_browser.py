@@ -111,6 +111,9 @@ def test_run_all_goes_round_by_round_and_stop_keeps_what_finished(page: Page, se
     expect(page.get_by_text(re.compile(r"Estimated cost: .* 3 prompt\(s\) × 2 models"))).to_be_visible()
     page.get_by_role("button", name=re.compile(r"Run all \(3 left\)")).click()
 
+    # As the rerun for prompt 2 begins, the first round's answer is drawn again above for ~70 ms
+    # before the previous run's copy goes: wait for the one copy that stays.
+    expect(page.get_by_text("Quick gpt-4o.")).to_have_count(1)
     expect(page.get_by_text("Quick gpt-4o.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Prompt 2 of 3 · Demo run"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"word20\b")).first).to_be_visible()
