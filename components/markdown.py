@@ -1,14 +1,16 @@
 """Every text the app did not write itself (answers, prompts, titles, names) goes through here
 before Streamlit renders it as markdown: remote images off the allow-list become links (no fetch
-without a click) and script links become plain text."""
+without a click) and script links become plain text. Names and other one-line texts go through
+`core.safe_text.literal` instead, which shows them as written."""
 
 from __future__ import annotations
 
 from components.config import load_settings
 from core.safe_markdown import is_allowed_image_url, safe_markdown
+from core.safe_text import SafeMarkdown
 
 
-def safe(text: str) -> str:
+def safe(text: str) -> SafeMarkdown:
     """`text` as markdown that loads nothing remote by itself (GPTPROTO_ALLOWED_IMAGE_HOSTS aside)."""
     return safe_markdown(text, load_settings().allowed_image_hosts)
 

@@ -30,10 +30,12 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
+from core.safe_text import MARKDOWN_PUNCTUATION, SafeMarkdown, escape_markdown
+
 SAFE_LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 IMAGE_MARK = "🖼"
 
-_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_PUNCT = MARKDOWN_PUNCTUATION
 _ESCAPE_OR_ENTITY = re.compile(
     r"\\([!-/:-@\[-`{-~])|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
 )
@@ -72,13 +74,13 @@ _CACHE_MAX_CHARS = 200_000
 _C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
 
 
-def safe_markdown(text: str, allowed_image_hosts: Iterable[str] = ()) -> str:
+def safe_markdown(text: str, allowed_image_hosts: Iterable[str] = ()) -> SafeMarkdown:
     """`text` rewritten so that rendering it loads no remote image off the allow-list and
     links only to http(s), mailto or relative addresses; code is left as written."""
     hosts = _normalized_hosts(allowed_image_hosts)
     if len(text) > _CACHE_MAX_CHARS:
-        return _safe_markdown(text, hosts)[0]
-    return _cached(text, hosts)
+        return SafeMarkdown(_safe_markdown(text, hosts)[0])
+    return SafeMarkdown(_cached(text, hosts))
 
 
 @functools.lru_cache(maxsize=512)
@@ -194,11 +196,6 @@ def _link_destination(url: str) -> str:
     return "<" + "".join(out) + ">"
 
 
-def _escape_text(text: str) -> str:
-    """Plain text that renders as itself: whitespace collapsed, every ASCII punctuation escaped."""
-    return "".join("\\" + char if char in _PUNCT else char for char in " ".join(text.split()))
-
-
 def _escape_all(text: str) -> str:
     """Every punctuation mark escaped; `<` as `&lt;`, which raw HTML blocks read as text too."""
     return "".join("&lt;" if char == "<" else "\\" + char if char in _PUNCT else char for char in text)
@@ -296,7 +293,7 @@ class _Rewriter:
 
     def _image_form(self, alt: str, url: str, in_link: bool) -> str:
         if _allowed_image(url, self.hosts):
-            return f"![{_escape_text(alt)}]({_link_destination(url)})"
+            return f"![{escape_markdown(alt)}]({_link_destination(url)})"
         return _image_as_link(alt, url, as_text=in_link)  # a link inside a link would break both
 
     def _link(self, index: _Index, start: int, depth: int) -> tuple[str, int]:
@@ -308,7 +305,7 @@ class _Rewriter:
         if destination is None:
             return "[", start + 1  # a reference link or plain brackets: the text goes on as usual
         label = text[start + 1 : label_end]
-        inner = self.inline(label, depth + 1) if depth < _MAX_NESTING else _escape_text(label)
+        inner = self.inline(label, depth + 1) if depth < _MAX_NESTING else escape_markdown(label)
         if is_safe_link(destination.url):
             return f"[{inner}]{text[label_end + 1 : destination.end]}", destination.end
         # Brackets escaped: what followed them, the unsafe target included, reads as plain text.
@@ -380,10 +377,10 @@ class _Rewriter:
 
 def _image_as_link(alt: str, url: str, as_text: bool = False) -> str:
     """A remote (or unusable) image as a link the reader can open, or as plain text."""
-    label = _escape_text(alt) or "image"
+    label = escape_markdown(alt) or "image"
     if not url or not is_safe_link(url):
         return f"{IMAGE_MARK} {label} \\(image not loaded: unsafe address\\)"
-    where = f": {_escape_text(_host_of(url))}" if _is_remote(url) else ""
+    where = f": {escape_markdown(_host_of(url))}" if _is_remote(url) else ""
     text = f"{IMAGE_MARK} {label} \\(image not loaded{where}\\)"
     return text if as_text else f"[{text}]({_link_destination(url)})"
 
