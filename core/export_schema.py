@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from core.request import MODEL_ID_PATTERN
+from core.web_address import parse_web_address
 
 FORMAT = "gptproto-chat.conversation"
 VERSION = 1
@@ -81,6 +82,12 @@ class ExportImage(_Part):
     def _inline_or_link(self) -> ExportImage:
         if (self.data is None) == (self.url is None):
             raise ValueError("an image needs exactly one of data (inline, base64) or url (an https link)")
+        if self.url is not None and parse_web_address(self.url) is None:
+            # The link is shown to whoever opens the chat (a shared one too): only a plain URL.
+            raise ValueError(
+                "url must be a plain https link to a host, without spaces, quotes, brackets, "
+                "parentheses, backslashes or backticks (percent-encode them)"
+            )
         if self.data is not None and self.mime not in IMAGE_MIMES:
             raise ValueError(f"mime must be one of {', '.join(IMAGE_MIMES)} for an inline image")
         return self

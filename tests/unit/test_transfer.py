@@ -343,6 +343,11 @@ BAD_FILES = [
         _with_message(images=_image(url="javascript:alert(1)")),
         r"^messages\[0\]\.images\[0\]\.url: must be an https://",
     ),
+    (
+        _with_message(images=_image(url="https://x.example/a.png)![p](http://127.0.0.1:9/p)")),
+        r"^messages\[0\]\.images\[0\]: url must be a plain https link to a host, without spaces, quotes, "
+        r"brackets, parentheses",
+    ),
     (_with_message(images=_image(data="AA==", url="https://a.example/x.png")), r"exactly one of data"),
     (
         _with_message(images=_image(name="n" * 256, url="https://a.example/x.png")),
