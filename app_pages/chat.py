@@ -35,6 +35,7 @@ from components.state.chat import (
 from components.state.shared import take_save_problem
 from components.storage import RunStore
 from core.images import ACCEPTED_TYPES
+from core.safe_text import literal
 
 settings = require_settings()
 init_chat_state()
@@ -70,9 +71,10 @@ with send_turn(settings, choice, planned, store) as sent:  # the prompt is store
     )
     if not history:
         st.title("GPTProto Chat")
-        st.caption(f"Ask {choice.params.model or 'a model'} anything. Pick models and limits in the sidebar.")
+        model = literal(choice.params.model or "a model")
+        st.caption(f"Ask {model} anything. Pick models and limits in the sidebar.")
     if notice:
-        st.warning(notice, icon=":material/search_off:")
+        st.warning(literal(notice), icon=":material/search_off:")
     message_actions = partial(actions_for, tree=chat_tree(), model=choice.params.model, store=store)
     render_recent_history(history[:-1] if sent else history, message_actions)
     if sent is not None:

@@ -34,6 +34,7 @@ from components.storage import RunStore
 from core.compare import TIE
 from core.images import ACCEPTED_TYPES, ImageRejected
 from core.limits import too_long_message
+from core.safe_text import literal
 
 settings = require_settings()
 init_compare_state()
@@ -53,7 +54,7 @@ prompt, files = submission_parts(submission)
 
 st.title("Compare models")
 if notice:
-    st.warning(notice, icon=":material/search_off:")
+    st.warning(literal(notice), icon=":material/search_off:")
 if not rounds() and not prompt:
     st.caption("Pick 2 to 4 models in the sidebar, then type one prompt: they all answer at the same time.")
 
@@ -99,7 +100,7 @@ if past:
         st.caption("The round's summary and the export appear once you have voted.")
     else:
         if latest.blind:
-            verdict = "it's a tie" if latest.winner == TIE else f"{latest.winner} wins"
+            verdict = "it's a tie" if latest.winner == TIE else f"{literal(latest.winner)} wins"
             st.success(f"Vote recorded: {verdict}. Names revealed.", icon=":material/how_to_vote:")
         st.subheader("This round")
         render_summary(latest, prices)

@@ -21,6 +21,7 @@ from components.state.admin import (
     seed_limit_boxes,
     take_saved,
 )
+from core.safe_text import literal
 from core.usage import (
     LIMIT_NAMES,
     DailyUsage,
@@ -102,7 +103,8 @@ def render_admin(engine: Engine, admin: Admin, defaults: Limits, days: int) -> N
         data = _load(usage, since, now)
     except SQLAlchemyError as exc:
         st.error(
-            f"Could not read usage from the database ({type(exc).__name__}). Reload the page to try again.",
+            f"Could not read usage from the database ({literal(type(exc).__name__)}). "
+            "Reload the page to try again.",
             icon=":material/database:",
         )
         return
@@ -221,7 +223,7 @@ def _budgets(data: AdminData, defaults: Limits) -> None:
     if not data.users:
         return
     st.subheader("Budgets now")
-    st.caption(f"Defaults from the settings: {describe_limits(merge_limits(defaults, None))}.")
+    st.caption(f"Defaults from the settings: {literal(describe_limits(merge_limits(defaults, None)))}.")
     rows = []
     for user in data.users:
         override = data.overrides.get(user.id)
@@ -315,11 +317,12 @@ def _save(
     try:
         usage.set_limits(user_id, override, by=admin.email or admin.user_id)
     except ValueError as exc:
-        st.error(f"The limits were not saved: {exc}", icon=":material/error:")
+        st.error(f"The limits were not saved: {literal(exc)}", icon=":material/error:")
         return
     except SQLAlchemyError as exc:
         st.error(
-            f"The limits were not saved: the database failed ({type(exc).__name__}). Try again shortly.",
+            f"The limits were not saved: the database failed ({literal(type(exc).__name__)}). "
+            "Try again shortly.",
             icon=":material/database:",
         )
         return
@@ -332,7 +335,7 @@ def _download(data: AdminData, days: int) -> None:
     st.subheader("Request log")
     count = len(data.log)
     note = f" (the newest {LOG_LIMIT:,})" if count >= LOG_LIMIT else ""
-    st.caption(f"{count:,} request(s) in the last {days} days{note}, one line each, times in UTC.")
+    st.caption(f"{count:,} request(s) in the last {days:d} days{note}, one line each, times in UTC.")
     st.download_button(
         "Download the request log (CSV)",
         requests_csv(data.log),

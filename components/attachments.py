@@ -10,17 +10,18 @@ import streamlit as st
 from components.state.shared import RESTORE_PROBLEM, RESTORE_TEXT
 from core.conversation import ImageAttachment, image_link
 from core.images import ImageLimits, check_count, find_image_links, prepare_images
+from core.safe_text import SafeMarkdown, literal
 from core.settings import Settings
 
 
-def restore_rejected_input(input_key: str) -> str | None:
+def restore_rejected_input(input_key: str) -> SafeMarkdown | None:
     """Before the chat input is drawn: put back text from a rejected submission; return the
     problem to show, if any."""
     text = st.session_state.pop(RESTORE_TEXT, None)
     if text:
         st.session_state[input_key] = text
     problem: str | None = st.session_state.pop(RESTORE_PROBLEM, None)
-    return problem
+    return literal(problem) if problem else None  # it names files and models
 
 
 def submitted(input_key: str) -> Any:

@@ -17,6 +17,7 @@ from components.state.chat import (
 from components.storage import RunStore
 from core.conversation import Message
 from core.limits import length_counter, too_long_message
+from core.safe_text import literal
 
 
 @st.dialog("Edit and resend", width="large", on_dismiss=close_dialog)
@@ -25,7 +26,7 @@ def edit_dialog(message: Message, max_chars: int) -> None:
     text = st.text_area("Your message", value=message.text, key=edit_text_key(message.id), height=160)
     counter = length_counter(len(text), max_chars)
     if counter:
-        st.caption(counter)
+        st.caption(literal(counter))
     st.caption("Sending starts a new branch from here. The original stays: flip back with the arrows.")
     row = st.container(horizontal=True)
     if row.button("Send edited message", type="primary", icon=":material/send:", key=EDIT_SEND):
@@ -34,7 +35,7 @@ def edit_dialog(message: Message, max_chars: int) -> None:
             return
         problem = too_long_message("edited message", len(text), max_chars)
         if problem:
-            st.error(problem, icon=":material/edit:")  # the text stays in the box to shorten
+            st.error(literal(problem), icon=":material/edit:")  # the text stays in the box to shorten
             return
         request_action("edit", message.id, text)
         close_dialog()
@@ -48,7 +49,7 @@ def edit_dialog(message: Message, max_chars: int) -> None:
 def delete_dialog(store: RunStore, message: Message) -> None:
     """Confirm before deleting a prompt and its answer(s)."""
     preview = message.text if len(message.text) <= 80 else message.text[:80] + "…"
-    st.write(f"Your message “{preview}” and its answer(s) will be deleted. This cannot be undone.")
+    st.write(f"Your message “{literal(preview)}” and its answer(s) will be deleted. This cannot be undone.")
     row = st.container(horizontal=True)
     if row.button("Delete", type="primary", icon=":material/delete:", key=DELETE_CONFIRM):
         delete_pair(store, message.id)

@@ -22,6 +22,7 @@ from components.usage import Reservation
 from core.chat_flow import Turn, fail_before_sending
 from core.conversation import Message, Status
 from core.errors import settings_error
+from core.safe_text import literal
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -105,4 +106,4 @@ def render_turn(sent: SentTurn, actions_for: Callable[[Message, bool], Sequence[
     context = sent.turn.context
     note = None if sent.choice.send_links else detected_links_note(context[-1].text if context else "")
     if note and not sent.turn.continuing:
-        st.info(note, icon=":material/image:")
+        st.info(literal(note), icon=":material/image:")

@@ -34,6 +34,7 @@ from core.compare import (
 from core.compare_flow import column_params
 from core.conversation import Message, Status
 from core.presentation import format_seconds, status_note, usage_line
+from core.safe_text import literal
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def column_title(round_: CompareRound, index: int) -> str:
     if round_.blind and not round_.voted:
         return f"Model {round_.label_of(index)}"
     label = f"{round_.label_of(index)} · " if round_.blind else ""
-    return f"{label}{round_.columns[index].model}"
+    return f"{label}{round_.columns[index].model}"  # an imported comparison names any model
 
 
 def _render_prompt(round_: CompareRound) -> None:
@@ -61,7 +62,7 @@ def render_round(round_: CompareRound, prices: Prices) -> None:
     _render_prompt(round_)
     for index, column in _columns_in_display_order(round_):
         with column:
-            st.subheader(column_title(round_, index), divider="gray")
+            st.subheader(literal(column_title(round_, index)), divider="gray")
             answer = round_.columns[index].answer
             if answer.text:
                 st.markdown(safe(answer.text))
@@ -80,16 +81,16 @@ def _render_column_footer(round_: CompareRound, index: int, prices: Prices) -> N
     answer = column.answer
     note = status_note(answer)
     if note:
-        st.warning(note, icon=":material/content_cut:")
+        st.warning(literal(note), icon=":material/content_cut:")
     if answer.error is not None:
         render_error_card(answer.error)
     if answer.status == Status.FAILED:
         return
-    st.caption(usage_line(answer, with_model=False))  # a blind column must not name its model
+    st.caption(literal(usage_line(answer, with_model=False)))  # a blind column must not name its model
     if (round_.blind and not round_.voted) or costs_hidden():
         return  # the prices would give a blind model away; a presenter may keep costs off screen
     usage = answer.usage if answer.usage_reported else None
-    st.caption(f"Cost: {format_cost(estimate_cost(column.model, usage, prices))}")
+    st.caption(f"Cost: {literal(format_cost(estimate_cost(column.model, usage, prices)))}")
 
 
 def stream_round(
@@ -114,7 +115,7 @@ def stream_round(
         column = round_.columns[index]
         title = column_title(round_, index)
         with container:
-            st.subheader(title, divider="gray")
+            st.subheader(literal(title), divider="gray")
             first_token = st.empty()
             lane = prepare_lane(
                 settings,
@@ -168,7 +169,7 @@ def _first_token_caption(slot: DeltaGenerator) -> Callable[[Message], None]:
     def on_text(answer: Message) -> None:
         nonlocal shown
         if not shown:
-            slot.caption(f"first token {format_seconds(answer.timing.first_token_s)}")
+            slot.caption(f"first token {literal(format_seconds(answer.timing.first_token_s))}")
             shown = True
 
     return on_text
@@ -185,7 +186,7 @@ def render_vote(round_: CompareRound, on_vote: Callable[[str], None], position: 
             continue
         label = round_.label_of(index)
         row.button(
-            f"{label} is best",
+            f"{literal(label)} is best",
             key=vote_key(label, position),
             on_click=on_vote,
             args=(round_.columns[index].model,),

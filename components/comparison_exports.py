@@ -10,13 +10,13 @@ from streamlit.delta_generator import DeltaGenerator
 
 from components.compare_session import comparison_store
 from components.library import COMPARISON_ICON, when
-from components.markdown import safe
 from components.state import compare as state
 from components.storage import RunStore, safely
 from core.compare import CompareRound
 from core.comparison_transfer import export_comparison_json
 from core.conversation import ChatParams
 from core.report import report_html, report_markdown
+from core.safe_text import literal
 
 DEFAULT_TITLE = "GPTProto model comparison"
 RECENT_COUNT = 8
@@ -56,7 +56,7 @@ def render_comparison_downloads(
     )
     for (label, data, extension, mime), key in zip(files, keys, strict=True):
         row.download_button(
-            f"{label_prefix}{label}",
+            f"{literal(label_prefix)}{literal(label)}",
             data,
             f"{stem}.{extension}",
             mime=mime,
@@ -85,7 +85,7 @@ def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], p
                 safely(lambda: opened.rename(current, new_title))
                 st.rerun()
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(literal(exc))
 
 
 def _open(comparison_id: str) -> None:
@@ -106,7 +106,7 @@ def render_comparison_library(store: RunStore, current_id: str | None) -> None:
         pin = ":material/keep: " if info.pinned else ""
         names = " · ".join(info.models)
         st.button(
-            f"{pin}{safe(info.title)} :gray[· {safe(names)} · {when(info.updated_at)}]",
+            f"{pin}{literal(info.title)} :gray[· {literal(names)} · {when(info.updated_at)}]",
             key=state.library_item_key(info.id),
             on_click=_open,
             args=(info.id,),

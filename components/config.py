@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit import config as st_config
 
+from core.safe_text import literal
 from core.settings import Settings, SettingsError, load_dotenv_file, resolve_settings
 
 if TYPE_CHECKING:  # openai is imported on the first request, so the first page paints sooner
@@ -84,7 +85,7 @@ def require_settings() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
-        st.error(f"The app's configuration needs fixing: {exc}", icon=":material/settings:")
+        st.error(f"The app's configuration needs fixing: {literal(exc)}", icon=":material/settings:")
         st.stop()
 
 

@@ -11,13 +11,13 @@ import streamlit as st
 from components.comparison_exports import render_comparison_downloads
 from components.config import load_settings
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
-from components.markdown import safe
 from components.share import render_share_button
 from components.state import conversations as state
 from components.state import share as share_state
 from components.storage import safely
 from core.comparison_transfer import import_comparison_json, is_comparison_export
 from core.images import ImageLimits
+from core.safe_text import literal
 from core.transfer import ImportRejected, export_json, export_markdown, import_json
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def file_stem(title: str) -> str:
 @st.dialog("Delete this conversation?", on_dismiss=state.close_delete)
 def confirm_delete(store: ConversationStore, info: ConversationInfo) -> None:
     """Delete only after a second, explicit press."""
-    st.write(f"“{info.title}” and all its messages will be deleted. This cannot be undone.")
+    st.write(f"“{literal(info.title)}” and all its messages will be deleted. This cannot be undone.")
     row = st.container(horizontal=True)
     if row.button("Delete", type="primary", icon=":material/delete:", key=state.DELETE_CONFIRM):
         safely(lambda: store.delete(info.id))
@@ -62,10 +62,10 @@ def render_import(store: ConversationStore) -> None:
                     )
                     title = title if created is not None else None
             except ImportRejected as exc:
-                st.error(f"{upload.name} was not imported: {exc}", icon=":material/error:")
+                st.error(f"{literal(upload.name)} was not imported: {literal(exc)}", icon=":material/error:")
                 return
             if title is not None:
-                st.success(f"Imported “{title}”.", icon=":material/check:")
+                st.success(f"Imported “{literal(title)}”.", icon=":material/check:")
 
 
 def _import_comparison(store: ConversationStore, raw: bytes, limits: ImageLimits) -> str | None:
@@ -93,7 +93,7 @@ def render_export(store: ConversationStore, conversation_id: str) -> None:
         return
     title, params, tree = stored.info.title, stored.params, stored.tree
     with st.container(border=True):
-        st.markdown(f"**Export “{safe(title)}”**")
+        st.markdown(f"**Export “{literal(title)}”**")
         row = st.container(horizontal=True)
         row.download_button(
             "Markdown",
@@ -127,7 +127,7 @@ def _render_comparison_export(store: ConversationStore, comparison_id: str) -> N
         return
     title, prices = stored.info.title, dict(load_settings().prices)
     with st.container(border=True):
-        st.markdown(f"**Export “{safe(title)}”**")
+        st.markdown(f"**Export “{literal(title)}”**")
         row = st.container(horizontal=True)
         keys = (state.EXPORT_MD, state.EXPORT_HTML, state.EXPORT_JSON)
         render_comparison_downloads(
@@ -142,10 +142,10 @@ def render_row(store: ConversationStore, info: ConversationInfo) -> None:
         pin = ":material/keep: " if info.pinned else ""
         if info.kind == COMPARISON:
             models = " · ".join(info.models)
-            subtitle = f"{safe(models)} · {when(info.updated_at)}"
-            line = f"{COMPARISON_ICON} **{safe(info.title)}**  \n:gray[{subtitle}]"
+            subtitle = f"{literal(models)} · {when(info.updated_at)}"
+            line = f"{COMPARISON_ICON} **{literal(info.title)}**  \n:gray[{subtitle}]"
         else:
-            line = f"**{safe(info.title)}**  \n:gray[{when(info.updated_at)}]"
+            line = f"**{literal(info.title)}**  \n:gray[{when(info.updated_at)}]"
         st.markdown(f"{pin}{line}", width="stretch")
         if st.button("Open", key=state.row_key("open", info.id), icon=":material/open_in_new:"):
             if info.kind == COMPARISON:
@@ -159,7 +159,7 @@ def render_row(store: ConversationStore, info: ConversationInfo) -> None:
                     safely(lambda: store.rename(info.id, new_title))
                     st.rerun()
                 except ValueError as exc:
-                    st.error(str(exc))
+                    st.error(literal(exc))
         pin_label = "Unpin" if info.pinned else "Pin"
         if st.button(pin_label, key=state.row_key("pin", info.id), icon=":material/keep:"):
             safely(lambda: store.set_pinned(info.id, not info.pinned))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import streamlit as st
 
 from components.config import app_secrets
-from components.markdown import safe
 from core.identity import (
     SIGN_IN,
     Identity,
@@ -24,6 +23,7 @@ from core.identity import (
     oidc_identity,
     proxy_refusal,
 )
+from core.safe_text import literal
 from core.settings import Settings
 
 
@@ -60,8 +60,8 @@ def require_identity(settings: Settings) -> Identity:
     resolved = resolve_identity(settings)
     if isinstance(resolved, Identity):
         return resolved
-    st.title(resolved.title)
-    st.write(resolved.message)
+    st.title(literal(resolved.title))
+    st.write(literal(resolved.message))  # it can name the configured header
     if resolved.can_sign_in and st.button("Sign in", type="primary", icon=":material/login:"):
         st.login()
     st.stop()
@@ -72,9 +72,9 @@ def render_account(identity: Identity) -> None:
     if identity.mode == "none":
         return
     with st.sidebar.container(border=True):
-        st.markdown(f"**{safe(identity.name)}**")
+        st.markdown(f"**{literal(identity.name)}**")  # as the sign-in provider spelled them
         if identity.email and identity.email != identity.name:
-            st.caption(identity.email)
+            st.caption(literal(identity.email))
         if identity.mode == "oidc":
             if st.button("Sign out", icon=":material/logout:", width="stretch"):
                 st.logout()

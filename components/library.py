@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.markdown import safe
 from components.state.chat import LIBRARY_SEARCH, library_item_key
 from components.state.compare import QUERY as COMPARISON_QUERY
 from components.state.shared import OPEN_REQUEST
 from components.storage import safely
+from core.safe_text import SafeMarkdown, literal
 
 if TYPE_CHECKING:
     from core.storage import ConversationInfo, ConversationStore
@@ -21,11 +21,11 @@ COMPARISON = "comparison"  # a library line's kind when it is a comparison
 COMPARISON_ICON = ":material/view_column:"
 
 
-def when(moment: datetime) -> str:
+def when(moment: datetime) -> SafeMarkdown:
     """A short date for a library line: the time today, else the day."""
     local = moment.astimezone()
     today = datetime.now().astimezone().date()
-    return local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %Y")
+    return literal(local.strftime("%H:%M") if local.date() == today else local.strftime("%d %b %Y"))
 
 
 def request_open(conversation_id: str) -> None:
@@ -64,7 +64,7 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
             # A comparison opens on the Compare page, which reads it from the URL.
             models = " · ".join(info.models)
             if st.button(
-                f"{pin}{safe(info.title)} :gray[· {safe(models)} · {when(info.updated_at)}]",
+                f"{pin}{literal(info.title)} :gray[· {literal(models)} · {when(info.updated_at)}]",
                 key=library_item_key(info.id),
                 icon=COMPARISON_ICON,
                 type="tertiary",
@@ -73,7 +73,7 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
                 open_comparison(info.id)
             continue
         st.button(
-            f"{pin}{safe(info.title)} :gray[· {when(info.updated_at)}]",
+            f"{pin}{literal(info.title)} :gray[· {when(info.updated_at)}]",
             key=library_item_key(info.id),
             on_click=request_open,
             args=(info.id,),

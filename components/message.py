@@ -10,8 +10,10 @@ import streamlit as st
 from components.error_card import render_error_card
 from components.markdown import image_allowed, safe
 from components.state.chat import SHOW_EARLIER, action_key, copying, history_window, widen_history_window
-from core.conversation import Message, Status
+from core.conversation import ImageAttachment, Message, Status
 from core.presentation import status_note, usage_line
+from core.safe_text import literal
+from core.web_address import parse_web_address
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def render_recent_history(
     hidden -= hidden % 2  # never split a prompt from its answer
     if hidden:
         st.button(
-            f"Show earlier messages ({hidden} not shown)",
+            f"Show earlier messages ({hidden:d} not shown)",
             key=SHOW_EARLIER,
             icon=":material/expand_less:",
             on_click=widen_history_window,
@@ -80,11 +82,11 @@ def render_answer_footer(message: Message, actions: Sequence[MessageAction] = ()
     """Status note, error card, usage line and buttons under an answer."""
     note = status_note(message)
     if note:
-        st.warning(note, icon=":material/content_cut:")
+        st.warning(literal(note), icon=":material/content_cut:")
     if message.error is not None:
         render_error_card(message.error)
     if message.status != Status.FAILED:
-        st.caption(usage_line(message))
+        st.caption(literal(usage_line(message)))  # an imported answer can name any model
     render_actions(message, actions)
     if copying(message.id):
         st.code(message.text, language="markdown", wrap_lines=True)
@@ -97,12 +99,12 @@ def render_actions(message: Message, actions: Sequence[MessageAction]) -> None:
     row = st.container(horizontal=True, gap="small")
     for action in actions:
         row.button(
-            action.label,
+            literal(action.label),
             icon=action.icon,
             key=action_key(action.name or action.label, message.id),
             on_click=action.on_click,
             args=action.args,
-            help=action.help,
+            help=literal(action.help) if action.help else None,
             disabled=action.disabled,
             type="tertiary" if action.quiet else "secondary",
         )
@@ -110,12 +112,29 @@ def render_actions(message: Message, actions: Sequence[MessageAction]) -> None:
 
 def _render_user(message: Message) -> None:
     if message.name:
-        st.caption(message.name)
+        st.caption(literal(message.name))
     if message.text:
         st.markdown(safe(message.text))
     shown = [image for image in message.images if not image.url or image_allowed(image.url)]
     if shown:
-        st.image([image.url or image.data for image in shown], width=160, caption=[i.name for i in shown])
+        captions: list[str] = [literal(image.name) for image in shown]
+        st.image([image.url or image.data for image in shown], width=160, caption=captions)
     for image in message.images:
         if image not in shown:  # a link the browser would fetch by itself: one click instead
-            st.markdown(f":material/image: [{safe(image.name)}]({image.url}) (image link, not loaded)")
+            _render_image_link(image)
+
+
+def _render_image_link(image: ImageAttachment) -> None:
+    """An image link (sent by the user, or in an import) as a button that opens it, never as
+    markdown: the address is parsed, and one that is not a plain https URL is not offered."""
+    address = parse_web_address(image.url or "")
+    if address is None:
+        name = literal(image.name)
+        st.caption(f":material/image: {name} (image link not shown: not a plain https address)")
+        return
+    st.link_button(
+        f"{literal(image.name)} (image link from {literal(address.host)}, not loaded)",
+        address.url,
+        icon=":material/image:",
+        type="tertiary",
+    )

@@ -26,6 +26,7 @@ from core.prompt_sets import (
     export_prompt_set,
     import_prompt_set,
 )
+from core.safe_text import literal
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def render_step_progress(step: SheetStep) -> None:
     run = step.run
     st.progress(
         run.next_index / run.total,
-        text=f"Prompt {run.next_index + 1} of {run.total} · {step.prompt_set.name}",
+        text=f"Prompt {run.next_index + 1} of {run.total:d} · {literal(step.prompt_set.name)}",
     )
 
 
@@ -197,7 +198,7 @@ def _render_sheet(settings: Settings, choice: CompareChoice, loaded: PromptSet, 
         st.text(f"{mark} {number + 1}. {preview or '(images only)'}{images}{own}")
     st.progress(
         min(run.next_index, run.total) / run.total,
-        text=f"{min(run.next_index, run.total)} of {run.total} prompts sent",
+        text=f"{min(run.next_index, run.total):d} of {run.total:d} prompts sent",
     )
     st.toggle(
         "Each prompt follows on from the earlier ones",
@@ -208,11 +209,11 @@ def _render_sheet(settings: Settings, choice: CompareChoice, loaded: PromptSet, 
     if remaining and choice.models:
         carry = bool(st.session_state.get(state.CARRY, False))
         estimate = estimate_run(remaining, choice.models, choice.params, dict(settings.prices), carry=carry)
-        st.caption(estimate.describe())
+        st.caption(literal(estimate.describe()))
     row = st.container(horizontal=True)
     blocked = run.done or not choice.ready
     row.button(
-        f"Run next ({min(run.next_index + 1, run.total)} of {run.total})",
+        f"Run next ({min(run.next_index + 1, run.total):d} of {run.total:d})",
         key=state.RUN_NEXT,
         icon=":material/skip_next:",
         on_click=_start,
@@ -234,9 +235,9 @@ def _render_sheet(settings: Settings, choice: CompareChoice, loaded: PromptSet, 
             "Start over", key=state.SET_PICK + ".restart", icon=":material/restart_alt:", on_click=_restart
         )
     if run.notice:
-        st.info(run.notice, icon=":material/info:")
+        st.info(literal(run.notice), icon=":material/info:")  # it can name the set
     elif not choice.ready:
-        st.caption("Before running: " + " ".join(choice.problems))
+        st.caption("Before running: " + literal(" ".join(choice.problems)))
 
 
 # -- the editor --------------------------------------------------------------------------------------
@@ -319,11 +320,11 @@ def render_editor(settings: Settings, store: RunStore) -> None:
         _edit(_load(sets, picked) if picked else None)
         draft = _draft()
     assert draft is not None
-    title = "Edit the prompt set" if draft.set_id else "Write a new prompt set"
-    with st.expander(f"Prompt sets: {title.lower()}, import, export", icon=":material/list_alt:"):
+    title = "edit the prompt set" if draft.set_id else "write a new prompt set"
+    with st.expander(f"Prompt sets: {title}, import, export", icon=":material/list_alt:"):
         flash = st.session_state.pop(FLASH, None)
         if flash:
-            st.success(flash, icon=":material/check:")
+            st.success(literal(flash), icon=":material/check:")  # it names the set
         st.button("New prompt set", key=state.SET_ADD + ".new", icon=":material/add:", on_click=_new_set)
         st.text_input("Name", key=state.SET_NAME, placeholder="e.g. Demo day: vision and reasoning")
         for index, item in enumerate(draft.items):
@@ -369,7 +370,7 @@ def _render_item(index: int, item: DraftItem, count: int) -> None:
         if item.images:
             names = ", ".join(image.name for image in item.images)
             line = st.container(horizontal=True, vertical_alignment="center")
-            line.caption(f"Images: {names}")
+            line.caption(f"Images: {literal(names)}")
             line.button(
                 "Remove images", key=state.item_key("drop", item.id), on_click=_drop_images, args=(index,)
             )
@@ -413,7 +414,7 @@ def _save(settings: Settings, sets: PromptSetStore, draft: SetDraft) -> None:
             draft.set_id,
         )
     except (ImageRejected, PromptSetRejected) as exc:
-        st.error(f"Not saved: {exc}", icon=":material/error:")
+        st.error(f"Not saved: {literal(exc)}", icon=":material/error:")
         return
     saved = safely(lambda: sets.save(checked))
     if saved is None:
@@ -476,7 +477,7 @@ def _render_import(settings: Settings, sets: PromptSetStore) -> None:
                 TextLimits(settings.max_prompt_chars, settings.max_instructions_chars),
             )
         except PromptSetRejected as exc:
-            st.error(f"{upload.name} was not imported: {exc}", icon=":material/error:")
+            st.error(f"{literal(upload.name)} was not imported: {literal(exc)}", icon=":material/error:")
             return
         saved = safely(lambda: sets.save(imported))
         if saved is not None:

@@ -16,6 +16,7 @@ from components.message import render_history
 from components.state import share as state
 from components.state.shared import take_save_problem
 from components.storage import RunStore, safely
+from core.safe_text import SafeMarkdown, code_span, literal
 from core.sharing import KIND_LABELS, MISSING, NothingToShare, app_base_url, share_link
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def render_share_button(
 
 @st.dialog("Share a read-only link", on_dismiss=state.close_dialog)
 def _share_dialog(store: RunStore | ConversationStore, target: state.Target) -> None:
-    what = KIND_LABELS.get(target[1], "Conversation").lower()
+    what = literal(KIND_LABELS.get(target[1], "Conversation").lower())
     st.write(
         f"The link shows this {what} as it is now (with its model settings and instructions), "
         "read-only; anything added later is not included. Whoever opens it can copy it into their "
@@ -114,7 +115,7 @@ def _create(store: RunStore | ConversationStore, target: state.Target) -> str | 
     try:
         taken = safely(lambda: _snapshot_of(opened, conversation_id))
     except NothingToShare as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(literal(exc), icon=":material/block:")
         return None
     if taken is None:
         st.error(take_save_problem() or DATABASE_DOWN, icon=":material/database:")
@@ -193,9 +194,9 @@ def render_shared_links(store: ConversationStore) -> None:
 def _link_row(shares: ShareStore, info: ShareInfo, base: str) -> None:
     with st.container(border=True):
         row = st.container(horizontal=True, vertical_alignment="center")
-        kind = KIND_LABELS.get(info.kind, info.kind)
+        kind = literal(KIND_LABELS.get(info.kind, info.kind))
         row.markdown(
-            f"**{safe(info.title)}**  \n:gray[{kind} · shared {when(info.created_at)}]", width="stretch"
+            f"**{literal(info.title)}**  \n:gray[{kind} · shared {when(info.created_at)}]", width="stretch"
         )
         if row.button("Revoke", key=state.revoke_key(info.token), icon=":material/link_off:"):
             _revoke(shares, info.token)
@@ -230,15 +231,15 @@ def render_shared_view(store: ConversationStore, token: str | None) -> None:
         else:
             render_missing()
         return
-    st.title(safe(found.title))
-    who = "you" if found.own else safe(found.shared_by)
+    st.title(literal(found.title))
+    who = "you" if found.own else literal(found.shared_by)
     st.caption(
         f":material/share: Shared by {who} · {when(found.created_at)} · a read-only snapshot: "
         "anything added after it was shared is not included."
     )
     read = _read(found)
     if isinstance(read, str):
-        st.error(read, icon=":material/error:")
+        st.error(literal(read), icon=":material/error:")
         return
     if st.button(
         "Copy into my chats",
@@ -252,10 +253,11 @@ def render_shared_view(store: ConversationStore, token: str | None) -> None:
 
     if isinstance(read, ImportedComparison):
         models = list(dict.fromkeys(model for round_ in read.rounds for model in round_.models))
-        _render_params(read.params, "Models: " + ", ".join(f"`{model}`" for model in models))
+        listed = ", ".join(code_span(model) for model in models)
+        _render_params(read.params, SafeMarkdown(f"Models: {listed}"))
         _render_comparison(read.rounds)
     else:
-        _render_params(read.params, f"Model: `{read.params.model}`")
+        _render_params(read.params, SafeMarkdown(f"Model: {code_span(read.params.model)}"))
         render_history(read.tree.path(), lambda _message, _last: ())  # no actions: read-only
 
 
@@ -286,11 +288,12 @@ def _read_snapshot(found: SharedSnapshot) -> Imported | ImportedComparison:
     return read_chat_snapshot(found.snapshot, limits)
 
 
-def _render_params(params: ChatParams, models: str) -> None:
+def _render_params(params: ChatParams, models: SafeMarkdown) -> None:
     limit = params.max_completion_tokens
-    st.caption(models + (f" · max_completion_tokens {limit}" if limit else ""))
+    st.caption(models + (f" · max_completion_tokens {limit:d}" if limit else ""))
     if params.instructions:
-        with st.expander(f"Instructions ({params.instructions_role})", icon=":material/description:"):
+        role = literal(params.instructions_role)
+        with st.expander(f"Instructions ({role})", icon=":material/description:"):
             st.markdown(safe(params.instructions))
 
 
@@ -301,14 +304,14 @@ def _render_comparison(rounds: list[CompareRound]) -> None:
 
     prices = dict(load_settings().prices)
     for number, round_ in enumerate(rounds, start=1):
-        st.subheader(f"Round {number}")
+        st.subheader(f"Round {number:d}")
         render_round(round_, prices)
         if round_.blind and not round_.voted:
             st.caption(":material/visibility_off: Not voted yet when shared: the models stay hidden.")
             continue
         if round_.voted:
             verdict = "a tie" if round_.winner == TIE else f"{round_.winner} wins"
-            st.caption(f":material/how_to_vote: Vote: {safe(verdict)}")
+            st.caption(f":material/how_to_vote: Vote: {literal(verdict)}")
         render_summary(round_, prices)
 
 
@@ -328,7 +331,8 @@ def _copy_into_my_chats(store: ConversationStore, found: SharedSnapshot) -> None
         return
     if isinstance(copy, ImportedComparison):
         st.success(
-            f"Copied into your comparisons as “{safe(copy.title)}”: it is listed on the Conversations page.",
+            f"Copied into your comparisons as “{literal(copy.title)}”: "
+            "it is listed on the Conversations page.",
             icon=":material/check:",
         )
         st.page_link("app_pages/history.py", label="Conversations", icon=":material/history:")

@@ -19,6 +19,7 @@ from core.errors import NO_KEY_PROBLEM
 from core.limits import length_counter, too_long_message
 from core.models import RoleChoice, instructions_role
 from core.request import InputError, parse_max_completion_tokens, validate_model_id, validate_participant_name
+from core.safe_text import literal
 from core.settings import Settings, model_choices
 
 T = TypeVar("T")
@@ -183,7 +184,7 @@ def _show_problem(choice: _Choice, field_name: str) -> None:
     # The message goes right under the field it is about.
     problem = choice.field_problems.get(field_name)
     if problem:
-        st.error(problem, icon=":material/error:")
+        st.error(literal(problem), icon=":material/error:")
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ def _draw_options(keys: OptionKeys, choice: _Choice, max_instructions: int) -> N
     )
     counter = length_counter(len(instructions), max_instructions)
     if counter:
-        st.caption(counter)
+        st.caption(literal(counter))
     _show_problem(choice, "instructions")
     roles: list[RoleChoice] = list(_ROLE_LABELS)
     st.selectbox("Instructions role", roles, format_func=_ROLE_LABELS.__getitem__, key=keys.instructions_role)

@@ -12,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from components.markdown import safe
 from core.markdown_blocks import BlockSplitter
+from core.safe_text import literal
 
 MIN_FLUSH_S = 0.08  # at most ~12 redraws a second: smooth to read, few messages to send
 MAX_FLUSH_S = 0.35  # however tight the budget, the growing tail moves at least this often
@@ -103,7 +104,7 @@ class StreamView:
         """A line above the answer: waiting for the first token, or a retry countdown (sent only
         when it changes)."""
         if message != self._status_shown:
-            self._status.caption(message)
+            self._status.caption(literal(message))  # it names the model
             self._status_shown = message
 
     def _clear_status(self) -> None:

@@ -21,6 +21,7 @@ from core.limits import ContextTooLong, context_window, fit_context
 from core.presentation import format_waited
 from core.pump import EventPump
 from core.request import build_request
+from core.safe_text import literal
 from core.settings import Settings
 from core.turn import TurnRecorder
 
@@ -54,7 +55,7 @@ class Lane:
         """Where the caller is (inside its bubble or column): the trim notice, the waiting line,
         or the text so far on a Continue, and the Stop button given its key."""
         if self.notice:
-            st.caption(self.notice)
+            st.caption(literal(self.notice))
         self.view = StreamView()
         if self.gateway is None:
             return

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.safe_text import SafeMarkdown, literal
+
 SAVED = "admin.saved"  # the confirmation of the last limits saved, shown once
 
 # Widgets.
@@ -36,7 +38,7 @@ def announce_saved(text: str) -> None:
     st.session_state[SAVED] = text
 
 
-def take_saved() -> str | None:
-    """The confirmation to show, once."""
+def take_saved() -> SafeMarkdown | None:
+    """The confirmation to show, once, as written (it names the user by their email)."""
     text: str | None = st.session_state.pop(SAVED, None)
-    return text
+    return literal(text) if text else None

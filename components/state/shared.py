@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from core.safe_text import SafeMarkdown, literal
+
 USER_KEY = "shared.user_key"  # the user's own API key, kept across page switches
 USER_KEY_INPUT = "shared.user_key_input"  # the sidebar's password box (its state resets per page)
 OPEN_REQUEST = "shared.open_conversation"  # a conversation another page asked Chat to open
@@ -34,7 +36,7 @@ def remember_user_key() -> None:
     st.session_state[USER_KEY] = st.session_state.get(USER_KEY_INPUT, "")
 
 
-def take_save_problem() -> str | None:
-    """The storage problem to show, once."""
+def take_save_problem() -> SafeMarkdown | None:
+    """The storage problem to show, once (it can quote the database's words)."""
     problem: str | None = st.session_state.pop(SAVE_PROBLEM, None)
-    return problem
+    return literal(problem) if problem else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from components.state import chat as chat_state
@@ -32,14 +34,20 @@ def bubble_texts(at: AppTest) -> list[tuple[str, str]]:
     return [(message.name, " ".join(md.value for md in message.markdown)) for message in at.chat_message]
 
 
+def as_read(markdown: str) -> str:
+    """Markdown as its reader sees the words: the app escapes the markup characters of names,
+    errors and figures it shows (`\\[`, `\\$`), and the browser shows them without the backslash."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def captions(at: AppTest) -> str:
-    """All captions on the page joined, for usage-line assertions."""
-    return "\n".join(caption.value for caption in at.caption)
+    """All captions on the page joined, as read, for usage-line assertions."""
+    return as_read("\n".join(caption.value for caption in at.caption))
 
 
 def errors(at: AppTest) -> str:
-    """All error boxes joined."""
-    return "\n".join(error.value for error in at.error)
+    """All error boxes joined, as read."""
+    return as_read("\n".join(error.value for error in at.error))
 
 
 def image_captions(at: AppTest) -> list[list[str]]:

@@ -7,7 +7,7 @@ import pytest
 from components.state import chat as chat_state
 from components.state import shared as shared_state
 from devtools.standin import ErrorReply, Garbled, Reply
-from tests.app.helpers import bubble_texts, captions, errors, send, shown_messages, start_app
+from tests.app.helpers import as_read, bubble_texts, captions, errors, send, shown_messages, start_app
 
 
 def test_streamed_answer_with_usage(gateway_env):
@@ -135,7 +135,7 @@ def test_each_error_shows_its_message_and_keeps_the_prompt(gateway_env, monkeypa
     assert fragment in shown
     assert "request id" in shown
     assert bubble_texts(at)[0] == ("user", "Will this work?")
-    assert reply.message in "\n".join(c.value for c in at.caption)
+    assert reply.message in captions(at)
     assert not at.exception
 
 
@@ -239,7 +239,7 @@ def _page_text(at) -> str:
     parts = [
         str(node.value) for kind in ("markdown", "caption", "error", "warning") for node in getattr(at, kind)
     ]
-    return "\n".join(parts)
+    return as_read("\n".join(parts))
 
 
 def test_the_request_leaves_before_the_page_is_drawn_and_the_prompt_is_stored_meanwhile(

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.state import compare as compare_state
 from devtools.standin import ErrorReply, Reply
-from tests.app.helpers import image_captions, send
+from tests.app.helpers import as_read, image_captions, send
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app_pages" / "compare.py")
@@ -60,8 +60,8 @@ def columns(at: AppTest, round_number: int = 1, count: int = 3) -> list[dict[str
             {
                 "title": " ".join(h.value for h in column.subheader),
                 "text": " ".join(md.value for md in column.markdown),
-                "captions": "\n".join(c.value for c in column.caption),
-                "errors": "\n".join(e.value for e in column.error),
+                "captions": as_read("\n".join(c.value for c in column.caption)),
+                "errors": as_read("\n".join(e.value for e in column.error)),
             }
         )
     return shown

@@ -17,7 +17,7 @@ from components.state import compare as compare_state
 from components.state import conversations as history_state
 from core.conversation import Status
 from devtools.standin import ErrorReply, Reply
-from tests.app.helpers import APP, start_app
+from tests.app.helpers import APP, errors, start_app
 from tests.app.test_compare_page import (
     PAGE,
     PRICES,
@@ -203,7 +203,7 @@ def test_a_broken_comparison_file_is_refused_with_where_and_what(gateway):
     raw = json.dumps(bad).encode()
     app.file_uploader(key=history_state.IMPORT_FILE).upload("bad.json", raw, "application/json").run()
     app.button(key=history_state.IMPORT).click().run()
-    message = " ".join(e.value for e in app.error)
+    message = errors(app)
     assert "rounds[0].answers[1].model" in message and "answers follow the models' order" in message
 
 
