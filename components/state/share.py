@@ -56,7 +56,7 @@ def created_token(target: Target) -> str | None:
     created = st.session_state.get(CREATED)
     if created is None or tuple(created[:3]) != target:
         return None
-    token: str = created[2]
+    token: str = created[3]
     return token
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer, new_page
-from tests.browser.helpers import bubbles, send
+from tests.browser.helpers import bubbles, rerun, send
 from tests.oidc import (
     OidcProvider,
     sign_in,
@@ -154,3 +154,27 @@ def test_a_colleague_reads_a_shared_chat_as_it_was_and_loses_it_when_revoked(
     expect(ben.get_by_text("The tide follows the moon.")).to_have_count(0)
     ben.goto(f"{oidc_app.url}/?c={copy}")
     expect(ben.get_by_text("Bob goes on from his copy.")).to_be_visible()
+
+
+def test_the_link_the_share_dialog_shows_still_opens_after_a_rerun(
+    page: Page, app_server: AppServer, standin
+):
+    standin.enqueue(Reply(text="Neap tides come twice a month."))
+    page.goto(app_server.url)
+    send(page, "When are neap tides")
+    expect(page.get_by_text("Neap tides come twice a month.")).to_be_visible()
+    page.get_by_role("button", name="Share").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Create link").click()
+    code = dialog.get_by_test_id("stCode")
+    expect(code).to_contain_text("/shared?s=")
+    created = code.inner_text().strip()
+
+    rerun(page)  # the dialog is drawn again from what the session remembers
+
+    expect(dialog.get_by_test_id("stCode")).to_have_count(1)
+    shown = dialog.get_by_test_id("stCode").inner_text().strip()
+    assert shown == created
+    page.goto(shown)
+    expect(page.get_by_role("heading", name="When are neap tides")).to_be_visible()
+    expect(bubbles(page).nth(1)).to_contain_text("Neap tides come twice a month.")
