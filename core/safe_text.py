@@ -45,6 +45,11 @@ def printable(text: str) -> str:
     return text.translate(_PRINTABLE)
 
 
+def one_line(text: str) -> str:
+    """`text` printable, on one line, its runs of whitespace as single spaces: a stored title or name."""
+    return " ".join(printable(text).split())
+
+
 def escape_markdown(text: str, markup: re.Pattern[str] = _EVERY_PUNCTUATION) -> str:
     """Plain text that renders as itself: whitespace collapsed, each match of `markup` (by default
     every ASCII punctuation) escaped, and, so that no block can start, the first character when

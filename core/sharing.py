@@ -13,6 +13,8 @@ import secrets
 from typing import TYPE_CHECKING, Literal, get_args
 from urllib.parse import urlsplit
 
+from core.safe_text import one_line
+
 if TYPE_CHECKING:  # the export's pydantic models load when a snapshot is made or read, not when
     # a page draws its Share button
     from collections.abc import Sequence
@@ -71,7 +73,7 @@ def share_link(base_url: str, token: str) -> str:
 
 def share_title(title: str) -> str:
     """A title that fits the shares table: one line, at most MAX_TITLE_CHARS characters."""
-    line = " ".join(title.split()) or "Shared conversation"
+    line = one_line(title) or "Shared conversation"
     return line if len(line) <= MAX_TITLE_CHARS else line[: MAX_TITLE_CHARS - 1] + "…"
 
 

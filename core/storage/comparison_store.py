@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.compare import CompareRound, Vote
 from core.compare_flow import RoundRecord, rebuild_rounds
 from core.conversation import ChatParams, Message, Status
+from core.safe_text import one_line
 from core.storage.codec import (
     clip,
     fill_row,
@@ -132,7 +133,7 @@ class ComparisonStore(UserScoped):
         return ConversationRow(
             id=uuid4().hex,
             user_id=self.user_id,
-            title=title[:200] or NEW_COMPARISON,
+            title=one_line(title)[:200] or NEW_COMPARISON,
             pinned=False,
             params={**params_to_dict(params), "models": []},
             leaf_id=None,

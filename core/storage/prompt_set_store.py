@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core.prompt_sets import PromptSet, items_from_data, items_to_data
+from core.safe_text import one_line
 from core.storage.codec import now
 from core.storage.engine import writer
 from core.storage.schema import PromptSetRow
@@ -61,7 +62,7 @@ class PromptSetStore:
                 session.add(row)
             else:
                 row = self._own(session, prompt_set.id)
-            row.name = prompt_set.name[:200]
+            row.name = one_line(prompt_set.name)[:200] or "Prompt set"
             row.items = items_to_data(prompt_set.items)
             row.updated_at = now()
             return row.id

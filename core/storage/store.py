@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from core.branches import ConversationTree
 from core.compare import Vote
 from core.conversation import ChatParams, Message
+from core.safe_text import one_line
 from core.storage.codec import (
     clip,
     fill_row,
@@ -78,7 +79,7 @@ class NotFound(LookupError):
 
 def title_from(text: str) -> str:
     """The first line of the first message, shortened on a word boundary."""
-    line = " ".join(text.split())
+    line = one_line(text)
     if not line:
         return NEW_TITLE
     if len(line) <= TITLE_LENGTH:
@@ -153,7 +154,7 @@ class ConversationStore(UserScoped):
         return ConversationRow(
             id=uuid4().hex,
             user_id=self.user_id,
-            title=title[:200] or NEW_TITLE,
+            title=one_line(title)[:200] or NEW_TITLE,
             pinned=False,
             params=params_to_dict(params),
             leaf_id=leaf_id,
@@ -243,7 +244,7 @@ class ConversationStore(UserScoped):
             return _info(self._own(session, conversation_id))
 
     def rename(self, conversation_id: str, title: str) -> None:
-        clean = " ".join(title.split())[:200]
+        clean = one_line(title)[:200]
         if not clean:
             raise ValueError("A title cannot be empty.")
         with self._writing() as session, session.begin():
