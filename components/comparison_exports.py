@@ -16,9 +16,10 @@ from core.compare import CompareRound
 from core.comparison_transfer import export_comparison_json
 from core.conversation import ChatParams
 from core.report import report_html, report_markdown
-from core.safe_text import literal
+from core.safe_text import SafeMarkdown, literal
 
 DEFAULT_TITLE = "GPTProto model comparison"
+NO_PREFIX = SafeMarkdown("")
 RECENT_COUNT = 8
 
 
@@ -45,7 +46,7 @@ def render_comparison_downloads(
     *,
     stem: str,
     keys: tuple[str, str, str],
-    label_prefix: str = "",
+    label_prefix: SafeMarkdown = NO_PREFIX,
 ) -> None:
     """A comparison's three downloads in `row`: Markdown and the HTML report to read, JSON to
     import back; `keys` are the buttons' widget keys, in that order."""
@@ -56,7 +57,7 @@ def render_comparison_downloads(
     )
     for (label, data, extension, mime), key in zip(files, keys, strict=True):
         row.download_button(
-            f"{literal(label_prefix)}{literal(label)}",
+            f"{label_prefix}{literal(label)}",
             data,
             f"{stem}.{extension}",
             mime=mime,
@@ -72,7 +73,7 @@ def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], p
     params = latest.params or ChatParams(model=latest.models[0])
     row = st.container(horizontal=True)
     render_comparison_downloads(
-        row, title, params, rounds, prices, stem="comparison", label_prefix="Export ",
+        row, title, params, rounds, prices, stem="comparison", label_prefix=SafeMarkdown("Export "),
         keys=(state.EXPORT_MD, state.EXPORT_HTML, state.EXPORT_JSON),
     )  # fmt: skip
     current, opened = state.comparison_id(), store.get()
