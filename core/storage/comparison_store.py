@@ -24,6 +24,7 @@ from core.storage.codec import (
     params_from_dict,
     params_to_dict,
 )
+from core.storage.conversation_store import ConversationInfo, NotFound, UserScoped, _info, title_from
 from core.storage.schema import (
     CompareRoundRow,
     ConversationRow,
@@ -32,7 +33,6 @@ from core.storage.schema import (
     VoteRow,
     max_length,
 )
-from core.storage.store import ConversationInfo, NotFound, UserScoped, _info, title_from
 
 COMPARISON = "comparison"
 NEW_COMPARISON = "New comparison"

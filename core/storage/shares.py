@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from core.sharing import KINDS, looks_like_token, new_token, share_title
 from core.storage.codec import now
+from core.storage.conversation_store import NotFound
 from core.storage.engine import writer
 from core.storage.schema import ShareRow, UserRow
-from core.storage.store import NotFound
 from core.storage.users import LOCAL_USER_ID
 from core.usage import as_utc
 
