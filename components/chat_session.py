@@ -14,7 +14,7 @@ from components.state.chat import QUERY, chat_tree, conversation_id, set_convers
 from components.storage import RunStore, safely
 from core.chat_flow import Turn
 from core.conversation import ChatParams, Message, Status
-from core.errors import interrupted_error
+from core.gateway.errors import interrupted_error
 
 if TYPE_CHECKING:
     from core.storage import ConversationStore, StoredConversation

@@ -24,7 +24,7 @@ from components.usage import reserve
 from core.compare import CompareRound, Vote
 from core.compare_flow import start_round, with_instructions
 from core.conversation import ChatParams, ImageAttachment, Message, Status
-from core.errors import interrupted_error
+from core.gateway.errors import interrupted_error
 from core.settings import Settings
 
 if TYPE_CHECKING:

@@ -15,17 +15,17 @@ from components.config import gateway_for
 from components.stream_view import StreamView
 from core.chat_flow import fail_before_sending
 from core.conversation import ChatParams, Message, Status
-from core.errors import context_error, with_vision_models
-from core.events import Event, Failure, Finish, RetryWait, TextDelta
+from core.gateway.errors import context_error, with_vision_models
+from core.gateway.events import Event, Failure, Finish, RetryWait, TextDelta
+from core.gateway.pump import EventPump
+from core.gateway.request import build_request
 from core.limits import ContextTooLong, context_window, fit_context
 from core.presentation import format_waited
-from core.pump import EventPump
-from core.request import build_request
 from core.settings import Settings
 from core.turn import TurnRecorder
 
 if TYPE_CHECKING:
-    from core.gateway import Gateway
+    from core.gateway.client import Gateway
 
 AnswerHook = Callable[[Message], None]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.conversation import ChatParams, Message
-from core.request import InputError, build_messages, sendable
+from core.gateway.request import InputError, build_messages, sendable
 
 # A documented estimate, not a tokenizer: English text averages about 4 characters per token
 # with OpenAI's tokenizers (code and other languages run denser, so the estimate leans high by

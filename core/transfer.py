@@ -38,9 +38,9 @@ from core.export_schema import (
     ExportTiming,
     ExportUsage,
 )
+from core.gateway.request import MODEL_ID_PATTERN
 from core.images import ImageLimits, ImageRejected, format_bytes, prepare_image
 from core.presentation import STATUS_LABELS, usage_line
-from core.request import MODEL_ID_PATTERN
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MAX_INT_DIGITS = 18

@@ -7,8 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.conversation import Message, Status, Timing
-from core.errors import incomplete_error
-from core.events import Accepted, Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.gateway.errors import incomplete_error
+from core.gateway.events import (
+    Accepted,
+    Event,
+    Failure,
+    Finish,
+    RetryWait,
+    TextDelta,
+    UsageReport,
+    UsageUnavailable,
+)
 
 _FINISH_STATUS = {"stop": Status.COMPLETE, "length": Status.CUT_OFF}
 

@@ -16,7 +16,7 @@ import pytest
 from components.config import GATEWAY_MODULE, PRELOAD_THREAD
 from tests.conftest import ROOT
 
-HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway")
+HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway.client")
 
 # Each page, and the call that draws its main content: storage may load only after it.
 PAGES = {
@@ -87,7 +87,7 @@ def test_the_import_scan_sees_a_top_level_client_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(
         "from typing import TYPE_CHECKING\nimport openai\nif TYPE_CHECKING:\n    import httpx2\n"
-        "def later():\n    from core.gateway import Gateway\n"
+        "def later():\n    from core.gateway.client import Gateway\n"
     )
     assert _module_imports(sample) == [(1, "typing"), (2, "openai")]
 

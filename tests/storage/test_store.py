@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from core.branches import ConversationTree
 from core.compare import TIE, Vote, leaderboard
 from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage, user_message
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.storage import ConversationStore, NotFound, migrate, title_from
 from core.storage.engine import HEAD_REVISION, MIGRATIONS, current_revision
 

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 
 from core.compare import TIE, Vote
 from core.conversation import ChatParams, Message, Status, Timing, Usage, user_message
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.storage import (
     ConversationStore,
     UsageStore,

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from core.conversation import ChatParams, ImageAttachment, Message, Status, user_message
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.storage import ConversationStore, NotFound, migrate
 from core.storage.engine import HEAD_REVISION, current_revision
 from tests.storage.conftest import twin

@@ -15,7 +15,7 @@ from core.compare import (
     validate_models,
 )
 from core.conversation import Message, Status, Timing, Usage
-from core.errors import classify_status
+from core.gateway.errors import classify_status
 from core.report import report_html, report_markdown
 
 PRICES = {"gpt-4o": (2.5, 10.0), "o3": (2.0, 8.0)}

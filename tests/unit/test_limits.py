@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from core.conversation import ChatParams, ImageAttachment, Message, Status
+from core.gateway.request import CONTINUE_PROMPT, build_messages, continuation_history
 from core.limits import (
     ContextTooLong,
     context_window,
@@ -16,7 +17,6 @@ from core.limits import (
     length_counter,
     too_long_message,
 )
-from core.request import CONTINUE_PROMPT, build_messages, continuation_history
 from core.settings import SettingsError, resolve_settings
 
 

@@ -1,7 +1,7 @@
 from core.chat_flow import can_continue, continue_answer, retry, send
 from core.conversation import Message, Status, Usage
-from core.errors import ErrorKind, classify_status
-from core.gateway import Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.gateway.errors import ErrorKind, classify_status
+from core.gateway.events import Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
 from core.presentation import status_note, usage_line
 from core.turn import TurnRecorder, answer_metrics, reasoning_spent_limit
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.conversation import Message, Status, Timing, Usage
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.usage import (
     Limits,
     UsageWindow,
