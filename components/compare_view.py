@@ -17,6 +17,7 @@ from components.sidebar import CompareChoice
 from components.state.compare import STOP, vote_key
 from components.streaming import Lane, prepare_lane, run_lanes
 from components.usage import Reservation
+from core.answer_notes import format_seconds, status_note, usage_line
 from core.compare import (
     COST_COLUMN,
     MEDIAN_FIRST_TOKEN,
@@ -33,7 +34,6 @@ from core.compare import (
 )
 from core.compare_flow import column_params
 from core.conversation import Message, Status
-from core.presentation import format_seconds, status_note, usage_line
 from core.settings import Settings
 
 if TYPE_CHECKING:

@@ -1,8 +1,8 @@
+from core.answer_notes import status_note, usage_line
 from core.chat_flow import can_continue, continue_answer, retry, send
 from core.conversation import Message, Status, Usage
 from core.gateway.errors import ErrorKind, classify_status
 from core.gateway.events import Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
-from core.presentation import status_note, usage_line
 from core.turn import TurnRecorder, answer_metrics, reasoning_spent_limit
 
 

@@ -1,4 +1,5 @@
-"""Words and figures shown around an answer, decided without a browser."""
+"""Words and figures shown around an answer (its usage line, status note and timings), decided
+without a browser."""
 
 from __future__ import annotations
 
