@@ -4,7 +4,7 @@ without a browser."""
 from __future__ import annotations
 
 from core.conversation import Message, Status
-from core.turn import answer_metrics, reasoning_spent_limit
+from core.stream_state import answer_metrics, reasoning_spent_limit
 
 STATUS_LABELS = {
     Status.CUT_OFF: "cut off by max_completion_tokens",

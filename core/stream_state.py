@@ -1,4 +1,6 @@
-"""Fold gateway events into one answer: its text, status, usage and timings."""
+"""The stream-state fold: gateway events applied, one by one, to the answer they build (its text,
+status, usage and timings), as openai's ChatCompletionStreamState accumulates chunks while the
+events say what changed."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from core.gateway.events import (
 _FINISH_STATUS = {"stop": Status.COMPLETE, "length": Status.CUT_OFF}
 
 
-class TurnRecorder:
+class StreamState:
     """Applies events to an answer as they arrive; the clock starts when the request goes out."""
 
     def __init__(self, answer: Message, clock: Callable[[], float] = time.monotonic) -> None:
@@ -91,7 +93,7 @@ class TurnRecorder:
 
     @property
     def new_text(self) -> str:
-        """Text that arrived during this turn (a Continue appends to earlier text)."""
+        """Text that arrived during this request (a Continue appends to earlier text)."""
         return self.answer.text[len(self._prior_text) :]
 
 
