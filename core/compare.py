@@ -7,8 +7,8 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from core.answer_notes import AnswerMetrics, answer_metrics
 from core.conversation import ChatParams, Message, Status, Usage
-from core.stream_state import AnswerMetrics, answer_metrics
 
 LABELS = ("A", "B", "C", "D")
 MIN_MODELS, MAX_MODELS = 2, 4

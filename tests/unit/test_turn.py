@@ -1,9 +1,9 @@
-from core.answer_notes import status_note, usage_line
+from core.answer_notes import answer_metrics, reasoning_spent_limit, status_note, usage_line
 from core.chat_flow import can_continue, continue_answer, retry, send
 from core.conversation import Message, Status, Usage
 from core.gateway.errors import ErrorKind, classify_status
 from core.gateway.events import Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
-from core.stream_state import StreamState, answer_metrics, reasoning_spent_limit
+from core.stream_state import StreamState
 
 
 class FakeClock:
