@@ -15,12 +15,12 @@ from components.config import gateway_for
 from components.stream_view import StreamView
 from core.answer_notes import format_waited
 from core.chat_flow import fail_before_sending
+from core.context_fit import ContextTooLong, context_window, fit_context
 from core.conversation import ChatParams, Message, Status
 from core.gateway.errors import context_error, with_vision_models
 from core.gateway.events import Event, Failure, Finish, RetryWait, TextDelta
 from core.gateway.pump import EventPump
 from core.gateway.request import build_request
-from core.limits import ContextTooLong, context_window, fit_context
 from core.settings import Settings
 from core.stream_state import StreamState
 

@@ -7,9 +7,7 @@ from typing import Any
 
 import pytest
 
-from core.conversation import ChatParams, ImageAttachment, Message, Status
-from core.gateway.request import CONTINUE_PROMPT, build_messages, continuation_history
-from core.limits import (
+from core.context_fit import (
     ContextTooLong,
     context_window,
     estimate_tokens,
@@ -17,6 +15,8 @@ from core.limits import (
     length_counter,
     too_long_message,
 )
+from core.conversation import ChatParams, ImageAttachment, Message, Status
+from core.gateway.request import CONTINUE_PROMPT, build_messages, continuation_history
 from core.settings import SettingsError, resolve_settings
 
 
