@@ -32,8 +32,8 @@ from components.state.compare import INPUT, comparison_id, init_compare_state, n
 from components.state.shared import take_save_problem
 from components.storage import RunStore
 from core.compare import TIE
-from core.context_fit import too_long_message
 from core.images import ACCEPTED_TYPES, ImageRejected
+from core.input_length import too_long_message
 
 settings = require_settings()
 init_compare_state()

@@ -14,10 +14,10 @@ from components.storage import RunStore
 from components.usage import Reservation, reserve
 from core.branches import ConversationTree
 from core.chat_flow import Turn, can_continue, continue_answer, edit, fail_before_sending, retry, send
-from core.context_fit import too_long_message
 from core.conversation import Message, Status
 from core.gateway.errors import limit_error
 from core.images import ImageRejected
+from core.input_length import too_long_message
 from core.settings import Settings
 
 

@@ -15,8 +15,8 @@ from components.state.chat import (
     request_action,
 )
 from components.storage import RunStore
-from core.context_fit import length_counter, too_long_message
 from core.conversation import Message
+from core.input_length import length_counter, too_long_message
 
 
 @st.dialog("Edit and resend", width="large", on_dismiss=close_dialog)

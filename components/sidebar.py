@@ -14,7 +14,6 @@ from components.state import chat as chat_state
 from components.state import compare as compare_state
 from components.state.shared import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
 from core.compare import MAX_MODELS, validate_models
-from core.context_fit import length_counter, too_long_message
 from core.conversation import ChatParams
 from core.gateway.errors import NO_KEY_PROBLEM
 from core.gateway.request import (
@@ -23,6 +22,7 @@ from core.gateway.request import (
     validate_model_id,
     validate_participant_name,
 )
+from core.input_length import length_counter, too_long_message
 from core.models import RoleChoice, instructions_role
 from core.settings import Settings, model_choices
 
