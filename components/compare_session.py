@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from core.storage import ComparisonStore, StoredComparison
 
 CHECKPOINT_EVERY_S = 2.0
-Prices = dict[str, tuple[float, float]]
 
 
 def comparison_store(store: RunStore) -> ComparisonStore | None:

@@ -26,20 +26,16 @@ from core.compare import (
     CompareRound,
     Vote,
     comparison_summary,
-    estimate_cost,
-    format_cost,
-    format_usd,
     leaderboard,
     summary_rows,
 )
 from core.compare_flow import column_params
 from core.conversation import Message, Status
+from core.pricing import Prices, estimate_cost, format_cost, format_usd
 from core.settings import Settings
 
 if TYPE_CHECKING:
     from components.compare_session import RoundSaver
-
-Prices = dict[str, tuple[float, float]]
 
 
 def column_title(round_: CompareRound, index: int) -> str:

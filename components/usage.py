@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from components.identity import current_identity
 from components.storage import RunStore, safely
 from core.conversation import Message, Usage
+from core.pricing import Prices
 from core.settings import Settings
 from core.usage import LimitRefusal, Limits, default_limits
 
@@ -29,7 +30,7 @@ class Reservation:
 
     store: UsageStore | None
     row_ids: list[int]
-    prices: dict[str, tuple[float, float]]
+    prices: Prices
 
     def settle(self, index: int, answer: Message, prior_usage: Usage | None = None) -> None:
         """Record how request `index` ended (tokens, cost, status, latency, request id)."""

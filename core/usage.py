@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from core.compare import estimate_cost
 from core.conversation import Message, Status, Usage
+from core.pricing import Prices, request_cost
 
 UNLIMITED = 0  # in an override or a setting: no limit at all (None in an override: the default)
 RATE_WINDOW = timedelta(seconds=60)
@@ -230,12 +230,6 @@ def _models(count: int) -> str:
     return "model" if count == 1 else "models"
 
 
-def request_cost(model: str, usage: Usage | None, prices: Mapping[str, tuple[float, float]]) -> float | None:
-    """The estimated USD cost of one request, or None when the model has no configured price."""
-    cost = estimate_cost(model, usage, prices)
-    return None if cost is None else cost.usd
-
-
 @dataclass(frozen=True)
 class RequestOutcome:
     """How one gateway request ended, as the usage log records it."""
@@ -270,7 +264,7 @@ def usage_since(after: Usage | None, before: Usage | None) -> Usage | None:
 
 def outcome_of(
     answer: Message,
-    prices: Mapping[str, tuple[float, float]],
+    prices: Prices,
     request_id: str | None = None,
     prior_usage: Usage | None = None,
 ) -> RequestOutcome:

@@ -9,7 +9,7 @@ advisory lock per user; SQLite's writers begin IMMEDIATE and so take turns on th
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.conversation import Message, Usage
+from core.pricing import Prices
 from core.storage.codec import clip, now
 from core.storage.engine import writer
 from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
@@ -214,7 +215,7 @@ class UsageStore:
         self,
         row_id: int,
         answer: Message,
-        prices: Mapping[str, tuple[float, float]],
+        prices: Prices,
         request_id: str | None = None,
         prior_usage: Usage | None = None,
     ) -> None:

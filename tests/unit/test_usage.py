@@ -20,7 +20,6 @@ from core.usage import (
     merge_limits,
     next_month_start,
     outcome_of,
-    request_cost,
     total_tokens,
 )
 
@@ -150,13 +149,6 @@ def test_december_rolls_over_to_january():
 )
 def test_waits_are_rounded_up_in_words(seconds, words):
     assert format_wait(seconds) == words
-
-
-def test_cost_of_a_request_uses_the_configured_prices():
-    prices = {"gpt-4o": (2.5, 10.0)}
-    assert request_cost("gpt-4o", Usage(prompt_tokens=1_000, completion_tokens=2_000), prices) == 0.0225
-    assert request_cost("o3", Usage(prompt_tokens=1_000), prices) is None
-    assert request_cost("gpt-4o", None, prices) is None
 
 
 def test_tokens_counted_are_the_reported_total_or_its_parts():
