@@ -12,7 +12,7 @@ from components.admin_view import render_admin, render_period
 from components.config import require_settings
 from components.state.shared import take_save_problem
 from components.storage import RunStore
-from core.usage import default_limits
+from core.quotas import default_limits
 
 settings = require_settings()
 viewer = identity.current_identity(settings)

@@ -12,8 +12,8 @@ from components.identity import current_identity
 from components.storage import RunStore, safely
 from core.conversation import Message, Usage
 from core.pricing import Prices
+from core.quotas import LimitRefusal, Limits, default_limits
 from core.settings import Settings
-from core.usage import LimitRefusal, Limits, default_limits
 
 if TYPE_CHECKING:
     from core.storage import UsageStore

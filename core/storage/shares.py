@@ -18,7 +18,7 @@ from core.storage.conversation_store import NotFound
 from core.storage.engine import writer
 from core.storage.schema import ShareRow, UserRow
 from core.storage.users import LOCAL_USER_ID
-from core.usage import as_utc
+from core.utc import as_utc
 
 
 @dataclass(frozen=True)

@@ -32,29 +32,24 @@ from sqlalchemy.orm import Session
 
 from core.conversation import Message, Usage
 from core.pricing import Prices
-from core.storage.codec import clip, now
-from core.storage.engine import writer
-from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
-from core.usage import (
+from core.quotas import (
     LIMIT_NAMES,
-    DailyUsage,
     LimitRefusal,
     Limits,
-    ModelTotals,
-    RequestRow,
-    TokenTotals,
     UsageWindow,
-    UserTotals,
-    as_utc,
     check,
     day_start,
     merge_limits,
     minute_start,
     month_start,
-    outcome_of,
     sorted_times,
     total_tokens,
 )
+from core.storage.codec import clip, now
+from core.storage.engine import writer
+from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
+from core.usage_report import DailyUsage, ModelTotals, RequestRow, TokenTotals, UserTotals, outcome_of
+from core.utc import as_utc
 
 SENT = "sent"  # a request in flight; `finish` replaces it with the answer's final status
 PAGES = ("chat", "compare")
@@ -219,7 +214,7 @@ class UsageStore:
         request_id: str | None = None,
         prior_usage: Usage | None = None,
     ) -> None:
-        """`finish` with everything taken from a settled answer (see core.usage.outcome_of); pass
+        """`finish` with everything taken from a settled answer (see core.usage_report.outcome_of); pass
         the usage the answer had before a Continue as `prior_usage`, so it is not counted twice."""
         outcome = outcome_of(answer, prices, request_id, prior_usage)
         self.finish(

@@ -20,8 +20,8 @@ from streamlit.testing.v1.element_tree import Block
 from components.state import admin as admin_state
 from core.conversation import Usage
 from core.identity import Identity
+from core.quotas import Limits
 from core.storage import UsageStore, database_url, make_engine, migrate, upsert_user
-from core.usage import Limits
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app_pages" / "admin.py")

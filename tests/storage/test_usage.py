@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 from core.compare import TIE, Vote
 from core.conversation import ChatParams, Message, Status, Timing, Usage, user_message
 from core.gateway.errors import ErrorKind, GatewayError
+from core.quotas import LimitRefusal, Limits
 from core.storage import (
     ConversationStore,
     UsageStore,
@@ -23,7 +24,6 @@ from core.storage import (
     upsert_user,
 )
 from core.storage.engine import HEAD_REVISION, current_revision
-from core.usage import LimitRefusal, Limits
 from tests.conftest import ROOT
 from tests.storage.conftest import twin
 from tests.storage.test_writes import upgrade_to

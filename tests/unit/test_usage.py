@@ -9,7 +9,7 @@ import pytest
 
 from core.conversation import Message, Status, Timing, Usage
 from core.gateway.errors import ErrorKind, GatewayError
-from core.usage import (
+from core.quotas import (
     Limits,
     UsageWindow,
     budget_lines,
@@ -19,9 +19,9 @@ from core.usage import (
     format_wait,
     merge_limits,
     next_month_start,
-    outcome_of,
     total_tokens,
 )
+from core.usage_report import outcome_of
 
 NOW = datetime(2025, 7, 22, 18, 47, 30, 250_000, tzinfo=UTC)
 
