@@ -93,7 +93,7 @@ class ComparisonStore(UserScoped):
             fill_row(row, answer, params)
             conversation.updated_at = now()
 
-    def record_vote(self, comparison_id: str, prompt_id: str, vote: Vote, prompt: str) -> None:
+    def record_round_verdict(self, comparison_id: str, prompt_id: str, vote: Vote, prompt: str) -> None:
         """The verdict on the round of `prompt_id`, and the vote for the leaderboard, together."""
         with self._writing() as session, session.begin():
             self._own(session, comparison_id, lock=True)

@@ -402,8 +402,9 @@ class ConversationStore(UserScoped):
 
     # -- compare votes ----------------------------------------------------------------------
 
-    def record_vote(self, prompt: str, vote: Vote) -> None:
-        """Store one Compare vote."""
+    def record_leaderboard_vote(self, prompt: str, vote: Vote) -> None:
+        """Store one Compare vote for the leaderboard only (its round is not stored: no comparison
+        to mark the winner on)."""
         with self._writing() as session, session.begin():
             session.add(
                 VoteRow(

@@ -49,7 +49,7 @@ def test_a_comparison_round_trips_round_by_round(stores):
     finish(first, {"o3": "Seven.", "gpt-4o": "Eleven."})
     for column in first.columns:
         comparisons.save_answer(comparison, column.answer)
-    comparisons.record_vote(
+    comparisons.record_round_verdict(
         comparison, first.prompt_message.id, Vote(("o3", "gpt-4o"), "gpt-4o"), "Name a prime"
     )
     first.winner = "gpt-4o"
@@ -111,7 +111,7 @@ def test_nobody_reads_or_writes_another_persons_comparison(engine):
         lambda: bob.load(comparison),
         lambda: bob.begin_round(comparison, start_round([], ["o3", "gpt-4o"], "x"), PARAMS),
         lambda: bob.save_answer(comparison, round_.columns[0].answer),
-        lambda: bob.record_vote(comparison, round_.prompt_message.id, Vote(("o3",), TIE), "x"),
+        lambda: bob.record_round_verdict(comparison, round_.prompt_message.id, Vote(("o3",), TIE), "x"),
     ):
         with pytest.raises(NotFound):
             attempt()

@@ -184,8 +184,8 @@ def test_deleting_a_pair_keeps_what_followed(store):
 def test_votes_are_stored_per_user(engine):
     migrate(engine)
     ana, bo = ConversationStore(engine, "ana"), ConversationStore(engine, "bo")
-    ana.record_vote("p1", Vote(("o3", "gpt-4o"), "o3"))
-    ana.record_vote("p2", Vote(("o3", "gpt-4o"), TIE))
+    ana.record_leaderboard_vote("p1", Vote(("o3", "gpt-4o"), "o3"))
+    ana.record_leaderboard_vote("p2", Vote(("o3", "gpt-4o"), TIE))
     assert leaderboard(ana.votes())[0].model == "o3"
     assert bo.votes() == []
 

@@ -408,8 +408,8 @@ def test_windows_of_every_user_for_budget_status(team):
 
 
 def test_team_votes_are_everyones_without_prompts(engine, usage):
-    ConversationStore(engine, "ana").record_vote("secret prompt", Vote(("o3", "gpt-4o"), "o3"))
-    ConversationStore(engine, "bob").record_vote("another", Vote(("o3", "o4-mini"), TIE))
+    ConversationStore(engine, "ana").record_leaderboard_vote("secret prompt", Vote(("o3", "gpt-4o"), "o3"))
+    ConversationStore(engine, "bob").record_leaderboard_vote("another", Vote(("o3", "o4-mini"), TIE))
     assert ConversationStore(engine, "carol").team_votes() == [
         Vote(("o3", "gpt-4o"), "o3"),
         Vote(("o3", "o4-mini"), TIE),
@@ -442,7 +442,7 @@ def local_data(tmp_path):
     for title in ("First", "Second"):
         conversation = local.create(PARAMS, title=title)
         local.save_message(conversation, user_message("hello"), PARAMS)
-    local.record_vote("p", Vote(("o3", "gpt-4o"), "o3"))
+    local.record_leaderboard_vote("p", Vote(("o3", "gpt-4o"), "o3"))
     usage = UsageStore(engine)
     for seconds_ago in (10, 20, 30):
         send(usage, "local", "o3", at(seconds_ago), status="complete", usage=Usage(total_tokens=5))
