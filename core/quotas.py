@@ -98,11 +98,6 @@ class UsageWindow:
         """How many requests the rate limit counts now."""
         return len(self.request_times)
 
-    @property
-    def oldest_request_at(self) -> datetime | None:
-        """The oldest request still inside the 60 s window."""
-        return self.request_times[0] if self.request_times else None
-
 
 @dataclass(frozen=True)
 class LimitRefusal:
