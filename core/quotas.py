@@ -14,12 +14,13 @@ count is known beforehand, and Compare asks for one request per column at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from core.conversation import Usage
+from core.settings import Settings
 from core.utc import as_utc
 
 UNLIMITED = 0  # in an override or a setting: no limit at all (None in an override: the default)
@@ -27,12 +28,6 @@ RATE_WINDOW = timedelta(seconds=60)
 
 LimitName = Literal["requests_per_minute", "tokens_per_day", "cost_per_month_usd"]
 LIMIT_NAMES: tuple[LimitName, ...] = ("requests_per_minute", "tokens_per_day", "cost_per_month_usd")
-# The settings the lead's Settings carries; read with getattr until every deployment has them.
-LIMIT_SETTINGS: Mapping[LimitName, str] = {
-    "requests_per_minute": "limit_requests_per_minute",
-    "tokens_per_day": "limit_tokens_per_day",
-    "cost_per_month_usd": "limit_cost_per_month",
-}
 _MONTHS = (
     "January",
     "February",
@@ -75,13 +70,10 @@ def merge_limits(defaults: Limits, override: Limits | None) -> Limits:
     return Limits(None if rpm is None else int(rpm), None if tokens is None else int(tokens), cost)
 
 
-def default_limits(settings: object) -> Limits:
-    """The deployment's default limits, from the settings' `limit_*` fields (absent: no limit)."""
-    rpm, tokens, cost = (getattr(settings, LIMIT_SETTINGS[name], None) for name in LIMIT_NAMES)
+def default_limits(settings: Settings) -> Limits:
+    """The deployment's default limits, from GPTPROTO_LIMIT_* (a limit set to 'off': None)."""
     return Limits(
-        None if rpm is None else int(rpm),
-        None if tokens is None else int(tokens),
-        None if cost is None else float(cost),
+        settings.limit_requests_per_minute, settings.limit_tokens_per_day, settings.limit_cost_per_month
     )
 
 

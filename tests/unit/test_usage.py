@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from core.quotas import (
     next_month_start,
     total_tokens,
 )
+from core.settings import Settings, resolve_settings
 from core.usage_report import outcome_of
 
 NOW = datetime(2025, 7, 22, 18, 47, 30, 250_000, tzinfo=UTC)
@@ -42,15 +42,10 @@ def test_an_override_field_wins_none_falls_back_and_zero_means_no_limit():
     assert Limits().is_empty() and not Limits(tokens_per_day=0).is_empty()
 
 
-def test_defaults_come_from_the_settings_limit_fields_and_are_absent_without_them():
-    @dataclass
-    class WithLimits:
-        limit_requests_per_minute: int | None = 10
-        limit_tokens_per_day: int | None = None
-        limit_cost_per_month: float | None = 25
-
-    assert default_limits(WithLimits()) == Limits(10, None, 25.0)
-    assert default_limits(object()) == Limits(None, None, None)
+def test_defaults_come_from_the_limit_settings():
+    limited = {"GPTPROTO_LIMIT_REQUESTS_PER_MINUTE": "10", "GPTPROTO_LIMIT_COST_PER_MONTH": "25"}
+    assert default_limits(resolve_settings({}, limited, {})) == Limits(10, None, 25.0)
+    assert default_limits(Settings()) == Limits(None, None, None)
 
 
 def test_within_every_limit_nothing_is_refused():
