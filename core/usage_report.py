@@ -65,10 +65,7 @@ def outcome_of(
         cost_usd=request_cost(answer.model or "", usage, prices),
         first_token_s=answer.timing.first_token_s,
         latency_s=answer.timing.total_s,
-        # Messages carry the gateway's request id on success too once that field lands on main.
-        request_id=request_id
-        or getattr(answer, "request_id", None)
-        or (error.request_id if error is not None else None),
+        request_id=request_id or answer.request_id or (error.request_id if error is not None else None),
         error_kind=str(error.kind) if error is not None else None,
     )
 

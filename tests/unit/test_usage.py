@@ -178,6 +178,9 @@ def test_the_outcome_of_an_answer_carries_what_the_usage_log_records():
         "req-429",
         None,
     )
+    # Without one given, the id the gateway gave the answer's request.
+    done.request_id = "req-2"
+    assert outcome_of(done, {}).request_id == "req-2"
     # An answer still marked as streaming when it settles did not finish.
     assert outcome_of(Message(role="assistant", status=Status.STREAMING), {}).status == "failed"
 
