@@ -32,11 +32,6 @@ class ShareInfo:
     created_at: datetime
     revoked_at: datetime | None
 
-    @property
-    def active(self) -> bool:
-        """True until the owner revokes it."""
-        return self.revoked_at is None
-
 
 @dataclass(frozen=True)
 class SharedSnapshot:

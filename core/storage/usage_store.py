@@ -230,11 +230,6 @@ class UsageStore:
 
     # -- what the limits count --------------------------------------------------------------
 
-    def window(self, user_id: str, at: datetime | None = None) -> UsageWindow:
-        """What `user_id` has used, as the limits count it, at `at` (default: now)."""
-        with self._reading() as session:
-            return self._window(session, user_id, as_utc(at or now()))
-
     @staticmethod
     def _window(session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
         r = GatewayRequestRow
@@ -281,15 +276,6 @@ class UsageStore:
         }
 
     # -- limits -----------------------------------------------------------------------------
-
-    def limits_for(self, user_id: str) -> Limits | None:
-        """The admin's override for `user_id` as stored (None fields: the default), or None."""
-        with self._reading() as session:
-            return _limits(session.get(UserLimitsRow, user_id))
-
-    def effective_limits(self, user_id: str, defaults: Limits) -> Limits:
-        """The limits in force for `user_id`: their override merged over `defaults`."""
-        return merge_limits(defaults, self.limits_for(user_id))
 
     def all_limits(self) -> dict[str, Limits]:
         """Every stored override, by user id."""

@@ -74,7 +74,7 @@ def test_a_comparison_round_trips_round_by_round(stores):
     assert [m.text for m in gpt.history] == ["Name a prime", "Eleven.", "And another?"]
     assert [m.text for m in loaded[1].columns[0].history] == ["Name a prime", "Seven.", "And another?"]
     # The vote counts on the leaderboard too.
-    assert chats.votes() == [Vote(("o3", "gpt-4o"), "gpt-4o")]
+    assert chats.team_votes() == [Vote(("o3", "gpt-4o"), "gpt-4o")]
 
 
 def test_library_lists_comparisons_beside_chats_with_their_models(stores):

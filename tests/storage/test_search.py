@@ -87,7 +87,7 @@ def test_the_index_follows_edits_and_deletes(store):
     store.save_message(conversation, draft)
     assert found(store, "walrus") == set()
     assert found(store, "penguin") == {conversation}
-    store.delete_messages(conversation, [draft.id], [])
+    store.delete_exchange(conversation, [draft.id], [], None)
     assert found(store, "penguin") == set()
     gone = chat(store, "about narwhals")
     store.delete(gone)
