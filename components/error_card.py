@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import GatewayError
+from core.gateway.errors import GatewayError
 from core.safe_text import code_span, literal
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from components.markdown import safe
+from components.plumbing.markdown import safe
 from core.markdown_blocks import BlockSplitter
 from core.safe_text import literal
 

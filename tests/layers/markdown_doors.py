@@ -73,7 +73,7 @@ SINKS: dict[str, tuple[tuple[int | None, str | None], ...]] = {
 # `st.write` renders every positional argument; any of the above renders its tooltip.
 EVERY_POSITIONAL = frozenset({"write"})
 # Calls named like an element on objects that are not Streamlit's (receiver, method).
-NOT_ELEMENTS = frozenset({("opened", "info"), ("store", "info"), ("saver", "progress")})
+NOT_ELEMENTS = frozenset({("opened", "info"), ("store", "info"), ("chats", "info"), ("saver", "progress")})
 _NUMERIC_BUILTINS = frozenset({"len", "int", "float", "round", "abs", "sum"})
 # A format spec that only a number accepts: a grouping option or a numeric presentation type.
 _FORMAT_SPEC = re.compile(
