@@ -14,8 +14,8 @@ from components.markdown import safe
 from components.state import compare as state
 from components.storage import RunStore, safely
 from core.compare import CompareRound
-from core.comparison_transfer import export_comparison_json
 from core.conversation import ChatParams
+from core.formats.comparison import export_comparison_json
 from core.report import report_html, report_markdown
 
 DEFAULT_TITLE = "GPTProto model comparison"

@@ -15,6 +15,7 @@ from components.state import compare as state
 from components.state.compare import SheetRun, set_sheet, sheet
 from components.storage import RunStore, safely
 from core.conversation import ImageAttachment
+from core.formats.prompt_set import export_prompt_set, import_prompt_set
 from core.images import ACCEPTED_TYPES, ImageLimits, ImageRejected, check_count, prepare_images
 from core.prompt_sets import (
     PromptItem,
@@ -23,8 +24,6 @@ from core.prompt_sets import (
     TextLimits,
     check_prompt_set,
     estimate_run,
-    export_prompt_set,
-    import_prompt_set,
 )
 from core.settings import Settings
 
