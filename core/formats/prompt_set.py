@@ -25,6 +25,9 @@ from core.prompt_sets import (
 )
 
 FileFormat = Literal["json", "yaml"]
+# libyaml writes the same text about 40 times faster (4 s for 5 MB in pure Python, at every
+# rerun of a page that offers the export).
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def export_prompt_set(prompt_set: PromptSet, file_format: FileFormat) -> str:
@@ -36,7 +39,7 @@ def export_prompt_set(prompt_set: PromptSet, file_format: FileFormat) -> str:
         "prompts": items_to_data(prompt_set.items),
     }
     if file_format == "yaml":
-        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+        return yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=100)
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
