@@ -23,7 +23,8 @@ from core.images import format_bytes
 __all__ = ["MAX_IMPORT_BYTES", "MAX_YAML_BYTES", "Document", "ImportRejected", "read"]
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
-# About 1 s of CPU per MB for YAML of many small values (JSON: under 0.1 s), so 5 s at most.
+# YAML of many small values takes about 0.6 s of CPU per MB even with libyaml, JSON about 0.2 s
+# (bench.import_cpu): 5 MB keeps the worst YAML file near 3 s, as the worst JSON file is near 10.
 MAX_YAML_BYTES = 5 * 1024 * 1024
 
 Model = TypeVar("Model", bound=BaseModel)
