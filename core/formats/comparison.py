@@ -6,10 +6,8 @@ and re-encoded as uploads are. Every id is new on import."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 
 from core.compare import MAX_MODELS, MIN_MODELS, TIE, CompareRound
 from core.compare_flow import RoundRecord, rebuild_rounds
@@ -27,7 +25,7 @@ from core.formats.comparison_schema import (
     ComparisonRoundExport,
 )
 from core.formats.messages import created, export_image, image_from, message_from, recorded_fields
-from core.formats.parts import ExportParams
+from core.formats.parts import ExportParams, export_text
 from core.formats.strict import read
 from core.images import ImageLimits
 
@@ -41,16 +39,8 @@ class ImportedComparison:
 
 def export_comparison_json(title: str, params: ChatParams, rounds: Sequence[CompareRound]) -> str:
     """Every round with its prompt (images inline), answers, figures, blind order and verdict."""
-    export = ComparisonExport.model_construct(
-        format=FORMAT,
-        version=VERSION,
-        title=title,
-        exported_at=datetime.now(UTC).isoformat(),
-        params=ExportParams.model_construct(**asdict(params)),
-        rounds=[_export_round(round_) for round_ in rounds],
-    )
-    # Built unvalidated: whatever is stored can be exported (the import is where checks belong).
-    return json.dumps(export.model_dump(mode="json", warnings=False), ensure_ascii=False, indent=1)
+    exported = [_export_round(round_) for round_ in rounds]
+    return export_text(ComparisonExport, FORMAT, VERSION, title, params, rounds=exported)
 
 
 def _export_round(round_: CompareRound) -> ComparisonRoundExport:

@@ -6,9 +6,7 @@ metadata (EXIF, GPS, text chunks) is gone."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from core.branches import ConversationTree
 from core.conversation import ChatParams, Message, Status
@@ -21,7 +19,7 @@ from core.formats.conversation_schema import (
     ExportMessage,
 )
 from core.formats.messages import export_image, image_from, message_from, recorded_fields
-from core.formats.parts import ExportParams
+from core.formats.parts import export_text
 from core.formats.strict import read
 from core.images import ImageLimits
 from core.presentation import STATUS_LABELS, usage_line
@@ -36,17 +34,10 @@ class Imported:
 
 def export_json(title: str, params: ChatParams, tree: ConversationTree) -> str:
     """Every message of every branch, with images inline, and the path on show."""
-    export = ConversationExport.model_construct(
-        format=FORMAT,
-        version=VERSION,
-        title=title,
-        exported_at=datetime.now(UTC).isoformat(),
-        params=ExportParams.model_construct(**asdict(params)),
-        leaf_id=tree.leaf_id,
-        messages=[_export_message(m) for m in tree.messages.values()],
+    messages = [_export_message(m) for m in tree.messages.values()]
+    return export_text(
+        ConversationExport, FORMAT, VERSION, title, params, leaf_id=tree.leaf_id, messages=messages
     )
-    # Built unvalidated: whatever is stored can be exported (the import is where checks belong).
-    return json.dumps(export.model_dump(mode="json", warnings=False), ensure_ascii=False, indent=1)
 
 
 def _export_message(message: Message) -> ExportMessage:

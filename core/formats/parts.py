@@ -3,11 +3,15 @@ token counts, timings and images, and the limits and patterns they are held to."
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from core.conversation import ChatParams
 from core.request import MODEL_ID_PATTERN
 
 MAX_TITLE_CHARS = 200
@@ -96,3 +100,21 @@ class ExportParams(StrictPart):
     instructions: str = Field(default="", max_length=MAX_TEXT_CHARS)
     instructions_role: Literal["developer", "system"] = "developer"
     user_name: str | None = Field(default=None, pattern=NAME_PATTERN, description="Sent as messages[].name.")
+
+
+def export_text(
+    model: type[StrictPart], fmt: str, version: int, title: str, params: ChatParams, **content: Any
+) -> str:
+    """An export's JSON: its format, version, title, time and options, then `content`.
+
+    Built unvalidated (model_construct): whatever is stored can be exported; the import is where
+    the checks belong."""
+    export = model.model_construct(
+        format=fmt,
+        version=version,
+        title=title,
+        exported_at=datetime.now(UTC).isoformat(),
+        params=ExportParams.model_construct(**asdict(params)),
+        **content,
+    )
+    return json.dumps(export.model_dump(mode="json", warnings=False), ensure_ascii=False, indent=1)
