@@ -15,9 +15,9 @@ from playwright.sync_api import Browser, FilePayload, Locator, Page, expect
 
 from core.branches import ConversationTree
 from core.conversation import ChatParams, ImageAttachment, user_message
+from core.formats.conversation import export_json
 from core.prompt_sets import PromptItem, PromptSet
 from core.storage import ConversationStore, PromptSetStore, database_url, make_engine, migrate
-from core.transfer import export_json
 from devtools.browser import free_port
 from devtools.standin import ErrorReply, Reply
 from tests.browser.conftest import OIDC_COOKIE_SECRET, AppServer, app_env, new_page
