@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from components.prompt_sets_view import PENDING_PICK
 from components.state import compare as compare_state
 from devtools.standin import Reply
+from tests.app.helpers import as_read
 from tests.app.test_compare_page import PRICES, start_compare
 
 TWO = ["o4-mini", "gpt-4o"]  # gpt-4o has a price (2.5/10 per 1M); o4-mini has none
@@ -169,10 +170,10 @@ def test_a_prompt_set_without_a_name_is_not_saved(gateway):
 
 
 def import_file(at: AppTest, name: str, raw: bytes) -> str:
-    """Upload and import a file; the error shown, if any."""
+    """Upload and import a file; the error shown, if any, as read."""
     at.file_uploader(key=compare_state.SET_IMPORT_FILE).upload(name, raw, "application/octet-stream").run()
     click(at, compare_state.SET_IMPORT)
-    return " ".join(e.value for e in at.error)
+    return as_read(" ".join(e.value for e in at.error))
 
 
 def test_a_yaml_set_with_a_huge_number_or_a_repeated_key_is_refused_and_nothing_is_saved(gateway):
