@@ -34,6 +34,8 @@ def rerun(page: Page) -> None:
     has finished drawing."""
     page.evaluate(_COUNT_RUNS)
     before = page.evaluate("window.__appRuns")
+    # The shortcut is read only while no control has the focus (a dialog focuses its close button).
+    page.evaluate("document.activeElement && document.activeElement.blur()")
     page.keyboard.press("r")
     page.wait_for_function(
         """(before) => window.__appRuns > before && document.querySelector('[data-testid="stApp"]')

@@ -102,6 +102,7 @@ def upload(page: Page, area: Locator, name: str, data: bytes) -> None:
     with page.expect_response(lambda response: "/_stcore/upload_file/" in response.url):
         payload: FilePayload = {"name": name, "mimeType": "application/json", "buffer": data}
         area.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(files=[payload])
+    expect(area.get_by_test_id("stFileChipName").filter(has_text=name)).to_be_visible()
 
 
 def test_chat_error_card_delete_dialog_and_a_stored_image_link_fetch_nothing(
@@ -153,7 +154,7 @@ def test_conversation_titles_imports_and_their_messages_fetch_nothing(
     shown_as_text(imports, listener, "import-title")  # Imported "<title>".
 
     exported["messages"][0][listener.payload("import-key")] = "a\u0000b"  # the error names the key
-    upload(page, imports, "chat.json", json.dumps(exported).encode())
+    upload(page, imports, "keyed.json", json.dumps(exported).encode())
     imports.get_by_role("button", name="Import").click()
     shown_as_text(imports, listener, "import-key")
 
@@ -197,6 +198,7 @@ def test_prompt_set_names_in_notices_and_the_progress_bar_fetch_nothing(
     main.get_by_text("Prompt sets: edit the prompt set").click()
     shown_as_text(editor, listener, "set-import")  # Imported "<name>" (1 prompts).
 
+    page.goto(f"{compare_server.url}/compare")  # a fresh session: no set picked yet
     main.get_by_test_id("stSelectbox").click()
     page.get_by_role("option").filter(has_text="set-name").click()
     main.get_by_role("button", name="Run all (1 left)").click()
