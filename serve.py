@@ -10,6 +10,9 @@ Headless, Streamlit also asks checkip.amazonaws.com for the machine's public add
 and to accept browsers that use it. A team's chat server does not call out to a third party: that
 lookup answers None, so set `browser.serverAddress` (or `server.corsAllowedOrigins`) to the
 address people open, as Streamlit advises for when the lookup fails.
+
+For operators, once Streamlit has read its configuration (server_ops.py): the log format, the
+Prometheus endpoint on a port of its own, and SIGTERM as a drain (server_drain.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from server_ops import operate_replica
 from server_tuning import as_tcp, use_tcp_nodelay
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -41,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
 
     use_tcp_nodelay()
     skip_external_ip_lookup()
+    operate_replica()
     options = sys.argv[1:] if argv is None else argv
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()

@@ -18,6 +18,7 @@ from components.state import share as share_state
 from components.storage import safely
 from core.comparison_transfer import import_comparison_json, is_comparison_export
 from core.images import ImageLimits
+from core.metrics import count_import_refusal
 from core.transfer import ImportRejected, export_json, export_markdown, import_json
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def render_import(store: ConversationStore) -> None:
                     )
                     title = title if created is not None else None
             except ImportRejected as exc:
+                count_import_refusal("comparison" if is_comparison_export(raw) else "conversation")
                 st.error(f"{upload.name} was not imported: {exc}", icon=":material/error:")
                 return
             if title is not None:

@@ -16,6 +16,7 @@ from components.state.compare import SheetRun, set_sheet, sheet
 from components.storage import RunStore, safely
 from core.conversation import ImageAttachment
 from core.images import ACCEPTED_TYPES, ImageLimits, ImageRejected, check_count, prepare_images
+from core.metrics import count_import_refusal
 from core.prompt_sets import (
     PromptItem,
     PromptSet,
@@ -476,6 +477,7 @@ def _render_import(settings: Settings, sets: PromptSetStore) -> None:
                 TextLimits(settings.max_prompt_chars, settings.max_instructions_chars),
             )
         except PromptSetRejected as exc:
+            count_import_refusal("prompt_set")
             st.error(f"{upload.name} was not imported: {exc}", icon=":material/error:")
             return
         saved = safely(lambda: sets.save(imported))

@@ -14,6 +14,7 @@ from components.identity import current_identity
 from components.state.shared import SAVE_PROBLEM, STORE_URL, USER_RECORDED
 from core.backoff import StoreBackoff
 from core.identity import Identity
+from core.metrics import count_database_error
 from core.settings import Settings
 
 if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage is first used
@@ -116,6 +117,7 @@ def safely(action: Callable[[], T]) -> T | None:
     try:
         result = action()
     except SQLAlchemyError as exc:
+        count_database_error(exc)
         st.session_state[SAVE_PROBLEM] = _problem(type(exc).__name__)
         if backoff is not None:
             backoff.failed(time.monotonic())

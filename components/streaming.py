@@ -15,6 +15,7 @@ from components.config import gateway_for
 from components.stream_view import StreamView
 from core.chat_flow import fail_before_sending
 from core.conversation import ChatParams, Message, Status
+from core.drain import REPLICA
 from core.errors import context_error, with_vision_models
 from core.events import Event, Failure, Finish, RetryWait, TextDelta
 from core.limits import ContextTooLong, context_window, fit_context
@@ -45,6 +46,7 @@ class Lane:
     view: StreamView = field(init=False)
     recorder: TurnRecorder = field(init=False)
     _settled: bool = field(init=False, default=False)
+    _in_flight: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         if self.gateway is not None:
@@ -85,17 +87,34 @@ class Lane:
         if self.answer.status == Status.STREAMING and recorder.retry_wait is None and not recorder.new_text:
             self.view.show_status(f"Waiting for {self.label}…{format_waited(waited_s)}")
 
+    def sent(self) -> None:
+        """Its request has left: the answer counts as streaming (for a drain and the metrics)
+        until it settles."""
+        if self.gateway is not None and not self._in_flight:
+            self._in_flight = True
+            REPLICA.started()
+
+    def interrupt(self) -> None:
+        """The replica is stopping and its grace is over: keep the text so far, as interrupted."""
+        if self.gateway is not None:
+            self.recorder.interrupt()
+
     def settle(self) -> None:
-        """Once: the final status (stopped if the run ended mid-stream), then the settled hook."""
+        """Once: the final status (stopped if the run ended mid-stream), then the settled hook;
+        only then may a draining replica, which waits for the save, stop."""
         if self._settled:
             return
         self._settled = True
-        if self.gateway is not None:
-            self.recorder.stop()
-        if self.answer.error is not None:
-            self.answer.error = with_vision_models(self.answer.error, self.vision_models)
-        if self.on_settled is not None:
-            self.on_settled(self.answer)
+        try:
+            if self.gateway is not None:
+                self.recorder.stop()
+            if self.answer.error is not None:
+                self.answer.error = with_vision_models(self.answer.error, self.vision_models)
+            if self.on_settled is not None:
+                self.on_settled(self.answer)
+        finally:
+            if self._in_flight:
+                REPLICA.ended()
 
 
 def prepare_lane(
@@ -135,17 +154,25 @@ def start_lanes(lanes: Sequence[Lane]) -> EventPump[int]:
     """Send every lane's request now; run_lanes then streams them. Whoever starts them must see
     that run_lanes runs or the pump is cancelled and the lanes settled, however the run ends."""
     calls = {index: (lane.gateway, lane.body) for index, lane in enumerate(lanes) if lane.gateway}
-    return EventPump(calls).start()
+    pump = EventPump(calls).start()
+    for lane in lanes:
+        lane.sent()
+    return pump
 
 
 def run_lanes(lanes: Sequence[Lane], *, pump: EventPump[int] | None = None, stop_label: str = "Stop") -> None:
     """Stream every lane at once until each has ended (their requests sent now, or already by
     `pump`). A Stop press or a rerun ends the run mid-stream: every call still open is closed,
-    and each answer keeps its text, marked stopped."""
+    and each answer keeps its text, marked stopped. When a draining replica's grace runs out,
+    each keeps its text marked interrupted, and the run ends."""
     try:
         with pump or start_lanes(lanes) as running:
             started = running.started_at or time.monotonic()
             for tick in running.ticks():
+                if REPLICA.grace_over():
+                    for lane in lanes:
+                        lane.interrupt()
+                    break
                 if tick is None:
                     # A quiet tick, also where a Stop press reaches the run when nothing streams.
                     for lane in lanes:

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from components.identity import current_identity
 from components.storage import RunStore, safely
 from core.conversation import Message, Usage
+from core.metrics import count_limit_refusal, observe_request
+from core.request_log import log_request
 from core.settings import Settings
-from core.usage import LimitRefusal, Limits, default_limits
+from core.usage import LimitRefusal, Limits, default_limits, outcome_of
 
 if TYPE_CHECKING:
     from core.storage import UsageStore
@@ -30,9 +32,15 @@ class Reservation:
     store: UsageStore | None
     row_ids: list[int]
     prices: dict[str, tuple[float, float]]
+    user_id: str | None = None
+    page: str = ""
 
     def settle(self, index: int, answer: Message, prior_usage: Usage | None = None) -> None:
-        """Record how request `index` ended (tokens, cost, status, latency, request id)."""
+        """Record how request `index` ended (tokens, cost, status, latency, request id): in the
+        database, the metrics and the log, whether or not the database answers."""
+        outcome = outcome_of(answer, self.prices, prior_usage=prior_usage)
+        observe_request(answer.model, outcome)
+        log_request(self.user_id, self.page, answer.model, outcome)
         store = self.store
         if store is None or index >= len(self.row_ids):
             return
@@ -53,7 +61,11 @@ def reserve(run_store: RunStore, settings: Settings, models: Sequence[str], page
     if usage is not None and user is not None:
         result = safely(lambda: usage.reserve(user.user_id, list(models), page=page, defaults=defaults))
     if isinstance(result, LimitRefusal):
+        count_limit_refusal(result.limit)
         return result.message
+    user_id = user.user_id if user is not None else None
     if result is None:  # no database, no count: refuse only where the operator set limits
-        return DATABASE_DOWN if defaults != Limits() else Reservation(None, [], dict(settings.prices))
-    return Reservation(usage, result, dict(settings.prices))
+        if defaults != Limits():
+            return DATABASE_DOWN
+        return Reservation(None, [], dict(settings.prices), user_id, page)
+    return Reservation(usage, result, dict(settings.prices), user_id, page)

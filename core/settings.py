@@ -62,6 +62,11 @@ class Settings:
     max_instructions_chars: int = 20_000
     context_windows: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CONTEXT_WINDOWS))
     allowed_image_hosts: tuple[str, ...] = ()
+    # Operating replicas (serve.py): the drain on SIGTERM, the Prometheus endpoint, the log lines.
+    shutdown_grace: float = 20.0
+    metrics_port: int | None = None
+    metrics_address: str = "127.0.0.1"
+    log_format: str = "text"
 
     @property
     def has_server_key(self) -> bool:
@@ -104,6 +109,46 @@ def _non_negative_int(name: str) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _grace_seconds(name: str) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
+        if not 0 <= value <= 3600:
+            raise SettingsError(f"{name} must be from 0 (stop at once) to 3600 seconds, got {raw!r}.")
+        return value
+
+    return parse
+
+
+def _port(name: str) -> Callable[[str], int | None]:
+    """A TCP port; 'off' (or 'none') leaves the listener out."""
+
+    def parse(raw: str) -> int | None:
+        if raw.strip().lower() in ("none", "off"):
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= 65535:
+            raise SettingsError(f"{name} must be a port number from 1 to 65535 (or 'off'), got {raw!r}.")
+        return value
+
+    return parse
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in LOG_FORMATS:
+        raise SettingsError(f"GPTPROTO_LOG_FORMAT must be text or json, got {raw!r}.")
+    return value
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -241,6 +286,10 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ),
     ("GPTPROTO_CONTEXT_WINDOWS", "context_windows", _context_windows),
     ("GPTPROTO_ALLOWED_IMAGE_HOSTS", "allowed_image_hosts", _split_list),
+    ("GPTPROTO_SHUTDOWN_GRACE", "shutdown_grace", _grace_seconds("GPTPROTO_SHUTDOWN_GRACE")),
+    ("GPTPROTO_METRICS_PORT", "metrics_port", _port("GPTPROTO_METRICS_PORT")),
+    ("GPTPROTO_METRICS_ADDRESS", "metrics_address", str.strip),
+    ("GPTPROTO_LOG_FORMAT", "log_format", _log_format),
 )
 
 

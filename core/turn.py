@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.conversation import Message, Status, Timing
-from core.errors import incomplete_error
+from core.errors import incomplete_error, interrupted_error
 from core.events import Accepted, Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
 
 _FINISH_STATUS = {"stop": Status.COMPLETE, "length": Status.CUT_OFF}
@@ -62,6 +62,14 @@ class TurnRecorder:
         """The user stopped the answer: keep what arrived."""
         if self.answer.status == Status.STREAMING:
             self.answer.status = Status.STOPPED
+            self._stamp_total()
+
+    def interrupt(self) -> None:
+        """The server is stopping: keep what arrived, marked interrupted (Continue or Retry), as
+        the replica that reopens the conversation would show an answer cut short."""
+        if self.answer.status == Status.STREAMING:
+            self.answer.status = Status.INCOMPLETE
+            self.answer.error = interrupted_error()
             self._stamp_total()
 
     def _finish(self, reason: str | None) -> None:
