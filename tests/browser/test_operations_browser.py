@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from prometheus_client.parser import text_string_to_metric_families
 
 from devtools.browser import free_port
@@ -140,7 +140,7 @@ def test_metrics_and_the_request_log_after_a_chat(page: Page, operated: Operated
     page.goto(f"{operated.url}/history")
     page.get_by_text("Import a conversation or comparison (JSON export)").click()
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        files=[{"name": "broken.json", "mimeType": "application/json", "buffer": b"{not json"}]
+        files=[FilePayload(name="broken.json", mimeType="application/json", buffer=b"{not json")]
     )
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.get_by_text("broken.json was not imported")).to_be_visible(timeout=PATIENCE)
