@@ -13,10 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.fleet.conftest import FLEET, alive, children_of, command_line, fleet_env
+from tests.fleet.conftest import FLEET, alive, children_of, command_line, fleet_env, postgres_server
 from tests.waiting import wait_until
-
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _get(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -36,7 +34,7 @@ def _port(url: str) -> int:
 
 
 def _databases() -> set[str]:
-    with psycopg.connect(ADMIN_URL) as conn:
+    with psycopg.connect(postgres_server()) as conn:
         return {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
 
 
@@ -69,7 +67,8 @@ def test_two_replicas_behind_the_proxy_then_sigterm_stops_everything(fleet_facto
     assert "caddy" in command_line(fleet.caddy_pid)
     ports = [_port(fleet.url), *(_port(r.url) for r in fleet.replicas)]
     assert all(_accepts(port) for port in ports)
-    database = re.match(r"database postgresql://postgres@127\.0\.0\.1:5432/(\w+) ", fleet.database_line)
+    # The fleet's own database, made in the tests' server (whichever port it listens on).
+    database = re.match(rf"database {re.escape(postgres_server(''))}(\w+) ", fleet.database_line)
     assert database, fleet.database_line
     assert database.group(1) in _databases()
 
@@ -111,6 +110,7 @@ def test_sigint_also_stops_a_throwaway_postgres_cluster(fleet_factory):
         (["2", "--port"], "--port needs a port number"),
         (["2", "--port", "http"], "--port must be a port number"),
         (["2", "--replicas"], "unknown option --replicas"),
+        (["2", "--postgres-server"], "--postgres-server needs a URL"),
     ],
 )
 def test_bad_arguments_say_what_to_do_and_start_nothing(arguments, message):
