@@ -33,7 +33,8 @@ def main() -> int:
         migrate(engine)
         after = current_revision(engine)
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        # The driver's own message (the first line), without SQLAlchemy's statement and links.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         sys.stderr.write(
             f"Not migrated: the database at {where} did not answer or refused ({reason}). "
             "Check DATABASE_URL and that the database accepts connections from here.\n"
