@@ -6,6 +6,7 @@ import server_tuning  # noqa: F401  (TCP_NODELAY when started with plain `stream
 from components.config import require_settings, warn_about_replica_settings
 from components.identity import render_account, require_identity
 from components.presenter import presenting, render_presenter_controls
+from components.reconnect import run_again_after_reconnecting
 
 st.set_page_config(
     page_title="GPTProto Chat",
@@ -33,4 +34,5 @@ navigation = st.navigation(
 )
 render_account(user)
 render_presenter_controls()
+run_again_after_reconnecting()
 navigation.run()
