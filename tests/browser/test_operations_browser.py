@@ -23,6 +23,7 @@ from devtools.browser import free_port
 from devtools.standin import ErrorReply, Reply
 from tests.browser.conftest import AppServer, app_env
 from tests.browser.helpers import bubbles, send
+from tests.reconnecting import Reconnections
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -68,20 +69,6 @@ def _upgrade_status(port: int) -> int:
         return connection.getresponse().status
     finally:
         connection.close()
-
-
-def expect_disconnected(page: Page) -> None:
-    """The page has noticed its server went away (Streamlit's own connection state)."""
-    expect(page.get_by_test_id("stApp")).not_to_have_attribute(
-        "data-test-connection-state", "CONNECTED", timeout=PATIENCE
-    )
-
-
-def expect_reconnected(page: Page) -> None:
-    """The page is connected again, without a reload, and its new session's first run is done."""
-    app = page.get_by_test_id("stApp")
-    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=PATIENCE)
-    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=PATIENCE)
 
 
 def _log_events(server: AppServer, event: str) -> list[dict]:
@@ -186,7 +173,10 @@ def test_sigterm_lets_the_streaming_answer_finish_and_takes_no_new_session(
 ):
     words = " ".join(f"w{i}" for i in range(200))
     standin.enqueue(Reply(text=words, chunk_delay=0.03), Reply(text="After the restart."))
+    watch = Reconnections(page)
     page.goto(operated.url)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=PATIENCE)
+    watch.record()
     send(page, "Count to 200")
     expect(page.get_by_text(re.compile(r"\bw10\b"))).to_be_visible(timeout=PATIENCE)
     assert operated.process is not None
@@ -202,10 +192,9 @@ def test_sigterm_lets_the_streaming_answer_finish_and_takes_no_new_session(
     [drained] = _log_events(operated, "drain_finished")
     assert (drained["answers_at_sigterm"], drained["answers_interrupted"]) == (1, 0)
 
-    expect_disconnected(page)
     operated.start()  # the same address and database, as a restarted replica
     # The page reconnects by itself and shows the whole answer, read back from the database.
-    expect_reconnected(page)
+    assert wait_until(watch.ran_since_reconnecting, timeout=30), watch.changes()
     send(page, "And now?")
     expect(page.get_by_text("After the restart.")).to_be_visible(timeout=PATIENCE)
     assert standin.requests[-1].body["messages"][1]["content"] == words
@@ -219,7 +208,10 @@ def test_past_the_grace_the_answer_is_saved_whole_as_interrupted_and_retry_answe
 ):
     words = " ".join(f"w{i}" for i in range(3000))
     standin.enqueue(Reply(text=words, chunk_delay=0.02), Reply(text="Fresh answer."))
+    watch = Reconnections(page)
     page.goto(operated.url)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=PATIENCE)
+    watch.record()
     send(page, "Write 3000 words")
     expect(page.get_by_text(re.compile(r"\bw60\b"))).to_be_visible(timeout=PATIENCE)
     assert operated.process is not None
@@ -231,9 +223,8 @@ def test_past_the_grace_the_answer_is_saved_whole_as_interrupted_and_retry_answe
     long = standin.requests[0]
     assert wait_until(lambda: long.client_disconnected)  # the gateway stream was closed
 
-    expect_disconnected(page)
     operated.start()
-    expect_reconnected(page)
+    assert wait_until(watch.ran_since_reconnecting, timeout=30), watch.changes()
     expect(page.get_by_text("The answer was interrupted")).to_be_visible(timeout=PATIENCE)
     stored = _words(bubbles(page).nth(1).inner_text())
     # Saved whole: what streamed during the grace too, not only up to the last checkpoint.
