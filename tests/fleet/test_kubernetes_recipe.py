@@ -100,6 +100,19 @@ def test_the_validator_catches_a_broken_manifest(objects):
         kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
 
 
+def test_everything_but_the_deployment_applies_first_so_the_migration_runs_before_the_rollout():
+    done = subprocess.run(
+        [kubectl(), "kustomize", str(EXAMPLE)], capture_output=True, text=True, timeout=60, check=True
+    )
+    first = [
+        doc["kind"]
+        for doc in yaml.safe_load_all(done.stdout)
+        if doc["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "web"
+    ]
+    assert "Job" in first and "ConfigMap" in first and "Secret" in first
+    assert "Deployment" not in first
+
+
 def test_the_ingress_keeps_a_browser_on_its_pod_and_streams_without_buffering(objects):
     ingress = objects["Ingress"]
     notes = ingress["metadata"]["annotations"]
