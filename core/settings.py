@@ -85,12 +85,16 @@ def _split_list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _seconds(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
+
+
 def _positive_float(name: str) -> Callable[[str], float]:
     def parse(raw: str) -> float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
+        value = _seconds(name, raw)
         if value <= 0:
             raise SettingsError(f"{name} must be greater than zero, got {raw!r}.")
         return value
@@ -113,10 +117,7 @@ def _non_negative_int(name: str) -> Callable[[str], int]:
 
 def _grace_seconds(name: str) -> Callable[[str], float]:
     def parse(raw: str) -> float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
+        value = _seconds(name, raw)
         if not 0 <= value <= 3600:
             raise SettingsError(f"{name} must be from 0 (stop at once) to 3600 seconds, got {raw!r}.")
         return value

@@ -167,18 +167,24 @@ def _words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+def _ask(page: Page, server: AppServer, prompt: str, until: str) -> Reconnections:
+    """Open the app, watching its connection, and send `prompt` until the word `until` shows."""
+    watch = Reconnections(page)
+    page.goto(server.url)
+    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=PATIENCE)
+    watch.record()
+    send(page, prompt)
+    expect(page.get_by_text(re.compile(rf"\b{until}\b"))).to_be_visible(timeout=PATIENCE)
+    return watch
+
+
 @pytest.mark.parametrize("operated", ["60"], indirect=True)
 def test_sigterm_lets_the_streaming_answer_finish_and_takes_no_new_session(
     page: Page, operated: AppServer, standin, tmp_path: Path
 ):
     words = " ".join(f"w{i}" for i in range(200))
     standin.enqueue(Reply(text=words, chunk_delay=0.03), Reply(text="After the restart."))
-    watch = Reconnections(page)
-    page.goto(operated.url)
-    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=PATIENCE)
-    watch.record()
-    send(page, "Count to 200")
-    expect(page.get_by_text(re.compile(r"\bw10\b"))).to_be_visible(timeout=PATIENCE)
+    watch = _ask(page, operated, "Count to 200", until="w10")
     assert operated.process is not None
     signalled = time.monotonic()
     operated.process.send_signal(signal.SIGTERM)
@@ -208,12 +214,7 @@ def test_past_the_grace_the_answer_is_saved_whole_as_interrupted_and_retry_answe
 ):
     words = " ".join(f"w{i}" for i in range(3000))
     standin.enqueue(Reply(text=words, chunk_delay=0.02), Reply(text="Fresh answer."))
-    watch = Reconnections(page)
-    page.goto(operated.url)
-    expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=PATIENCE)
-    watch.record()
-    send(page, "Write 3000 words")
-    expect(page.get_by_text(re.compile(r"\bw60\b"))).to_be_visible(timeout=PATIENCE)
+    watch = _ask(page, operated, "Write 3000 words", until="w60")
     assert operated.process is not None
     shown_at_sigterm = len(_words(bubbles(page).nth(1).inner_text()))
     operated.process.send_signal(signal.SIGTERM)
