@@ -58,7 +58,7 @@ def prepare_replica() -> Settings:
 
 def replica_settings() -> Settings:
     """The settings the pages will see: secrets.toml, then the environment, then `.env`."""
-    from components.config import app_secrets
+    from components.plumbing.config import app_secrets
 
     try:
         return resolve_settings(app_secrets(), os.environ, load_dotenv_file(".env"))

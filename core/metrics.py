@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.process_collector import ProcessCollector
 
 from core.drain import REPLICA
-from core.usage import RequestOutcome
+from core.usage_report import RequestOutcome
 
 MAX_MODEL_LABELS = 50
 OTHER_MODEL = "other"

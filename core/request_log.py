@@ -15,7 +15,7 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from core.usage import RequestOutcome
+from core.usage_report import RequestOutcome
 
 APP_LOGGER = "gptproto"
 log = logging.getLogger(f"{APP_LOGGER}.requests")

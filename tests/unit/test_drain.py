@@ -8,7 +8,7 @@ import threading
 
 from core.conversation import Status, pending_answer
 from core.drain import Drain
-from core.turn import TurnRecorder
+from core.stream_state import StreamState
 from server_drain import DrainGate, Message, Receive, Scope, Send, drain_then_stop
 
 
@@ -57,7 +57,7 @@ def test_wait_idle_returns_when_the_last_answer_ends():
 
 def test_an_interrupted_answer_keeps_its_text_and_says_so():
     answer = pending_answer("o4-mini")
-    recorder = TurnRecorder(answer, clock=Clock())
+    recorder = StreamState(answer, clock=Clock())
     answer.text = "The first half"
     recorder.interrupt()
     assert answer.status == Status.INCOMPLETE

@@ -11,11 +11,11 @@ import pytest
 
 from core import metrics
 from core.conversation import Message, Status, Timing, Usage
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.metrics import REGISTRY, model_label, observe_request
 from core.request_log import configure_logging, log_request
 from core.settings import SettingsError, resolve_settings
-from core.usage import RequestOutcome, outcome_of
+from core.usage_report import RequestOutcome, outcome_of
 
 OUTCOME = RequestOutcome(
     status="complete",
