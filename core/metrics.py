@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from prometheus_client.process_collector import ProcessCollector
 
 from core.drain import REPLICA
@@ -21,6 +21,9 @@ from core.usage_report import RequestOutcome
 MAX_MODEL_LABELS = 50
 OTHER_MODEL = "other"
 
+# The *_created series (a timestamp per label set) would double what every scrape carries, and
+# Prometheus computes rates without them.
+disable_created_metrics()
 # A registry of our own rather than the library's global one: nothing else in the process adds
 # to it, and the server serves exactly this.
 REGISTRY = CollectorRegistry()
