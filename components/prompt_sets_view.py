@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.downloads import download_button
 from components.sidebar import CompareChoice
 from components.state import compare as state
 from components.state.compare import SheetRun, set_sheet, sheet
@@ -438,18 +439,20 @@ def _render_saved_actions(sets: PromptSetStore, set_id: str) -> None:
     from components.conversations_view import file_stem
 
     row = st.container(horizontal=True)
-    row.download_button(
+    download_button(
+        row,
         "Export JSON",
-        export_prompt_set(saved, "json"),
-        file_name=f"{file_stem(saved.name)}.json",
+        lambda: export_prompt_set(saved, "json"),
+        f"{file_stem(saved.name)}.json",
         mime="application/json",
         key=state.SET_EXPORT_JSON,
         icon=":material/data_object:",
     )
-    row.download_button(
+    download_button(
+        row,
         "Export YAML",
-        export_prompt_set(saved, "yaml"),
-        file_name=f"{file_stem(saved.name)}.yaml",
+        lambda: export_prompt_set(saved, "yaml"),
+        f"{file_stem(saved.name)}.yaml",
         mime="application/yaml",
         key=state.SET_EXPORT_YAML,
         icon=":material/description:",
