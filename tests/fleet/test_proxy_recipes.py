@@ -1,6 +1,7 @@
 """The recipe's proxies, run by Debian's caddy and nginx from deploy/: the identity header reaches
 a replica only as the proxy's own sign-in set it, every response carries the security headers
-once, and Streamlit's metrics refuse a request that came through the proxy."""
+once, Streamlit's metrics refuse a request that came through the proxy, and the app still works
+through them in Chromium (its websocket included)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import AppServer, app_env
+from devtools.standin import Reply
+from tests.browser.conftest import AppServer, app_env, new_page
+from tests.browser.helpers import send
 from tests.fleet.proxies import Seen, Upstream, recording_upstream, request, running
 
 PROXIES = ["caddy", "nginx"]
@@ -103,3 +107,24 @@ def test_streamlit_metrics_refuse_a_request_that_came_through_the_proxy(name, ap
         assert status == 403
         assert security_headers(headers) == SECURITY  # the replica's and the proxy's, once
         assert request(proxy.port, "/_stcore/health", [])[0] == 200
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", PROXIES)
+def test_a_chat_answers_through_the_proxy(name, standin, browser: Browser, tmp_path):
+    standin.enqueue(Reply(text="Through the proxy."))
+    # Nobody signs in here, and a request through a proxy does not come visibly from this
+    # machine: the test accepts anonymous use, as an operator would have to.
+    env = app_env(
+        GPTPROTO_BASE_URL=standin.base_url, GPTPROTO_API_KEY=standin.api_key, GPTPROTO_ALLOW_ANONYMOUS="true"
+    )
+    server = AppServer(env, tmp_path).start()
+    try:
+        with running(name, tmp_path / name, f"127.0.0.1:{server.port}") as proxy:
+            page = new_page(browser)
+            page.goto(f"http://127.0.0.1:{proxy.port}/")
+            send(page, "Hello")
+            expect(page.get_by_text("Through the proxy.")).to_be_visible()
+            page.context.close()
+    finally:
+        server.stop()
