@@ -16,6 +16,7 @@ from components.state import compare as state
 from core.compare import CompareRound
 from core.comparison_transfer import export_comparison_json
 from core.conversation import ChatParams
+from core.pricing import Prices
 from core.report import report_html, report_markdown
 
 DEFAULT_TITLE = "GPTProto model comparison"
@@ -40,7 +41,7 @@ def render_comparison_downloads(
     title: str,
     params: ChatParams,
     rounds: Sequence[CompareRound],
-    prices: dict[str, tuple[float, float]],
+    prices: Prices,
     *,
     stem: str,
     keys: tuple[str, str, str],
@@ -59,7 +60,7 @@ def render_comparison_downloads(
         download_button(row, f"{label_prefix}{label}", make, name, mime=mime, key=key, icon=icon)
 
 
-def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: dict) -> None:
+def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: Prices) -> None:
     """Rename the comparison and download it: Markdown, a self-contained HTML report, JSON."""
     title = comparison_title(store)
     latest = rounds[-1]

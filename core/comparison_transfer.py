@@ -25,7 +25,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.compare import MAX_MODELS, MIN_MODELS, TIE, CompareRound
 from core.compare_flow import RoundRecord, rebuild_rounds
 from core.conversation import ChatParams, Message, Status, Timing, Usage
-from core.errors import ErrorKind, GatewayError
 from core.export_schema import (
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
@@ -34,8 +33,9 @@ from core.export_schema import (
     ExportTiming,
     ExportUsage,
 )
+from core.gateway.errors import ErrorKind, GatewayError
+from core.gateway.request import MODEL_ID_PATTERN
 from core.images import ImageLimits, format_bytes
-from core.request import MODEL_ID_PATTERN
 from core.transfer import ImportRejected, _describe, _image, _parse, _text_of, checked_document
 
 FORMAT = "gptproto-chat.comparison"

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from core.request import MODEL_ID_PATTERN
+from core.gateway.request import MODEL_ID_PATTERN
 
 FORMAT = "gptproto-chat.conversation"
 VERSION = 1

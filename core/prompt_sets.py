@@ -20,11 +20,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.compare_flow import with_instructions
+from core.context_fit import estimate_tokens
 from core.conversation import ChatParams, ImageAttachment, user_message
 from core.export_schema import IMAGE_MIMES, MAX_TEXT_CHARS
+from core.gateway.request import build_messages
 from core.images import ImageLimits, ImageRejected, format_bytes, prepare_image
-from core.limits import estimate_tokens, too_long_message
-from core.request import build_messages
+from core.input_length import too_long_message
 from core.transfer import ImportRejected, _check_strings, _describe, _parse, _text_of, checked_document
 
 FORMAT = "gptproto-chat.prompt-set"

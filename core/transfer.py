@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
+from core.answer_notes import STATUS_LABELS, usage_line
 from core.branches import ConversationTree
 from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage
 from core.export_schema import (
@@ -38,9 +39,8 @@ from core.export_schema import (
     ExportTiming,
     ExportUsage,
 )
+from core.gateway.request import MODEL_ID_PATTERN
 from core.images import ImageLimits, ImageRejected, format_bytes, prepare_image
-from core.presentation import STATUS_LABELS, usage_line
-from core.request import MODEL_ID_PATTERN
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 MAX_INT_DIGITS = 18

@@ -14,7 +14,7 @@ from core.compare import TIE, comparison_summary
 from core.compare_flow import start_round
 from core.comparison_transfer import export_comparison_json, import_comparison_json, is_comparison_export
 from core.conversation import ChatParams, Status, Timing, Usage
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.images import ImageLimits, prepare_image
 from core.report import report_html, report_markdown
 from core.transfer import ImportRejected
