@@ -14,8 +14,8 @@ from components.plumbing.markdown import safe
 from components.plumbing.storage import NotFound, RunStore, safely
 from components.state import compare as state
 from core.compare import CompareRound
-from core.comparison_transfer import export_comparison_json
 from core.conversation import ChatParams
+from core.formats.comparison import export_comparison_json
 from core.pricing import Prices
 from core.report import report_html, report_markdown
 

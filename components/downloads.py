@@ -23,9 +23,18 @@ def download_button(
     key: str,
     icon: str,
     disabled: bool = False,
+    help: str | None = None,
 ) -> None:
     """A button in `where` that downloads what `make()` returns, called at the click (outside the
     page's run: it may not draw anything)."""
     where.download_button(
-        label, make, file_name=file_name, mime=mime, key=key, icon=icon, on_click="ignore", disabled=disabled
+        label,
+        make,
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        icon=icon,
+        on_click="ignore",
+        disabled=disabled,
+        help=help,
     )

@@ -15,16 +15,16 @@ from components.plumbing.config import load_settings
 from components.plumbing.identity import current_identity
 from components.plumbing.markdown import safe
 from components.plumbing.storage import NotFound, RunStore, safely
-from components.state import share as state
+from components.state import share_links as state
 from components.state.common import take_save_problem
-from core.sharing import KIND_LABELS, MISSING, NothingToShare, app_base_url, share_link
+from core.share_links import KIND_LABELS, MISSING, NothingToShare, app_base_url, share_link
 
 if TYPE_CHECKING:
     from components.plumbing.storage import SharedSnapshot, ShareInfo, ShareStore
     from core.compare import CompareRound
-    from core.comparison_transfer import ImportedComparison
     from core.conversation import ChatParams
-    from core.transfer import Imported
+    from core.formats.comparison import ImportedComparison
+    from core.formats.conversation import Imported
 
 LOCAL_ONLY = (
     "Sign-in is not configured on this app, so there is nobody to share with: a link opens only "
@@ -134,7 +134,7 @@ def _snapshot_of(store: RunStore, conversation_id: str) -> tuple[str, str, str]:
     """(kind, title, snapshot) of the stored conversation or comparison as it is now, checked as
     its viewers will read it. Storage says which of the two it is, whichever page asked."""
     from core.images import ImageLimits
-    from core.sharing import chat_snapshot, check_snapshot, comparison_snapshot
+    from core.share_links import chat_snapshot, check_snapshot, comparison_snapshot
 
     chats, comparisons = store.conversations(), store.comparisons()
     if chats is None or comparisons is None:
@@ -231,7 +231,7 @@ def render_shared_view(store: RunStore, token: str | None) -> None:
         help="A copy in your own chats, to continue it there.",
     ):
         _copy_into_my_chats(store, found)
-    from core.comparison_transfer import ImportedComparison
+    from core.formats.comparison import ImportedComparison
 
     if isinstance(read, ImportedComparison):
         models = list(dict.fromkeys(model for round_ in read.rounds for model in round_.models))
@@ -244,7 +244,7 @@ def render_shared_view(store: RunStore, token: str | None) -> None:
 
 def _read(found: SharedSnapshot) -> Imported | ImportedComparison | str:
     """The snapshot as read by the strict import (kept for this page's reruns), or why not."""
-    from core.transfer import ImportRejected
+    from core.formats.strict import ImportRejected
 
     cached = state.viewed(found.token)
     if cached is not None:
@@ -261,7 +261,7 @@ def _read(found: SharedSnapshot) -> Imported | ImportedComparison | str:
 def _read_snapshot(found: SharedSnapshot) -> Imported | ImportedComparison:
     """The snapshot read afresh (new ids every time); raises ImportRejected."""
     from core.images import ImageLimits
-    from core.sharing import read_chat_snapshot, read_comparison_snapshot
+    from core.share_links import read_chat_snapshot, read_comparison_snapshot
 
     limits = ImageLimits.from_settings(load_settings())
     if found.kind == "comparison":
@@ -297,7 +297,7 @@ def _render_comparison(rounds: list[CompareRound]) -> None:
 
 def _copy_into_my_chats(store: RunStore, found: SharedSnapshot) -> None:
     """The snapshot becomes a new conversation (or comparison) of the viewer, opened for them."""
-    from core.comparison_transfer import ImportedComparison
+    from core.formats.comparison import ImportedComparison
 
     copy = _read_snapshot(found)  # fresh ids, so the copy is new rows
     chats, comparisons = store.conversations(), store.comparisons()
