@@ -113,10 +113,10 @@ def gate_sessions() -> bool:
     if getattr(create, "drain_gate", False):
         return True
 
-    def create_gated(runtime: Any) -> Any:
-        app = create(runtime)
-        app.add_middleware(DrainGate)
-        return app
+    def create_gated(runtime: Any) -> DrainGate:
+        # Around whatever ASGI app is built (Streamlit's, or one another wrapper returns): uvicorn
+        # needs only a callable, and lifespan events pass straight through.
+        return DrainGate(create(runtime))
 
     create_gated.drain_gate = True  # type: ignore[attr-defined]
     starlette_server.create_starlette_app = create_gated
