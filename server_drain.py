@@ -119,7 +119,7 @@ def gate_sessions() -> bool:
         return DrainGate(create(runtime))
 
     create_gated.drain_gate = True  # type: ignore[attr-defined]
-    starlette_server.create_starlette_app = create_gated
+    starlette_server.create_starlette_app = create_gated  # type: ignore[assignment]
     return True
 
 
