@@ -144,6 +144,7 @@ def _remember_sharer(store: ConversationStore) -> None:
             name=identity.name,
             issuer=identity.issuer,
             subject=identity.subject,
+            email_verified=identity.email_verified,
         )
     )
 

@@ -84,7 +84,9 @@ def _record_user(store: ConversationStore, user: Identity) -> None:
     from core.storage import upsert_user
 
     details = {"email": user.email, "name": user.name, "issuer": user.issuer, "subject": user.subject}
-    if safely(lambda: upsert_user(store.engine, user.user_id, **details)) is not None:
+    verified = user.email_verified  # only a verified email may name an admin or receive moved chats
+    recorded = safely(lambda: upsert_user(store.engine, user.user_id, **details, email_verified=verified))
+    if recorded is not None:
         st.session_state[USER_RECORDED] = user.user_id
 
 
