@@ -10,6 +10,10 @@ Headless, Streamlit also asks checkip.amazonaws.com for the machine's public add
 and to accept browsers that use it. A team's chat server does not call out to a third party: that
 lookup answers None, so set `browser.serverAddress` (or `server.corsAllowedOrigins`) to the
 address people open, as Streamlit advises for when the lookup fails.
+
+`--require-sign-in` (taken by serve.py, not passed to Streamlit) is for replicas: it refuses to
+start without a sign-in mode unless GPTPROTO_ALLOW_ANONYMOUS=true, which it logs (see
+core/sign_in_required.py). The recipe in deploy/ and scripts/fleet.sh always pass it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from server_tuning import as_tcp, use_tcp_nodelay
 
 APP = Path(__file__).resolve().parent / "app.py"
+REQUIRE_SIGN_IN = "--require-sign-in"
 
 __all__ = ["as_tcp", "main", "skip_external_ip_lookup", "use_tcp_nodelay"]
 
@@ -39,9 +44,14 @@ def main(argv: list[str] | None = None) -> None:
     call to a third party."""
     from streamlit.web import cli
 
+    options = sys.argv[1:] if argv is None else argv
+    if REQUIRE_SIGN_IN in options:
+        from core.sign_in_required import enforce
+
+        enforce(APP.parent)
+        options = [option for option in options if option != REQUIRE_SIGN_IN]
     use_tcp_nodelay()
     skip_external_ip_lookup()
-    options = sys.argv[1:] if argv is None else argv
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.settings import SettingsError, load_dotenv_file, resolve_settings
+from core.settings import SettingsError, load_dotenv_file, load_secrets_files, resolve_settings
 from core.storage.engine import database_url, make_engine, migrate, writer
 from core.storage.schema import ConversationRow, GatewayRequestRow, PromptSetRow, ShareRow, VoteRow
 from core.storage.users import LOCAL_USER_ID, UserInfo, find_user, users_with_email
@@ -103,18 +102,9 @@ def _candidate(user: UserInfo) -> str:
     return f"{user.id}  {user.email} ({status})  {who}  last seen {seen}"
 
 
-def _secrets() -> dict[str, object]:
-    if not SECRETS_FILE.is_file():
-        return {}
-    try:
-        return dict(tomllib.loads(SECRETS_FILE.read_text()))
-    except tomllib.TOMLDecodeError as exc:
-        raise MoveError(f"{SECRETS_FILE} is not valid TOML ({exc}); fix it or pass --database-url.") from None
-
-
 def _url(given: str | None) -> str:
     try:
-        settings = resolve_settings(_secrets(), dotenv=load_dotenv_file(".env"))
+        settings = resolve_settings(load_secrets_files([SECRETS_FILE]), dotenv=load_dotenv_file(".env"))
     except SettingsError as exc:
         raise MoveError(f"The app's configuration needs fixing: {exc}") from None
     try:
