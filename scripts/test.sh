@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the suite needs (the Python packages in requirements-dev.lock, Debian's
-# chromium), make sure a PostgreSQL answers, then lint, type-check and run every test, browser
+# chromium and caddy), make sure a PostgreSQL answers, then lint, type-check and run every test, browser
 # tests included. Arguments go to pytest (e.g. `bash scripts/test.sh tests/unit -q`).
 #
 # PostgreSQL: the tests use GPTPROTO_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test,
@@ -21,6 +21,10 @@ apt_install() {
 
 if ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium
+fi
+# The identity tests run the recipe's deploy/Caddyfile in front of the app.
+if ! command -v caddy >/dev/null 2>&1; then
+  apt_install caddy
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
