@@ -508,6 +508,26 @@ def verified(engine, user_id: str) -> bool:
     return found.email_verified
 
 
+def test_emails_stored_before_0005_count_as_unverified_and_going_back_drops_only_the_flag(engine):
+    upgrade_to(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, created_at, email) "
+                "VALUES ('oidc-old', CURRENT_TIMESTAMP, 'old@example.com')"
+            )
+        )
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    found = find_user(engine, "oidc-old")
+    assert found is not None and found.email == "old@example.com" and not found.email_verified
+
+    downgrade_to(engine, "0004")
+    assert "email_verified" not in {column["name"] for column in inspect(engine).get_columns("users")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT email FROM users")).scalars().all() == ["old@example.com"]
+
+
 def test_whether_an_email_was_verified_is_stored_at_each_sign_in(engine):
     migrate(engine)
     sign_in(engine, "oidc-ana", "ana@example.com", verified=True)
