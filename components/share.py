@@ -8,22 +8,22 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.config import load_settings
-from components.identity import current_identity
 from components.library import request_open, when
-from components.markdown import safe
 from components.message import render_history
+from components.plumbing import routes
+from components.plumbing.config import load_settings
+from components.plumbing.identity import current_identity
+from components.plumbing.markdown import safe
+from components.plumbing.storage import NotFound, RunStore, safely
 from components.state import share as state
-from components.state.shared import take_save_problem
-from components.storage import RunStore, safely
+from components.state.common import take_save_problem
 from core.sharing import KIND_LABELS, MISSING, NothingToShare, app_base_url, share_link
 
 if TYPE_CHECKING:
+    from components.plumbing.storage import SharedSnapshot, ShareInfo, ShareStore
     from core.compare import CompareRound
     from core.comparison_transfer import ImportedComparison
     from core.conversation import ChatParams
-    from core.storage import ConversationStore
-    from core.storage.shares import SharedSnapshot, ShareInfo, ShareStore
     from core.transfer import Imported
 
 LOCAL_ONLY = (
@@ -32,12 +32,6 @@ LOCAL_ONLY = (
     "(an [auth] section in .streamlit/secrets.toml, or GPTPROTO_IDENTITY_HEADER behind a sign-in proxy)."
 )
 DATABASE_DOWN = "The database is not reachable, so shared links cannot be made or opened right now."
-
-
-def _shares(store: ConversationStore) -> ShareStore:
-    from core.storage.shares import ShareStore
-
-    return ShareStore(store.engine, store.user_id)
 
 
 def _app_url() -> str:
@@ -56,7 +50,7 @@ def _signed_in_team() -> bool:
 
 
 def render_share_button(
-    store: RunStore | ConversationStore | None,
+    store: RunStore,
     conversation_id: str | None,
     kind: str = "chat",
     *,
@@ -73,17 +67,17 @@ def render_share_button(
         icon=":material/share:",
         on_click=state.open_dialog,
         args=target,
-        disabled=conversation_id is None or store is None,
+        disabled=conversation_id is None or store.conversations() is None,
         help="A read-only link to this as it is now, for colleagues who sign in to this app."
         if conversation_id is not None
         else "Send a message first: there is nothing to share yet.",
     )
-    if conversation_id is not None and store is not None and state.dialog_target() == target:
+    if conversation_id is not None and state.dialog_target() == target:
         _share_dialog(store, target)
 
 
 @st.dialog("Share a read-only link", on_dismiss=state.close_dialog)
-def _share_dialog(store: RunStore | ConversationStore, target: state.Target) -> None:
+def _share_dialog(store: RunStore, target: state.Target) -> None:
     what = KIND_LABELS.get(target[1], "Conversation").lower()
     st.write(
         f"The link shows this {what} as it is now (with its model settings and instructions), "
@@ -105,14 +99,14 @@ def _share_dialog(store: RunStore | ConversationStore, target: state.Target) -> 
         st.rerun()
 
 
-def _create(store: RunStore | ConversationStore, target: state.Target) -> str | None:
-    opened = store.get() if isinstance(store, RunStore) else store
+def _create(store: RunStore, target: state.Target) -> str | None:
+    shares = store.shares()
     _key, _kind, conversation_id = target
-    if opened is None or conversation_id is None:
+    if shares is None or conversation_id is None:
         st.error(DATABASE_DOWN, icon=":material/database:")
         return None
     try:
-        taken = safely(lambda: _snapshot_of(opened, conversation_id))
+        taken = safely(lambda: _snapshot_of(store, conversation_id))
     except NothingToShare as exc:
         st.error(str(exc), icon=":material/block:")
         return None
@@ -120,8 +114,8 @@ def _create(store: RunStore | ConversationStore, target: state.Target) -> str | 
         st.error(take_save_problem() or DATABASE_DOWN, icon=":material/database:")
         return None
     kind, title, snapshot = taken
-    _remember_sharer(opened)
-    created = safely(lambda: _shares(opened).create(kind, title, snapshot, conversation_id))
+    _remember_sharer(store)
+    created = safely(lambda: shares.create(kind, title, snapshot, conversation_id))
     if created is None:
         st.error(take_save_problem() or DATABASE_DOWN, icon=":material/database:")
         return None
@@ -129,41 +123,29 @@ def _create(store: RunStore | ConversationStore, target: state.Target) -> str | 
     return created.token
 
 
-def _remember_sharer(store: ConversationStore) -> None:
+def _remember_sharer(store: RunStore) -> None:
     """The link names who shared it: store the name and email the sign-in gave, as of now."""
-    from core.storage import upsert_user
-
     identity = current_identity(load_settings())
-    if identity is None or identity.mode == "none" or identity.user_id != store.user_id:
-        return
-    safely(
-        lambda: upsert_user(
-            store.engine,
-            identity.user_id,
-            email=identity.email,
-            name=identity.name,
-            issuer=identity.issuer,
-            subject=identity.subject,
-            email_verified=identity.email_verified,
-        )
-    )
+    if identity is not None and identity.mode != "none":
+        store.remember(identity)
 
 
-def _snapshot_of(store: ConversationStore, conversation_id: str) -> tuple[str, str, str]:
+def _snapshot_of(store: RunStore, conversation_id: str) -> tuple[str, str, str]:
     """(kind, title, snapshot) of the stored conversation or comparison as it is now, checked as
     its viewers will read it. Storage says which of the two it is, whichever page asked."""
     from core.images import ImageLimits
     from core.sharing import chat_snapshot, check_snapshot, comparison_snapshot
-    from core.storage import ComparisonStore, NotFound
 
-    comparisons = ComparisonStore(store.engine, store.user_id)
+    chats, comparisons = store.conversations(), store.comparisons()
+    if chats is None or comparisons is None:
+        raise NothingToShare(DATABASE_DOWN)
     try:
-        if store.info(conversation_id).kind == "comparison":
+        if chats.info(conversation_id).kind == "comparison":
             compared = comparisons.load(conversation_id)
             kind, title = "comparison", compared.info.title
             snapshot = comparison_snapshot(title, compared.params, compared.rounds)
         else:
-            stored = store.load(conversation_id)
+            stored = chats.load(conversation_id)
             kind, title = "chat", stored.info.title
             snapshot = chat_snapshot(title, stored.params, stored.tree)
     except NotFound:
@@ -175,9 +157,10 @@ def _snapshot_of(store: ConversationStore, conversation_id: str) -> tuple[str, s
 # -- the owner's list ---------------------------------------------------------------------------
 
 
-def render_shared_links(store: ConversationStore) -> None:
+def render_shared_links(store: RunStore) -> None:
     """The links this user made and has not revoked, each with its link and Revoke."""
-    shares = _shares(store)
+    if (shares := store.shares()) is None:
+        return
     links = safely(shares.shares) or []
     with st.expander(f"Shared links ({len(links)})", icon=":material/share:"):
         if not _signed_in_team():
@@ -205,8 +188,6 @@ def _link_row(shares: ShareStore, info: ShareInfo, base: str) -> None:
 
 
 def _revoke(shares: ShareStore, token: str) -> None:
-    from core.storage import NotFound
-
     # NotFound: revoked and gone from another tab already; there is nothing left to do.
     with contextlib.suppress(NotFound):
         safely(lambda: shares.revoke(token))
@@ -219,12 +200,13 @@ def render_missing() -> None:
     """What an unknown, malformed or revoked link shows: the same words for all three."""
     st.title("Page not found")
     st.info(MISSING, icon=":material/link_off:")
-    st.page_link("app_pages/chat.py", label="Go to your chats", icon=":material/chat:")
+    st.page_link(routes.page(routes.CHAT), label="Go to your chats", icon=":material/chat:")
 
 
-def render_shared_view(store: ConversationStore, token: str | None) -> None:
+def render_shared_view(store: RunStore, token: str | None) -> None:
     """The snapshot a link names, read-only, with "Copy into my chats"; or the missing page."""
-    found = safely(lambda: _shares(store).open(token))
+    shares = store.shares()
+    found = safely(lambda: shares.open(token)) if shares is not None else None
     if found is None:
         if take_save_problem():
             st.error(DATABASE_DOWN, icon=":material/database:")
@@ -313,17 +295,17 @@ def _render_comparison(rounds: list[CompareRound]) -> None:
         render_summary(round_, prices)
 
 
-def _copy_into_my_chats(store: ConversationStore, found: SharedSnapshot) -> None:
+def _copy_into_my_chats(store: RunStore, found: SharedSnapshot) -> None:
     """The snapshot becomes a new conversation (or comparison) of the viewer, opened for them."""
     from core.comparison_transfer import ImportedComparison
-    from core.storage import ComparisonStore
 
     copy = _read_snapshot(found)  # fresh ids, so the copy is new rows
-    if isinstance(copy, ImportedComparison):
-        comparisons = ComparisonStore(store.engine, store.user_id)
+    chats, comparisons = store.conversations(), store.comparisons()
+    created: str | None = None
+    if isinstance(copy, ImportedComparison) and comparisons is not None:
         created = safely(lambda: comparisons.add_comparison(copy.title, copy.params, copy.rounds))
-    else:
-        created = safely(lambda: store.add_conversation(copy.title, copy.params, copy.tree))
+    elif not isinstance(copy, ImportedComparison) and chats is not None:
+        created = safely(lambda: chats.add_conversation(copy.title, copy.params, copy.tree))
     if created is None:
         st.error(take_save_problem() or DATABASE_DOWN, icon=":material/database:")
         return
@@ -332,7 +314,7 @@ def _copy_into_my_chats(store: ConversationStore, found: SharedSnapshot) -> None
             f"Copied into your comparisons as “{safe(copy.title)}”: it is listed on the Conversations page.",
             icon=":material/check:",
         )
-        st.page_link("app_pages/history.py", label="Conversations", icon=":material/history:")
+        st.page_link(routes.page(routes.CONVERSATIONS), label="Conversations", icon=":material/history:")
         return
     request_open(created)
-    st.switch_page("app_pages/chat.py")
+    st.switch_page(routes.page(routes.CHAT))

@@ -12,7 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from components.state import chat as chat_state
 from components.state import compare as compare_state
-from components.state.shared import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
+from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
 from core.compare import MAX_MODELS, validate_models
 from core.conversation import ChatParams
 from core.errors import NO_KEY_PROBLEM

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from components.config import gateway_for
+from components.plumbing.config import gateway_for
 from components.stream_view import StreamView
 from core.chat_flow import fail_before_sending
 from core.conversation import ChatParams, Message, Status

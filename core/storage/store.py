@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from core.branches import ConversationTree
 from core.compare import Vote
 from core.conversation import ChatParams, Message
+from core.missing import NotFound
 from core.storage.codec import (
     clip,
     fill_row,
@@ -70,10 +71,6 @@ class StoredConversation:
     info: ConversationInfo
     params: ChatParams
     tree: ConversationTree
-
-
-class NotFound(LookupError):
-    """No such conversation for this user (it may belong to someone else, or be deleted)."""
 
 
 def title_from(text: str) -> str:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from components.state import chat as chat_state
 from core.storage import UsageStore, database_url, make_engine
 from devtools.standin import Reply
-from tests.app.helpers import APP, bubble_texts, errors, send, shown_messages, start_app
+from tests.app.helpers import APP, bubble_texts, errors, open_page, send, shown_messages, start_app
 
 
 def request_log(tmp_path) -> list:
@@ -64,7 +64,7 @@ def test_the_admin_page_shows_what_the_stand_in_saw(gateway_env):
     at = start_app()
     send(at, "one")
     send(at, "two")
-    at.switch_page("app_pages/admin.py").run()
+    open_page(at, "admin").run()
     assert not at.exception, at.exception
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Requests"] == "2" and metrics["Tokens"] == "110"
@@ -80,6 +80,6 @@ def test_someone_not_named_an_admin_gets_no_admin_page(gateway_env, monkeypatch)
     monkeypatch.setenv("GPTPROTO_ALLOW_ANONYMOUS", "true")
     config.set_option("server.address", "0.0.0.0")  # a network address: the local user is no admin
     at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("app_pages/admin.py").run()
+    open_page(at, "admin").run()
     assert [title.value for title in at.title] == ["Not available"]
     assert not at.dataframe and not at.metric

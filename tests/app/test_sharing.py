@@ -26,22 +26,9 @@ from core.storage import (
 )
 from core.storage.shares import ShareStore
 from devtools.standin import Reply
-from tests.app.helpers import APP, bubble_texts, send, start_app
-from tests.conftest import ROOT
+from tests.app.helpers import APP, bubble_texts, open_page, send, start_app
 
-SHARED_PAGE = "app_pages/shared.py"
 LINK = re.compile(r"/shared\?s=([A-Za-z0-9_-]{43})$")
-
-
-@pytest.fixture(autouse=True)
-def _shared_page_is_registered():
-    # The shared view is a page of the app's navigation (hidden from the menu): without its line
-    # in app.py no link can open, which is what these tests would otherwise report obscurely.
-    if SHARED_PAGE not in (ROOT / "app.py").read_text():
-        pytest.fail(
-            'app.py must register the shared view: st.Page("app_pages/shared.py", title="Shared", '
-            'url_path="shared", visibility="hidden")'
-        )
 
 
 @pytest.fixture
@@ -58,7 +45,7 @@ def open_link(token: str | None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     if token is not None:
         at.query_params["s"] = token
-    at.switch_page(SHARED_PAGE).run()
+    open_page(at, "shared").run()
     assert not at.exception, at.exception
     return at
 
@@ -77,7 +64,7 @@ def texts(at: AppTest) -> str:
 
 def share_from_conversations_page(at: AppTest, conversation_id: str) -> str:
     """Share on the conversation's row, Create link: the token of the link shown."""
-    at.switch_page("app_pages/history.py").run()
+    open_page(at, "history").run()
     click(at, share_state.open_key(conversation_id))
     click(at, share_state.CREATE)
     links = [code.value for code in at.code if LINK.search(code.value)]
@@ -110,14 +97,14 @@ def test_a_shared_chat_opens_read_only_without_later_messages_and_stops_when_rev
     assert len(viewer.chat_input) == 0  # nothing can be sent from a shared page
     assert [button.key for button in viewer.button] == [share_state.COPY]  # no edit, retry, delete
 
-    owner.switch_page("app_pages/chat.py").run()
+    open_page(owner, "chat").run()
     send(owner, "And at night?")
     assert bubble_texts(owner)[-1] == ("assistant", "Added later.")
     again = open_link(token)
     assert bubble_texts(again) == [("user", "What colour is the sea?"), ("assistant", "Blue, mostly.")]
     assert "And at night?" not in texts(again)
 
-    owner.switch_page("app_pages/history.py").run()
+    open_page(owner, "history").run()
     click(owner, share_state.revoke_key(token))
     assert "Shared links (0)" in [e.label for e in owner.expander]
     gone = open_link(token)
@@ -202,7 +189,7 @@ def test_another_users_link_can_be_copied_into_my_chats_and_continued(gateway_en
     assert len(alices.conversations()) == 2  # Alice's chats are as they were
 
     gateway_env.enqueue(Reply(text="Deux fois par jour."))
-    viewer.switch_page("app_pages/chat.py")  # AppTest's next run is its own page, not the script's switch
+    open_page(viewer, "chat")  # AppTest's next run is its own page, not the script's switch
     send(viewer, "How often?")
     assert [m["content"] for m in gateway_env.requests[-1].body["messages"]] == [
         "Answer in French.",

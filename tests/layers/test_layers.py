@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from components.config import GATEWAY_MODULE, PRELOAD_THREAD
+from components.plumbing.config import GATEWAY_MODULE, PRELOAD_THREAD
 from tests.conftest import ROOT
 
 HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway")
@@ -107,10 +107,10 @@ class Watch(MetaPathFinder):
 
 sys.meta_path.insert(0, Watch())
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 at = AppTest.from_file(sys.argv[1], default_timeout=60)
-if sys.argv[2] != "app_pages/chat.py":  # the default page; the others are opened directly
-    at.switch_page(sys.argv[2])
+at._page_hash = calc_hash(sys.argv[2])  # the page at this URL path (as tests.app.helpers.open_page)
 at.run()
 assert not at.exception, at.exception
 for thread in threading.enumerate():
@@ -131,7 +131,7 @@ def first_run_imports(page: Path) -> dict[str, Any]:
             "-c",
             _WATCH,
             str(ROOT / "app.py"),
-            str(page.relative_to(ROOT)),
+            page.stem,  # a page's URL path is its file's name
             PRELOAD_THREAD,
             GATEWAY_MODULE,
         ],
@@ -148,7 +148,7 @@ def first_run_imports(page: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_first_run_loads_no_client_and_storage_after_the_main_content(page, tmp_path, monkeypatch):
     monkeypatch.setenv("GPTPROTO_API_KEY", "sk-layer-test-key")
-    path = ROOT / "app_pages" / page
+    path = ROOT / "pages" / page
     watched = first_run_imports(path)
     openai_import = watched.get("openai") or {"thread": PRELOAD_THREAD}
     assert openai_import["thread"] == PRELOAD_THREAD, (
@@ -167,6 +167,6 @@ def test_first_run_loads_no_client_and_storage_after_the_main_content(page, tmp_
 @pytest.mark.parametrize("page", ["chat.py", "compare.py"])
 def test_pages_that_send_load_the_client_in_the_background_after_their_first_run(page, monkeypatch):
     monkeypatch.setenv("GPTPROTO_API_KEY", "sk-layer-test-key")
-    watched = first_run_imports(ROOT / "app_pages" / page)
+    watched = first_run_imports(ROOT / "pages" / page)
     assert watched["gateway loaded after the run"]
     assert watched["openai"]["thread"] == PRELOAD_THREAD

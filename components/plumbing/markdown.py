@@ -4,7 +4,7 @@ without a click) and script links become plain text."""
 
 from __future__ import annotations
 
-from components.config import load_settings
+from components.plumbing.config import load_settings
 from core.safe_markdown import is_allowed_image_url, safe_markdown
 
 

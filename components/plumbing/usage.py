@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from components.identity import current_identity
-from components.storage import RunStore, safely
+from components.plumbing.identity import current_identity
+from components.plumbing.storage import RunStore, safely
 from core.conversation import Message, Usage
 from core.settings import Settings
 from core.usage import LimitRefusal, Limits, default_limits
 
 if TYPE_CHECKING:
-    from core.storage import UsageStore
+    from components.plumbing.storage import UsageStore
 
 DATABASE_DOWN = (
     "Not sent: your usage limits cannot be checked while the database is unreachable. "
@@ -43,12 +43,9 @@ class Reservation:
 def reserve(run_store: RunStore, settings: Settings, models: Sequence[str], page: str) -> Reservation | str:
     """Check the signed-in user's limits for one request per model and record them as sent;
     over a limit, the message to show instead (which limit, when it resets)."""
-    from core.storage import UsageStore
-
     defaults = default_limits(settings)
     user = current_identity(settings)
-    store = run_store.get()
-    usage = UsageStore(store.engine) if store is not None else None
+    usage = run_store.usage()
     result = None
     if usage is not None and user is not None:
         result = safely(lambda: usage.reserve(user.user_id, list(models), page=page, defaults=defaults))

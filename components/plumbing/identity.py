@@ -7,10 +7,12 @@ own machine unless the operator accepts anonymous use."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
-from components.config import app_secrets
-from components.markdown import safe
+from components.plumbing import routes
+from components.plumbing.config import app_secrets
 from core.identity import (
     SIGN_IN,
     Identity,
@@ -73,23 +75,12 @@ def require_identity(settings: Settings) -> Identity:
     resolved = resolve_identity(settings)
     if isinstance(resolved, Identity):
         return resolved
-    st.title(resolved.title)
-    st.write(resolved.message)
-    if resolved.can_sign_in and st.button("Sign in", type="primary", icon=":material/login:"):
-        st.login()
+    routes.only(partial(_render_refusal, resolved), resolved.title)
     st.stop()
 
 
-def render_account(identity: Identity) -> None:
-    """Who is signed in, at the top of the sidebar, with Sign out where the app signed them in."""
-    if identity.mode == "none":
-        return
-    with st.sidebar.container(border=True):
-        st.markdown(f"**{safe(identity.name)}**")
-        if identity.email and identity.email != identity.name:
-            st.caption(identity.email)
-        if identity.mode == "oidc":
-            if st.button("Sign out", icon=":material/logout:", width="stretch"):
-                st.logout()
-        else:
-            st.caption("Signed in through your organisation's sign-in proxy.")
+def _render_refusal(refusal: Refusal) -> None:
+    st.title(refusal.title)
+    st.write(refusal.message)
+    if refusal.can_sign_in and st.button("Sign in", type="primary", icon=":material/login:"):
+        st.login()

@@ -1,16 +1,16 @@
 """The compare page's link to storage: which comparison is open (and in the URL), saving each
 round as it happens (the prompt and empty answers before anything is sent, checkpoints every few
-seconds, each answer's final state), votes, and `send_round`, the one place a round is sent."""
+seconds, each answer's final state), and votes."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.sidebar import CompareChoice, restore_compare_params
+from components.plumbing.storage import NotFound, RunStore, safely
+from components.sidebar import restore_compare_params
 from components.state.compare import (
     QUERY,
     comparison_id,
@@ -19,29 +19,14 @@ from components.state.compare import (
     set_comparison_id,
     show_rounds,
 )
-from components.storage import RunStore, safely
-from components.usage import reserve
 from core.compare import CompareRound, Vote
-from core.compare_flow import start_round, with_instructions
-from core.conversation import ChatParams, ImageAttachment, Message, Status
+from core.conversation import ChatParams, Message, Status
 from core.errors import interrupted_error
-from core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.storage import ComparisonStore, StoredComparison
+    from components.plumbing.storage import ComparisonStore, StoredComparison
 
 CHECKPOINT_EVERY_S = 2.0
-Prices = dict[str, tuple[float, float]]
-
-
-def comparison_store(store: RunStore) -> ComparisonStore | None:
-    """The signed-in user's comparisons, or None while the database is unreachable."""
-    opened = store.get()
-    if opened is None:
-        return None
-    from core.storage import ComparisonStore
-
-    return ComparisonStore(opened.engine, opened.user_id)
 
 
 def open_from_url(store: RunStore) -> str | None:
@@ -50,11 +35,9 @@ def open_from_url(store: RunStore) -> str | None:
     wanted = st.query_params.get(QUERY)
     if not wanted or wanted == comparison_id():
         return None
-    comparisons = comparison_store(store)
+    comparisons = store.comparisons()
     if comparisons is None:
         return None
-    from core.storage import NotFound
-
     try:
         loaded = safely(lambda: comparisons.load(wanted))
     except NotFound:
@@ -116,42 +99,10 @@ class RoundSaver:
             safely(lambda: comparisons.save_answer(current, answer))
 
 
-def send_round(
-    settings: Settings,
-    store: RunStore,
-    choice: CompareChoice,
-    prompt: str,
-    images: Sequence[ImageAttachment] = (),
-    *,
-    instructions: str = "",
-    fresh: bool = False,
-) -> CompareRound | str:
-    """The one place Compare sends a round (a typed prompt or a prompt set's): admitted by the
-    user's limits (one request per model), then planned, stored, drawn and streamed to every
-    model at once; over a limit, nothing is sent and the refusal is returned. `instructions` (a
-    prompt set prompt's own) replace the sidebar's for this round; `fresh` sends it without
-    earlier rounds."""
-    from components.compare_view import stream_round  # the view imports this module's hooks
-
-    admitted = reserve(store, settings, choice.models, page="compare")
-    if isinstance(admitted, str):
-        return admitted
-    past = rounds()
-    params = with_instructions(choice.params, instructions)
-    round_ = start_round(
-        past, choice.models, prompt, images=images, blind=choice.blind, fresh=fresh, params=params
-    )
-    saver = RoundSaver(comparison_store(store), choice.params)
-    saver.before_sending(round_)
-    past.append(round_)
-    stream_round(settings, choice.api_key or "", round_, choice, dict(settings.prices), saver, admitted)
-    return round_
-
-
 def leaderboard_votes(store: RunStore) -> list[Vote]:
     """Every blind vote the team has cast (models and winners only: nobody's prompts), from
     storage; without a database, this session's."""
-    opened = store.get()
+    opened = store.conversations()
     if opened is not None:
         stored = safely(opened.team_votes)
         if stored is not None:
@@ -170,9 +121,7 @@ def cast_vote(winner: str, position: int, store: RunStore) -> None:
     answered = tuple(c.model for c in round_.columns if c.answer.status != Status.FAILED)
     vote = Vote(answered, winner)
     session_votes().append(vote)
-    current, comparisons = comparison_id(), comparison_store(store)
-    from core.storage import NotFound
-
+    current, comparisons = comparison_id(), store.comparisons()
     if comparisons is not None and current is not None:
         prompt_id = round_.prompt_message.id
         try:
@@ -180,5 +129,5 @@ def cast_vote(winner: str, position: int, store: RunStore) -> None:
             return
         except NotFound:
             pass  # the round never reached the database: the vote still counts on the leaderboard
-    if (opened := store.get()) is not None:
+    if (opened := store.conversations()) is not None:
         safely(lambda: opened.record_vote(round_.prompt, vote))

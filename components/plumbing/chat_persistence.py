@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.plumbing.storage import NotFound, RunStore, safely
 from components.state.chat import QUERY, chat_tree, conversation_id, set_conversation_id, show_tree
-from components.storage import RunStore, safely
 from core.chat_flow import Turn
 from core.conversation import ChatParams, Message, Status
 from core.errors import interrupted_error
 
 if TYPE_CHECKING:
-    from core.storage import ConversationStore, StoredConversation
+    from components.plumbing.storage import ConversationStore, StoredConversation
 
 CHECKPOINT_EVERY_S = 2.0
 
@@ -32,15 +32,14 @@ def show_conversation(stored: StoredConversation) -> None:
     show_tree(stored.tree, stored.info.id)
 
 
-def conversation_from_url(store: ConversationStore) -> StoredConversation | str | None:
+def conversation_from_url(store: RunStore) -> StoredConversation | str | None:
     """The conversation named in the URL if it is not the one on show: loaded, or a problem."""
-    from core.storage import NotFound
-
     wanted = st.query_params.get(QUERY)
-    if not wanted or wanted == conversation_id():
+    chats = store.conversations()
+    if not wanted or wanted == conversation_id() or chats is None:
         return None
     try:
-        loaded = safely(lambda: store.load(wanted))
+        loaded = safely(lambda: chats.load(wanted))
     except NotFound:
         st.query_params.pop(QUERY, None)
         return "That conversation does not exist (or is not yours). Here is a new chat instead."
@@ -139,12 +138,12 @@ def delete_pair(store: RunStore, prompt_id: str) -> None:
     if prompt_id not in tree.messages:
         return
     removed, moved = tree.remove_pair(prompt_id)
-    conversation, opened = conversation_id(), store.get()
+    conversation, opened = conversation_id(), store.conversations()
     if conversation and opened is not None:
         safely(lambda: opened.delete_exchange(conversation, removed, moved, tree.leaf_id))
 
 
 def _store_leaf(store: RunStore) -> None:
-    conversation, opened = conversation_id(), store.get()
+    conversation, opened = conversation_id(), store.conversations()
     if conversation and opened is not None:
         safely(lambda: opened.show_leaf(conversation, chat_tree().leaf_id))
