@@ -39,8 +39,8 @@ PAGE_STEPS = (
     ("components.streaming", "prepare_lane", "prepare_lane"),
     ("components.streaming", "start_lanes", "start_lanes"),
     ("components.plumbing.config", "gateway_for", "client"),
-    ("core.request", "build_request", "build_request"),
-    ("core.pump", "EventPump.start", "pump_start"),
+    ("core.gateway.request", "build_request", "build_request"),
+    ("core.gateway.pump", "EventPump.start", "pump_start"),
     ("components.stream_view", "StreamView._draw", "draw"),
     ("components.stream_view", "StreamView.finish", "view_finish"),
 )
@@ -96,7 +96,7 @@ def _wrap(module_name: str, path: str, event: str) -> None:
 def _timed_outbox(pump: Any) -> None:
     """Mark when the pump thread puts the first text and the finish into its queue, and when the
     script thread gets them."""
-    from core.events import Failure, Finish, TextDelta
+    from core.gateway.events import Failure, Finish, TextDelta
 
     outbox = pump._outbox
     put, get = outbox.put, outbox.get
@@ -131,7 +131,7 @@ def _patch_app() -> None:
     """Wrap the page's steps that are loaded by now (the first run imports them)."""
     for module_name, path, event in PAGE_STEPS:
         _wrap(module_name, path, event)
-    pump_module = sys.modules.get("core.pump")
+    pump_module = sys.modules.get("core.gateway.pump")
     if pump_module is not None and not getattr(pump_module.EventPump.__init__, _wrapped, False):
         original_init = pump_module.EventPump.__init__
 

@@ -22,22 +22,17 @@ from components.state.admin import (
     seed_limit_boxes,
     take_saved,
 )
-from core.usage import (
+from core.quotas import (
     LIMIT_NAMES,
-    DailyUsage,
     Limits,
-    ModelTotals,
-    RequestRow,
     UsageWindow,
-    UserTotals,
     budget_lines,
     budget_text,
     day_start,
     describe_limits,
     merge_limits,
-    requests_csv,
-    tokens_per_day,
 )
+from core.usage_report import DailyUsage, ModelTotals, RequestRow, UserTotals, requests_csv, tokens_per_day
 
 if TYPE_CHECKING:  # SQLAlchemy loads once the page's title is drawn
     from components.plumbing.storage import UsageStore, UserInfo

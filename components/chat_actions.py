@@ -15,9 +15,9 @@ from components.state.chat import PendingAction, open_dialog, request_action, to
 from core.branches import ConversationTree
 from core.chat_flow import Turn, can_continue, continue_answer, edit, fail_before_sending, retry, send
 from core.conversation import Message, Status
-from core.errors import limit_error
+from core.gateway.errors import limit_error
 from core.images import ImageRejected
-from core.limits import too_long_message
+from core.input_length import too_long_message
 from core.settings import Settings
 
 

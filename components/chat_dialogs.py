@@ -16,7 +16,7 @@ from components.state.chat import (
     request_action,
 )
 from core.conversation import Message
-from core.limits import length_counter, too_long_message
+from core.input_length import length_counter, too_long_message
 
 
 @st.dialog("Edit and resend", width="large", on_dismiss=close_dialog)

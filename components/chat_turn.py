@@ -21,11 +21,11 @@ from components.state.chat import STOP
 from components.streaming import Lane, prepare_lane, run_lanes, start_lanes
 from core.chat_flow import Turn, fail_before_sending
 from core.conversation import Message, Status
-from core.errors import settings_error
+from core.gateway.errors import settings_error
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.pump import EventPump
+    from core.gateway.pump import EventPump
 
 
 @dataclass

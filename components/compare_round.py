@@ -10,7 +10,6 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.compare_view import (
-    Prices,
     column_title,
     columns_in_display_order,
     first_token_caption,
@@ -26,6 +25,7 @@ from components.streaming import Lane, prepare_lane, run_lanes
 from core.compare import CompareRound
 from core.compare_flow import column_params, start_round, with_instructions
 from core.conversation import ImageAttachment, Message
+from core.pricing import Prices
 from core.settings import Settings
 
 AnswerHook = Callable[[int, Message], None]  # (column index, the answer as it stands)

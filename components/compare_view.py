@@ -13,6 +13,7 @@ from components.message import AVATARS, render_body
 from components.plumbing.markdown import safe
 from components.presenter import costs_hidden
 from components.state.compare import vote_key
+from core.answer_notes import format_seconds, status_note, usage_line
 from core.compare import (
     COST_COLUMN,
     MEDIAN_FIRST_TOKEN,
@@ -21,16 +22,11 @@ from core.compare import (
     CompareRound,
     Vote,
     comparison_summary,
-    estimate_cost,
-    format_cost,
-    format_usd,
     leaderboard,
     summary_rows,
 )
 from core.conversation import Message, Status
-from core.presentation import format_seconds, status_note, usage_line
-
-Prices = dict[str, tuple[float, float]]
+from core.pricing import Prices, estimate_cost, format_cost, format_usd
 
 
 def column_title(round_: CompareRound, index: int) -> str:

@@ -13,8 +13,9 @@ from components.plumbing.markdown import safe
 from components.plumbing.storage import NotFound, RunStore, safely
 from components.state import compare as state
 from core.compare import CompareRound
-from core.comparison_transfer import export_comparison_json
 from core.conversation import ChatParams
+from core.formats.comparison import export_comparison_json
+from core.pricing import Prices
 from core.report import report_html, report_markdown
 
 DEFAULT_TITLE = "GPTProto model comparison"
@@ -38,7 +39,7 @@ def render_comparison_downloads(
     title: str,
     params: ChatParams,
     rounds: Sequence[CompareRound],
-    prices: dict[str, tuple[float, float]],
+    prices: Prices,
     *,
     stem: str,
     keys: tuple[str, str, str],
@@ -62,7 +63,7 @@ def render_comparison_downloads(
         )
 
 
-def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: dict) -> None:
+def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: Prices) -> None:
     """Rename the comparison and download it: Markdown, a self-contained HTML report, JSON."""
     title = comparison_title(store)
     latest = rounds[-1]

@@ -17,9 +17,10 @@ from components.plumbing.storage import NotFound, RunStore, safely
 from components.share import render_share_button
 from components.state import conversations as state
 from components.state import share as share_state
-from core.comparison_transfer import import_comparison_json, is_comparison_export
+from core.formats.comparison import import_comparison_json, is_comparison_export
+from core.formats.conversation import export_json, export_markdown, import_json
+from core.formats.strict import ImportRejected
 from core.images import ImageLimits
-from core.transfer import ImportRejected, export_json, export_markdown, import_json
 
 if TYPE_CHECKING:
     from components.plumbing.storage import ConversationInfo

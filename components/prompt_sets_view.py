@@ -15,6 +15,7 @@ from components.sidebar import CompareChoice
 from components.state import compare as state
 from components.state.compare import SheetRun, set_sheet, sheet
 from core.conversation import ImageAttachment
+from core.formats.prompt_set import export_prompt_set, import_prompt_set, yaml_export_refusal
 from core.images import ACCEPTED_TYPES, ImageLimits, ImageRejected, check_count, prepare_images
 from core.prompt_sets import (
     PromptItem,
@@ -23,8 +24,6 @@ from core.prompt_sets import (
     TextLimits,
     check_prompt_set,
     estimate_run,
-    export_prompt_set,
-    import_prompt_set,
 )
 from core.settings import Settings
 
@@ -434,13 +433,17 @@ def _render_saved_actions(sets: PromptSetStore, set_id: str) -> None:
         key=state.SET_EXPORT_JSON,
         icon=":material/data_object:",
     )
+    as_yaml = export_prompt_set(saved, "yaml")
+    too_big = yaml_export_refusal(as_yaml)  # a file its own import would refuse is not offered
     row.download_button(
         "Export YAML",
-        export_prompt_set(saved, "yaml"),
+        as_yaml,
         file_name=f"{file_stem(saved.name)}.yaml",
         mime="application/yaml",
         key=state.SET_EXPORT_YAML,
         icon=":material/description:",
+        disabled=too_big is not None,
+        help=too_big,
     )
     if row.button("Delete prompt set", key=state.SET_DELETE, icon=":material/delete:"):
         safely(lambda: sets.delete(set_id))

@@ -22,9 +22,9 @@ from core.sharing import KIND_LABELS, MISSING, NothingToShare, app_base_url, sha
 if TYPE_CHECKING:
     from components.plumbing.storage import SharedSnapshot, ShareInfo, ShareStore
     from core.compare import CompareRound
-    from core.comparison_transfer import ImportedComparison
     from core.conversation import ChatParams
-    from core.transfer import Imported
+    from core.formats.comparison import ImportedComparison
+    from core.formats.conversation import Imported
 
 LOCAL_ONLY = (
     "Sign-in is not configured on this app, so there is nobody to share with: a link opens only "
@@ -231,7 +231,7 @@ def render_shared_view(store: RunStore, token: str | None) -> None:
         help="A copy in your own chats, to continue it there.",
     ):
         _copy_into_my_chats(store, found)
-    from core.comparison_transfer import ImportedComparison
+    from core.formats.comparison import ImportedComparison
 
     if isinstance(read, ImportedComparison):
         models = list(dict.fromkeys(model for round_ in read.rounds for model in round_.models))
@@ -244,7 +244,7 @@ def render_shared_view(store: RunStore, token: str | None) -> None:
 
 def _read(found: SharedSnapshot) -> Imported | ImportedComparison | str:
     """The snapshot as read by the strict import (kept for this page's reruns), or why not."""
-    from core.transfer import ImportRejected
+    from core.formats.strict import ImportRejected
 
     cached = state.viewed(found.token)
     if cached is not None:
@@ -297,7 +297,7 @@ def _render_comparison(rounds: list[CompareRound]) -> None:
 
 def _copy_into_my_chats(store: RunStore, found: SharedSnapshot) -> None:
     """The snapshot becomes a new conversation (or comparison) of the viewer, opened for them."""
-    from core.comparison_transfer import ImportedComparison
+    from core.formats.comparison import ImportedComparison
 
     copy = _read_snapshot(found)  # fresh ids, so the copy is new rows
     chats, comparisons = store.conversations(), store.comparisons()

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from core.pricing import Prices, parse_prices
+
 DEFAULT_BASE_URL = "https://gptproto.com/v1"
 DEFAULT_MODELS = ("o4-mini", "gpt-4o", "gpt-4o-mini", "o3")
 DEFAULT_MODEL = "o4-mini"
@@ -50,7 +52,7 @@ class Settings:
     image_max_count: int = 4
     image_long_side: int = 2048
     image_short_side: int = 768
-    prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    prices: Prices = field(default_factory=dict)
     # Hosting for a team: who the user is, who administers, whose key, and per-user limits.
     identity_header: str | None = None
     allow_anonymous: bool = False
@@ -166,20 +168,11 @@ def _header_name(raw: str) -> str:
     return name
 
 
-def _prices(raw: str) -> dict[str, tuple[float, float]]:
-    """Parse `model=input/output,...` in USD per million tokens."""
-    prices: dict[str, tuple[float, float]] = {}
-    for item in _split_list(raw):
-        model, _, pair = item.partition("=")
-        prompt, _, completion = pair.partition("/")
-        try:
-            prices[model.strip()] = (float(prompt), float(completion))
-        except ValueError:
-            raise SettingsError(
-                f"GPTPROTO_PRICES entry {item!r} must look like model=input/output "
-                "(USD per million tokens), e.g. gpt-4o=2.5/10."
-            ) from None
-    return prices
+def _prices(raw: str) -> Prices:
+    try:
+        return parse_prices(_split_list(raw))
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _context_windows(raw: str) -> dict[str, int]:

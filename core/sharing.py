@@ -1,10 +1,10 @@
 """Share links: an unguessable token naming a read-only snapshot, and the snapshot's format.
 
-A chat's snapshot IS the conversation's JSON export (core.transfer), limited to the branch on
-show; a comparison's is the comparison's JSON export (core.comparison_transfer). The viewer reads
-either through the same strict import as an uploaded file, hostile-input checks included, and
-"Copy into my chats" stores that import as the viewer's own. The snapshot is taken once, so
-nothing the owner adds later reaches the link."""
+A chat's snapshot IS the conversation's JSON export (core.formats.conversation), limited to the
+branch on show; a comparison's is the comparison's JSON export (core.formats.comparison). The
+viewer reads either through the same strict import as an uploaded file, hostile-input checks
+included, and "Copy into my chats" stores that import as the viewer's own. The snapshot is taken
+once, so nothing the owner adds later reaches the link."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ if TYPE_CHECKING:  # the export's pydantic models load when a snapshot is made o
 
     from core.branches import ConversationTree
     from core.compare import CompareRound
-    from core.comparison_transfer import ImportedComparison
     from core.conversation import ChatParams
+    from core.formats.comparison import ImportedComparison
+    from core.formats.conversation import Imported
     from core.images import ImageLimits
-    from core.transfer import Imported
 
 Kind = Literal["chat", "comparison"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -79,7 +79,7 @@ def chat_snapshot(title: str, params: ChatParams, tree: ConversationTree) -> str
     """The branch on show, as the JSON export: what the owner sees is what the link shows
     (alternatives and edited-away branches they are not looking at stay private)."""
     from core.branches import ConversationTree
-    from core.transfer import export_json
+    from core.formats.conversation import export_json
 
     path = tree.path()
     if not path:
@@ -91,7 +91,7 @@ def chat_snapshot(title: str, params: ChatParams, tree: ConversationTree) -> str
 def read_chat_snapshot(snapshot: str, limits: ImageLimits | None = None) -> Imported:
     """A chat snapshot read back through the strict import (fresh ids at every call, so each
     copy stores new rows); raises ImportRejected when it is not a valid export."""
-    from core.transfer import import_json
+    from core.formats.conversation import import_json
 
     return import_json(snapshot.encode("utf-8"), limits)
 
@@ -99,7 +99,7 @@ def read_chat_snapshot(snapshot: str, limits: ImageLimits | None = None) -> Impo
 def comparison_snapshot(title: str, params: ChatParams, rounds: Sequence[CompareRound]) -> str:
     """Every round of a comparison, as its JSON export (blind orders and verdicts included, so a
     round the owner had not voted on yet stays blind for the viewer too)."""
-    from core.comparison_transfer import export_comparison_json
+    from core.formats.comparison import export_comparison_json
 
     if not rounds:
         raise NothingToShare("There is nothing to share yet: send a prompt first.")
@@ -108,14 +108,14 @@ def comparison_snapshot(title: str, params: ChatParams, rounds: Sequence[Compare
 
 def read_comparison_snapshot(snapshot: str, limits: ImageLimits | None = None) -> ImportedComparison:
     """A comparison snapshot read back through the strict comparison import (fresh ids)."""
-    from core.comparison_transfer import import_comparison_json
+    from core.formats.comparison import import_comparison_json
 
     return import_comparison_json(snapshot.encode("utf-8"), limits)
 
 
 def check_snapshot(kind: str, snapshot: str, limits: ImageLimits | None = None) -> None:
     """Refuse, before a link exists, a snapshot its viewers could not open."""
-    from core.transfer import ImportRejected
+    from core.formats.strict import ImportRejected
 
     read = read_comparison_snapshot if kind == "comparison" else read_chat_snapshot
     try:

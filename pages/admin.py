@@ -13,7 +13,7 @@ from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
 from components.state.common import take_save_problem
-from core.usage import default_limits
+from core.quotas import default_limits
 
 
 def admin_page() -> None:

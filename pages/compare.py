@@ -35,7 +35,7 @@ from components.state.common import take_save_problem
 from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds
 from core.compare import TIE
 from core.images import ACCEPTED_TYPES, ImageRejected
-from core.limits import too_long_message
+from core.input_length import too_long_message
 
 
 def compare_page() -> None:

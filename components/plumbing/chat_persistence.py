@@ -14,7 +14,7 @@ from components.plumbing.storage import NotFound, RunStore, safely
 from components.state.chat import QUERY, chat_tree, conversation_id, set_conversation_id, show_tree
 from core.chat_flow import Turn
 from core.conversation import ChatParams, Message, Status
-from core.errors import interrupted_error
+from core.gateway.errors import interrupted_error
 
 if TYPE_CHECKING:
     from components.plumbing.storage import ConversationStore, StoredConversation

@@ -21,7 +21,7 @@ from components.state.compare import (
 )
 from core.compare import CompareRound, Vote
 from core.conversation import ChatParams, Message, Status
-from core.errors import interrupted_error
+from core.gateway.errors import interrupted_error
 
 if TYPE_CHECKING:
     from components.plumbing.storage import ComparisonStore, StoredComparison
@@ -125,9 +125,9 @@ def cast_vote(winner: str, position: int, store: RunStore) -> None:
     if comparisons is not None and current is not None:
         prompt_id = round_.prompt_message.id
         try:
-            safely(lambda: comparisons.record_vote(current, prompt_id, vote, round_.prompt))
+            safely(lambda: comparisons.record_round_verdict(current, prompt_id, vote, round_.prompt))
             return
         except NotFound:
             pass  # the round never reached the database: the vote still counts on the leaderboard
     if (opened := store.conversations()) is not None:
-        safely(lambda: opened.record_vote(round_.prompt, vote))
+        safely(lambda: opened.record_leaderboard_vote(round_.prompt, vote))

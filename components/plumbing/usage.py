@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 from components.plumbing.identity import current_identity
 from components.plumbing.storage import RunStore, safely
 from core.conversation import Message, Usage
+from core.pricing import Prices
+from core.quotas import LimitRefusal, Limits, default_limits
 from core.settings import Settings
-from core.usage import LimitRefusal, Limits, default_limits
 
 if TYPE_CHECKING:
     from components.plumbing.storage import UsageStore
@@ -29,7 +30,7 @@ class Reservation:
 
     store: UsageStore | None
     row_ids: list[int]
-    prices: dict[str, tuple[float, float]]
+    prices: Prices
 
     def settle(self, index: int, answer: Message, prior_usage: Usage | None = None) -> None:
         """Record how request `index` ended (tokens, cost, status, latency, request id)."""

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from core.sharing import KINDS, looks_like_token, new_token, share_title
 from core.storage.codec import now
+from core.storage.conversation_store import NotFound
 from core.storage.engine import writer
 from core.storage.schema import ShareRow, UserRow
-from core.storage.store import NotFound
 from core.storage.users import LOCAL_USER_ID
-from core.usage import as_utc
+from core.utc import as_utc
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,6 @@ class ShareInfo:
     conversation_id: str | None
     created_at: datetime
     revoked_at: datetime | None
-
-    @property
-    def active(self) -> bool:
-        """True until the owner revokes it."""
-        return self.revoked_at is None
 
 
 @dataclass(frozen=True)

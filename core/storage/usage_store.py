@@ -9,7 +9,7 @@ advisory lock per user; SQLite's writers begin IMMEDIATE and so take turns on th
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -31,29 +31,25 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.conversation import Message, Usage
-from core.storage.codec import clip, now
-from core.storage.engine import writer
-from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
-from core.usage import (
+from core.pricing import Prices
+from core.quotas import (
     LIMIT_NAMES,
-    DailyUsage,
     LimitRefusal,
     Limits,
-    ModelTotals,
-    RequestRow,
-    TokenTotals,
     UsageWindow,
-    UserTotals,
-    as_utc,
     check,
     day_start,
     merge_limits,
     minute_start,
     month_start,
-    outcome_of,
     sorted_times,
     total_tokens,
 )
+from core.storage.codec import clip, now
+from core.storage.engine import writer
+from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
+from core.usage_report import DailyUsage, ModelTotals, RequestRow, TokenTotals, UserTotals, outcome_of
+from core.utc import as_utc
 
 SENT = "sent"  # a request in flight; `finish` replaces it with the answer's final status
 PAGES = ("chat", "compare")
@@ -214,11 +210,11 @@ class UsageStore:
         self,
         row_id: int,
         answer: Message,
-        prices: Mapping[str, tuple[float, float]],
+        prices: Prices,
         request_id: str | None = None,
         prior_usage: Usage | None = None,
     ) -> None:
-        """`finish` with everything taken from a settled answer (see core.usage.outcome_of); pass
+        """`finish` with everything taken from a settled answer (see core.usage_report.outcome_of); pass
         the usage the answer had before a Continue as `prior_usage`, so it is not counted twice."""
         outcome = outcome_of(answer, prices, request_id, prior_usage)
         self.finish(
@@ -233,11 +229,6 @@ class UsageStore:
         )
 
     # -- what the limits count --------------------------------------------------------------
-
-    def window(self, user_id: str, at: datetime | None = None) -> UsageWindow:
-        """What `user_id` has used, as the limits count it, at `at` (default: now)."""
-        with self._reading() as session:
-            return self._window(session, user_id, as_utc(at or now()))
 
     @staticmethod
     def _window(session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
@@ -285,15 +276,6 @@ class UsageStore:
         }
 
     # -- limits -----------------------------------------------------------------------------
-
-    def limits_for(self, user_id: str) -> Limits | None:
-        """The admin's override for `user_id` as stored (None fields: the default), or None."""
-        with self._reading() as session:
-            return _limits(session.get(UserLimitsRow, user_id))
-
-    def effective_limits(self, user_id: str, defaults: Limits) -> Limits:
-        """The limits in force for `user_id`: their override merged over `defaults`."""
-        return merge_limits(defaults, self.limits_for(user_id))
 
     def all_limits(self) -> dict[str, Limits]:
         """Every stored override, by user id."""

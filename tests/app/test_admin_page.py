@@ -20,8 +20,8 @@ from streamlit.testing.v1.element_tree import Block
 from components.state import admin as admin_state
 from core.conversation import Usage
 from core.identity import Identity
+from core.quotas import Limits
 from core.storage import UsageStore, database_url, make_engine, migrate, upsert_user
-from core.usage import Limits
 from tests.app.helpers import app_on
 
 ADMIN = Identity("admin-1", "Ada Admin", "ada@example.com", "oidc", is_admin=True)
@@ -187,7 +187,7 @@ def test_editing_a_users_limits_saves_them_for_every_replica(monkeypatch, team, 
     at.number_input(key=admin_state.limit_key("cost_per_month_usd", "bob")).set_value(12.5)
     at.button(key=admin_state.LIMITS_SAVE).click().run()
     assert not at.exception, at.exception
-    assert UsageStore(engine).limits_for("bob") == Limits(5, None, 12.5)
+    assert UsageStore(engine).all_limits()["bob"] == Limits(5, None, 12.5)
     with engine.connect() as connection:
         by = connection.execute(text("SELECT updated_by FROM user_limits WHERE user_id = 'bob'")).scalar()
     assert by == "ada@example.com"
@@ -201,4 +201,4 @@ def test_editing_a_users_limits_saves_them_for_every_replica(monkeypatch, team, 
     at.number_input(key=admin_state.limit_key("cost_per_month_usd", "bob")).set_value(None)
     at.button(key=admin_state.LIMITS_SAVE).click().run()
     assert not at.exception, at.exception
-    assert UsageStore(engine).limits_for("bob") is None
+    assert "bob" not in UsageStore(engine).all_limits()

@@ -248,7 +248,7 @@ def test_the_request_leaves_before_the_page_is_drawn_and_the_prompt_is_stored_me
     from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
 
     from components.plumbing.chat_persistence import TurnSaver
-    from core.pump import EventPump
+    from core.gateway.pump import EventPump
 
     at = start_app()
     steps: list[str] = []  # the submission run's steps, and each element it draws, in order

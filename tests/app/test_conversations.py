@@ -184,8 +184,8 @@ def test_export_then_import_round_trips_and_bad_files_change_nothing(gateway_env
     click(at, history_state.row_key("export", conversation))
     exported = at.get("download_button")
     assert len(exported) == 2
+    from core.formats.conversation import export_json
     from core.storage import ConversationStore
-    from core.transfer import export_json
 
     store = ConversationStore(_engine_of(), "local")
     stored = store.load(conversation)

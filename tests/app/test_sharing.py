@@ -211,7 +211,7 @@ def stored_comparison(engine, user_id: str) -> str:
     for column, text in zip(first.columns, ["Seven.", "Eleven."], strict=True):
         column.answer.text, column.answer.status = text, Status.COMPLETE
         comparisons.save_answer(comparison, column.answer)
-    comparisons.record_vote(
+    comparisons.record_round_verdict(
         comparison, first.prompt_message.id, Vote(("o3", "gpt-4o"), "gpt-4o"), "Name a prime"
     )
     first.winner = "gpt-4o"

@@ -16,7 +16,7 @@ import pytest
 from components.plumbing.config import GATEWAY_MODULE, PRELOAD_THREAD
 from tests.conftest import ROOT
 
-HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway")
+HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway.client")
 
 # Each page, and the call that draws its main content: storage may load only after it.
 PAGES = {
@@ -33,10 +33,8 @@ def _module_imports(path: Path) -> list[tuple[int, str]]:
 
     def visit(body: list[ast.stmt]) -> None:
         for node in body:
-            if isinstance(node, ast.Import):
-                found.extend((node.lineno, alias.name) for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                found.append((node.lineno, node.module))
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                found.extend((node.lineno, name) for name in _imported(node))
             elif isinstance(node, ast.If):
                 if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
                     visit(node.body)
@@ -51,11 +49,20 @@ def _module_imports(path: Path) -> list[tuple[int, str]]:
 def _every_import(path: Path) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.append((node.lineno, node.module))
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.extend((node.lineno, name) for name in _imported(node))
     return found
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules an import statement names. `from core.gateway import client` names the
+    package and, as far as a scan can tell, `core.gateway.client`: each name it takes may be a
+    submodule, and the client is one."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not node.module:
+        return []
+    return [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
 
 
 def _is(module: str, names: tuple[str, ...]) -> bool:
@@ -87,9 +94,11 @@ def test_the_import_scan_sees_a_top_level_client_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(
         "from typing import TYPE_CHECKING\nimport openai\nif TYPE_CHECKING:\n    import httpx2\n"
-        "def later():\n    from core.gateway import Gateway\n"
+        "def later():\n    from core.gateway.client import Gateway\n"
+        "from core.gateway import client, events\n"
     )
-    assert _module_imports(sample) == [(1, "typing"), (2, "openai")]
+    client_imports = [(line, module) for line, module in _module_imports(sample) if _is(module, HTTP_CLIENT)]
+    assert client_imports == [(2, "openai"), (7, "core.gateway.client")]
 
 
 _WATCH = """

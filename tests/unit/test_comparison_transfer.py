@@ -12,12 +12,12 @@ from PIL import Image
 
 from core.compare import TIE, comparison_summary
 from core.compare_flow import start_round
-from core.comparison_transfer import export_comparison_json, import_comparison_json, is_comparison_export
 from core.conversation import ChatParams, Status, Timing, Usage
-from core.errors import ErrorKind, GatewayError
+from core.formats.comparison import export_comparison_json, import_comparison_json, is_comparison_export
+from core.formats.strict import ImportRejected
+from core.gateway.errors import ErrorKind, GatewayError
 from core.images import ImageLimits, prepare_image
 from core.report import report_html, report_markdown
-from core.transfer import ImportRejected
 
 PARAMS = ChatParams(model="o3", instructions="Be brief.")
 PRICES = {"gpt-4o": (2.5, 10.0)}

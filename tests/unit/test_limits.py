@@ -7,16 +7,10 @@ from typing import Any
 
 import pytest
 
+from core.context_fit import ContextTooLong, context_window, estimate_tokens, fit_context
 from core.conversation import ChatParams, ImageAttachment, Message, Status
-from core.limits import (
-    ContextTooLong,
-    context_window,
-    estimate_tokens,
-    fit_context,
-    length_counter,
-    too_long_message,
-)
-from core.request import CONTINUE_PROMPT, build_messages, continuation_history
+from core.gateway.request import CONTINUE_PROMPT, build_messages, continuation_history
+from core.input_length import length_counter, too_long_message
 from core.settings import SettingsError, resolve_settings
 
 

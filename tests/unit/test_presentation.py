@@ -1,6 +1,6 @@
 """How waits are shown while they last."""
 
-from core.presentation import format_waited
+from core.answer_notes import format_waited
 
 
 def test_waited_is_whole_seconds_and_blank_in_the_first_second():

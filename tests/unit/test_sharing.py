@@ -13,6 +13,7 @@ from PIL import Image
 from core.branches import ConversationTree
 from core.compare_flow import start_round
 from core.conversation import ChatParams, Message, Status, Usage, user_message
+from core.formats.strict import ImportRejected
 from core.images import ImageLimits, prepare_image
 from core.sharing import (
     MAX_TITLE_CHARS,
@@ -28,7 +29,6 @@ from core.sharing import (
     share_link,
     share_title,
 )
-from core.transfer import ImportRejected
 
 PARAMS = ChatParams(model="gpt-4o", instructions="Be brief.")
 

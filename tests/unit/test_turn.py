@@ -1,9 +1,9 @@
+from core.answer_notes import answer_metrics, reasoning_spent_limit, status_note, usage_line
 from core.chat_flow import can_continue, continue_answer, retry, send
 from core.conversation import Message, Status, Usage
-from core.errors import ErrorKind, classify_status
-from core.gateway import Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
-from core.presentation import status_note, usage_line
-from core.turn import TurnRecorder, answer_metrics, reasoning_spent_limit
+from core.gateway.errors import ErrorKind, classify_status
+from core.gateway.events import Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.stream_state import StreamState
 
 
 class FakeClock:
@@ -17,10 +17,10 @@ class FakeClock:
 def _record(events, clock=None, answer=None):
     clock = clock or FakeClock()
     answer = answer or Message(role="assistant", model="o4-mini")
-    recorder = TurnRecorder(answer, clock=clock)
+    stream_state = StreamState(answer, clock=clock)
     for delay, event in events:
         clock.now += delay
-        recorder.apply(event)
+        stream_state.apply(event)
     return answer
 
 
@@ -93,9 +93,9 @@ def test_failure_keeps_partial_text():
 
 def test_stop_keeps_partial_text():
     answer = Message(role="assistant", model="o3")
-    recorder = TurnRecorder(answer, clock=FakeClock())
-    recorder.apply(TextDelta("Some"))
-    recorder.stop()
+    stream_state = StreamState(answer, clock=FakeClock())
+    stream_state.apply(TextDelta("Some"))
+    stream_state.stop()
     assert answer.status == Status.STOPPED and answer.text == "Some"
 
 

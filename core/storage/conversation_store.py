@@ -338,19 +338,12 @@ class ConversationStore(UserScoped):
         with self._writing() as session, session.begin():
             self._own(session, conversation_id).leaf_id = leaf_id
 
-    def delete_messages(
-        self, conversation_id: str, message_ids: list[str], reparented: list[Message]
-    ) -> None:
-        """Remove messages in one transaction; `reparented` are kept messages whose parent changed."""
-        with self._writing() as session, session.begin():
-            self._own(session, conversation_id, lock=True)
-            self._delete_rows(session, conversation_id, message_ids, reparented)
-
     def delete_exchange(
         self, conversation_id: str, message_ids: list[str], reparented: list[Message], leaf_id: str | None
     ) -> None:
-        """`delete_messages` and `show_leaf` in one transaction: a prompt with its answers goes,
-        what followed is re-attached, and the branch on show becomes `leaf_id`."""
+        """In one transaction: a prompt with its answers (`message_ids`) goes, what followed
+        (`reparented`: kept messages whose parent changed) is re-attached, and the branch on show
+        becomes `leaf_id`."""
         with self._writing() as session, session.begin():
             conversation = self._own(session, conversation_id, lock=True)
             self._delete_rows(session, conversation_id, message_ids, reparented)
@@ -399,8 +392,9 @@ class ConversationStore(UserScoped):
 
     # -- compare votes ----------------------------------------------------------------------
 
-    def record_vote(self, prompt: str, vote: Vote) -> None:
-        """Store one Compare vote."""
+    def record_leaderboard_vote(self, prompt: str, vote: Vote) -> None:
+        """Store one Compare vote for the leaderboard only (its round is not stored: no comparison
+        to mark the winner on)."""
         with self._writing() as session, session.begin():
             session.add(
                 VoteRow(
@@ -411,12 +405,6 @@ class ConversationStore(UserScoped):
                     created_at=now(),
                 )
             )
-
-    def votes(self) -> list[Vote]:
-        """Every vote this user cast, oldest first."""
-        query = select(VoteRow).where(VoteRow.user_id == self.user_id).order_by(VoteRow.id)
-        with self._session() as session:
-            return [Vote(tuple(row.models), row.winner) for row in session.scalars(query)]
 
     def team_votes(self) -> list[Vote]:
         """Every user's votes, oldest first: models and winner only, never a prompt (the team's

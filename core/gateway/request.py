@@ -128,5 +128,5 @@ def build_request(
 
 
 def continuation_history(history: Sequence[Message], name: str | None = None) -> list[Message]:
-    """The history plus a hidden user turn asking the model to go on from the cut-off answer."""
+    """The history plus a hidden user message asking the model to go on from the cut-off answer."""
     return [*history, Message(role="user", text=CONTINUE_PROMPT, name=name)]

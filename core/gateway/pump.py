@@ -9,10 +9,10 @@ from collections.abc import Generator, Hashable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from core.events import Event, Failure, Finish
+from core.gateway.events import Event, Failure, Finish
 
 if TYPE_CHECKING:  # the client loads on the first request, not to draw a page
-    from core.gateway import Gateway
+    from core.gateway.client import Gateway
 
 TagT = TypeVar("TagT", bound=Hashable)
 

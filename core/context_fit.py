@@ -1,5 +1,5 @@
-"""Input limits: how long a prompt or instructions may be, when to show a counter, and fitting a
-conversation into the model's context window before anything is sent."""
+"""Fitting a conversation into the model's context window before anything is sent: an estimate
+of its tokens, and the oldest exchanges left out when it does not fit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.conversation import ChatParams, Message
-from core.request import InputError, build_messages, sendable
+from core.gateway.request import InputError, build_messages, sendable
 
 # A documented estimate, not a tokenizer: English text averages about 4 characters per token
 # with OpenAI's tokenizers (code and other languages run denser, so the estimate leans high by
@@ -20,7 +20,6 @@ TOKENS_PER_MESSAGE = 4
 TOKENS_PER_IMAGE = 1_500
 # Room kept for the answer when max_completion_tokens is not set.
 ANSWER_RESERVE_TOKENS = 4_096
-COUNTER_FROM = 0.8  # show "12,345 / 100,000 characters" once past this share of the limit
 DEFAULT_CONTEXT_WINDOW = 128_000  # when the settings name no window for the model nor "*"
 
 
@@ -37,23 +36,6 @@ class ContextFit:
     estimated_tokens: int  # of the messages sent, as `estimate_tokens` counts them
     window: int
     notice: str | None  # what to tell the user when something was left out
-
-
-def too_long_message(what: str, length: int, limit: int) -> str | None:
-    """None when `length` characters fit `limit` (0: no limit); otherwise what is wrong and what to do."""
-    if not limit or length <= limit:
-        return None
-    return (
-        f"The {what} is {length:,} characters long; the limit is {limit:,}. "
-        f"Shorten it by {length - limit:,} characters, or split it over several messages."
-    )
-
-
-def length_counter(length: int, limit: int) -> str | None:
-    """'12,345 / 100,000 characters' once `length` passes 80% of `limit`; None below (or no limit)."""
-    if not limit or length < COUNTER_FROM * limit:
-        return None
-    return f"{length:,} / {limit:,} characters"
 
 
 def context_window(windows: Mapping[str, int], model: str) -> int:

@@ -1,4 +1,5 @@
-"""Per-user limits on gateway use, decided without a database or a clock of its own.
+"""Quotas: the limits each person has on gateway use, and whether a request is admitted under
+them, decided without a database or a clock of its own.
 
 Three limits: requests per minute (a sliding 60 s window), tokens per day and estimated cost per
 month (calendar day and month in UTC). In an admin's override a field left as None means "use the
@@ -12,28 +13,21 @@ count is known beforehand, and Compare asks for one request per column at once.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from core.compare import estimate_cost
-from core.conversation import Message, Status, Usage
+from core.conversation import Usage
+from core.settings import Settings
+from core.utc import as_utc
 
 UNLIMITED = 0  # in an override or a setting: no limit at all (None in an override: the default)
 RATE_WINDOW = timedelta(seconds=60)
 
 LimitName = Literal["requests_per_minute", "tokens_per_day", "cost_per_month_usd"]
 LIMIT_NAMES: tuple[LimitName, ...] = ("requests_per_minute", "tokens_per_day", "cost_per_month_usd")
-# The settings the lead's Settings carries; read with getattr until every deployment has them.
-LIMIT_SETTINGS: Mapping[LimitName, str] = {
-    "requests_per_minute": "limit_requests_per_minute",
-    "tokens_per_day": "limit_tokens_per_day",
-    "cost_per_month_usd": "limit_cost_per_month",
-}
 _MONTHS = (
     "January",
     "February",
@@ -76,13 +70,10 @@ def merge_limits(defaults: Limits, override: Limits | None) -> Limits:
     return Limits(None if rpm is None else int(rpm), None if tokens is None else int(tokens), cost)
 
 
-def default_limits(settings: object) -> Limits:
-    """The deployment's default limits, from the settings' `limit_*` fields (absent: no limit)."""
-    rpm, tokens, cost = (getattr(settings, LIMIT_SETTINGS[name], None) for name in LIMIT_NAMES)
+def default_limits(settings: Settings) -> Limits:
+    """The deployment's default limits, from GPTPROTO_LIMIT_* (a limit set to 'off': None)."""
     return Limits(
-        None if rpm is None else int(rpm),
-        None if tokens is None else int(tokens),
-        None if cost is None else float(cost),
+        settings.limit_requests_per_minute, settings.limit_tokens_per_day, settings.limit_cost_per_month
     )
 
 
@@ -98,11 +89,6 @@ class UsageWindow:
     def requests_last_minute(self) -> int:
         """How many requests the rate limit counts now."""
         return len(self.request_times)
-
-    @property
-    def oldest_request_at(self) -> datetime | None:
-        """The oldest request still inside the 60 s window."""
-        return self.request_times[0] if self.request_times else None
 
 
 @dataclass(frozen=True)
@@ -230,70 +216,6 @@ def _models(count: int) -> str:
     return "model" if count == 1 else "models"
 
 
-def request_cost(model: str, usage: Usage | None, prices: Mapping[str, tuple[float, float]]) -> float | None:
-    """The estimated USD cost of one request, or None when the model has no configured price."""
-    cost = estimate_cost(model, usage, prices)
-    return None if cost is None else cost.usd
-
-
-@dataclass(frozen=True)
-class RequestOutcome:
-    """How one gateway request ended, as the usage log records it."""
-
-    status: str  # a Status value ('complete', 'failed', ...)
-    usage: Usage | None = None
-    cost_usd: float | None = None
-    first_token_s: float | None = None
-    latency_s: float | None = None
-    request_id: str | None = None
-    error_kind: str | None = None
-
-
-def usage_since(after: Usage | None, before: Usage | None) -> Usage | None:
-    """The usage of one request when the answer already carried `before` (a Continue adds its
-    usage to the answer's), field by field; None when nothing was reported."""
-    if after is None or before is None:
-        return after
-    return Usage(
-        *(
-            max(0, getattr(after, name) - getattr(before, name))
-            for name in (
-                "prompt_tokens",
-                "completion_tokens",
-                "total_tokens",
-                "reasoning_tokens",
-                "cached_tokens",
-            )
-        )
-    )
-
-
-def outcome_of(
-    answer: Message,
-    prices: Mapping[str, tuple[float, float]],
-    request_id: str | None = None,
-    prior_usage: Usage | None = None,
-) -> RequestOutcome:
-    """The usage record of a settled answer: its status, this request's usage (the answer's, less
-    `prior_usage` it had before a Continue), estimated cost, timing, the gateway's request id
-    (given, else the answer's, else the one its error carried) and the error's kind."""
-    status = Status.FAILED if answer.status == Status.STREAMING else answer.status
-    error = answer.error
-    usage = usage_since(answer.usage, prior_usage)
-    return RequestOutcome(
-        status=str(status),
-        usage=usage,
-        cost_usd=request_cost(answer.model or "", usage, prices),
-        first_token_s=answer.timing.first_token_s,
-        latency_s=answer.timing.total_s,
-        # Messages carry the gateway's request id on success too once that field lands on main.
-        request_id=request_id
-        or getattr(answer, "request_id", None)
-        or (error.request_id if error is not None else None),
-        error_kind=str(error.kind) if error is not None else None,
-    )
-
-
 @dataclass(frozen=True)
 class BudgetLine:
     """One limit of one user on the admin page: what is used against what is allowed."""
@@ -344,79 +266,6 @@ def sorted_times(times: Sequence[datetime]) -> tuple[datetime, ...]:
     return tuple(sorted(as_utc(moment) for moment in times))
 
 
-def as_utc(moment: datetime) -> datetime:
-    """`moment` as an aware UTC datetime; a naive one is taken to be UTC already."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-# -- the usage log, as the admin page reads it ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RequestRow:
-    """One line of the request log, with the user's email and name for the admin page."""
-
-    id: int
-    user_id: str
-    user_email: str | None
-    user_name: str | None
-    created_at: datetime
-    page: str
-    model: str
-    status: str
-    prompt_tokens: int
-    completion_tokens: int
-    reasoning_tokens: int
-    cached_tokens: int
-    total_tokens: int
-    cost_usd: float | None
-    first_token_s: float | None
-    latency_s: float | None
-    request_id: str | None
-    error_kind: str | None
-
-
-@dataclass(frozen=True)
-class TokenTotals:
-    """Requests and tokens by kind, summed over some requests."""
-
-    requests: int
-    prompt_tokens: int
-    completion_tokens: int
-    reasoning_tokens: int
-    cached_tokens: int
-    total_tokens: int
-    cost_usd: float  # requests without a configured price add nothing
-    errors: int  # requests that ended with an error
-
-
-@dataclass(frozen=True)
-class DailyUsage:
-    """One user's use of one model on one UTC day."""
-
-    day: date
-    user_id: str
-    model: str
-    totals: TokenTotals
-
-
-@dataclass(frozen=True)
-class UserTotals:
-    """One user's use over a period, and when they last sent a request."""
-
-    user_id: str
-    totals: TokenTotals
-    last_request_at: datetime
-
-
-@dataclass(frozen=True)
-class ModelTotals:
-    """One model's use over a period, across users."""
-
-    model: str
-    totals: TokenTotals
-
-
 def budget_text(line: BudgetLine) -> str:
     """'2 of 3', '1,200 of 100,000 (1%)', '$0.12 of $20.00 (1%)', or '1,200 (no limit)'."""
     money = line.limit == "cost_per_month_usd"
@@ -426,60 +275,3 @@ def budget_text(line: BudgetLine) -> str:
     allowed = f"${line.allowed:,.2f}" if money else f"{int(line.allowed):,}"
     share = line.share or 0.0
     return f"{used} of {allowed} ({share:.0%})"
-
-
-def tokens_per_day(
-    daily: Iterable[DailyUsage], by: Literal["user", "model"], labels: Mapping[str, str]
-) -> list[dict[str, object]]:
-    """Long-form chart rows {day, user|model, tokens}: total tokens per UTC day per user (named by
-    `labels`, else the id) or per model."""
-    sums: dict[tuple[str, str], int] = {}
-    for row in daily:
-        name = labels.get(row.user_id, row.user_id) if by == "user" else row.model
-        key = (row.day.isoformat(), name)
-        sums[key] = sums.get(key, 0) + row.totals.total_tokens
-    return [{"day": day, by: name, "tokens": tokens} for (day, name), tokens in sorted(sums.items())]
-
-
-CSV_COLUMNS = (
-    "id",
-    "created_at_utc",
-    "user_id",
-    "user_email",
-    "user_name",
-    "page",
-    "model",
-    "status",
-    "prompt_tokens",
-    "completion_tokens",
-    "reasoning_tokens",
-    "cached_tokens",
-    "total_tokens",
-    "cost_usd",
-    "first_token_s",
-    "latency_s",
-    "request_id",
-    "error_kind",
-)
-# Each column is the request row's field of the same name (the time is said to be UTC).
-_CSV_FIELDS = tuple("created_at" if column == "created_at_utc" else column for column in CSV_COLUMNS)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    # A typed model id or a name like "=HYPERLINK(...)" must not become a formula in a spreadsheet.
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    if isinstance(value, datetime):
-        return as_utc(value).strftime("%Y-%m-%d %H:%M:%S")
-    return "" if value is None else value
-
-
-def requests_csv(rows: Iterable[RequestRow]) -> str:
-    """The request log as CSV, one line per request, in the order given."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(_cell(getattr(row, field)) for field in _CSV_FIELDS)
-    return out.getvalue()

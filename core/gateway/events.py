@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.conversation import Usage
-from core.errors import GatewayError
+from core.gateway.errors import GatewayError
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
-"""Words and figures shown around an answer, decided without a browser."""
+"""Words and figures shown around an answer (its usage line, status note and timings), decided
+without a browser."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.conversation import Message, Status
-from core.turn import answer_metrics, reasoning_spent_limit
 
 STATUS_LABELS = {
     Status.CUT_OFF: "cut off by max_completion_tokens",
@@ -11,6 +13,38 @@ STATUS_LABELS = {
     Status.INCOMPLETE: "incomplete",
     Status.FAILED: "failed",
 }
+
+
+@dataclass(frozen=True)
+class AnswerMetrics:
+    """The figures shown under an answer."""
+
+    first_token_s: float | None
+    total_s: float | None
+    tokens_per_s: float | None
+
+
+def answer_metrics(answer: Message) -> AnswerMetrics:
+    """Tokens per second over the generation time, from reported usage only."""
+    timing = answer.timing
+    rate: float | None = None
+    if answer.usage is not None and answer.usage_reported and timing.total_s:
+        generating = timing.total_s - (timing.first_token_s or 0.0)
+        if generating <= 0:
+            generating = timing.total_s
+        if answer.usage.completion_tokens and generating > 0:
+            rate = answer.usage.completion_tokens / generating
+    return AnswerMetrics(timing.first_token_s, timing.total_s, rate)
+
+
+def reasoning_spent_limit(answer: Message) -> bool:
+    """Cut off with no visible text but reasoning tokens used: the limit went on thinking."""
+    return (
+        answer.status == Status.CUT_OFF
+        and not answer.text.strip()
+        and answer.usage is not None
+        and answer.usage.reasoning_tokens > 0
+    )
 
 
 def format_waited(seconds: float) -> str:

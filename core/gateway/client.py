@@ -17,14 +17,23 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from core.conversation import Usage
-from core.errors import (
+from core.gateway.errors import (
     ErrorKind,
     GatewayError,
     classify_exception,
     stall_error,
     total_timeout_error,
 )
-from core.events import Accepted, Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.gateway.events import (
+    Accepted,
+    Event,
+    Failure,
+    Finish,
+    RetryWait,
+    TextDelta,
+    UsageReport,
+    UsageUnavailable,
+)
 from core.settings import Settings
 
 _DEFAULTS = Settings()
@@ -66,7 +75,7 @@ class UsageSupportMemo:
 
 
 USAGE_SUPPORT = UsageSupportMemo()
-# The body (core/request.py) is plain JSON already, so it goes to the client's `post` as it is:
+# The body (core/gateway/request.py) is plain JSON already, so it goes to the client's `post` as it is:
 # `chat.completions.create` would first walk every message against its typed parameters, about
 # 0.2 ms a message on the gateway thread (55 ms for a 300-message conversation, more while the
 # page is drawn), for a body it leaves unchanged.

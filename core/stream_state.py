@@ -1,19 +1,29 @@
-"""Fold gateway events into one answer: its text, status, usage and timings."""
+"""The stream-state fold: gateway events applied, one by one, to the answer they build (its text,
+status, usage and timings), as openai's ChatCompletionStreamState accumulates chunks while the
+events say what changed."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from core.conversation import Message, Status, Timing
-from core.errors import incomplete_error
-from core.events import Accepted, Event, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.gateway.errors import incomplete_error
+from core.gateway.events import (
+    Accepted,
+    Event,
+    Failure,
+    Finish,
+    RetryWait,
+    TextDelta,
+    UsageReport,
+    UsageUnavailable,
+)
 
 _FINISH_STATUS = {"stop": Status.COMPLETE, "length": Status.CUT_OFF}
 
 
-class TurnRecorder:
+class StreamState:
     """Applies events to an answer as they arrive; the clock starts when the request goes out."""
 
     def __init__(self, answer: Message, clock: Callable[[], float] = time.monotonic) -> None:
@@ -82,37 +92,5 @@ class TurnRecorder:
 
     @property
     def new_text(self) -> str:
-        """Text that arrived during this turn (a Continue appends to earlier text)."""
+        """Text that arrived during this request (a Continue appends to earlier text)."""
         return self.answer.text[len(self._prior_text) :]
-
-
-@dataclass(frozen=True)
-class AnswerMetrics:
-    """The figures shown under an answer."""
-
-    first_token_s: float | None
-    total_s: float | None
-    tokens_per_s: float | None
-
-
-def answer_metrics(answer: Message) -> AnswerMetrics:
-    """Tokens per second over the generation time, from reported usage only."""
-    timing = answer.timing
-    rate: float | None = None
-    if answer.usage is not None and answer.usage_reported and timing.total_s:
-        generating = timing.total_s - (timing.first_token_s or 0.0)
-        if generating <= 0:
-            generating = timing.total_s
-        if answer.usage.completion_tokens and generating > 0:
-            rate = answer.usage.completion_tokens / generating
-    return AnswerMetrics(timing.first_token_s, timing.total_s, rate)
-
-
-def reasoning_spent_limit(answer: Message) -> bool:
-    """Cut off with no visible text but reasoning tokens used: the limit went on thinking."""
-    return (
-        answer.status == Status.CUT_OFF
-        and not answer.text.strip()
-        and answer.usage is not None
-        and answer.usage.reasoning_tokens > 0
-    )
