@@ -14,9 +14,9 @@ from components.plumbing import routes
 from components.plumbing.config import load_settings
 from components.plumbing.markdown import safe
 from components.plumbing.storage import NotFound, RunStore, safely
-from components.share import render_share_button
+from components.share_links import render_share_button
 from components.state import conversations as state
-from components.state import share as share_state
+from components.state import share_links as share_state
 from core.formats.comparison import import_comparison_json, is_comparison_export
 from core.formats.conversation import export_json, export_markdown, import_json
 from core.formats.strict import ImportRejected

@@ -29,7 +29,7 @@ from components.prompt_sets_view import (
     render_step_progress,
     take_sheet_step,
 )
-from components.share import render_share_button
+from components.share_links import render_share_button
 from components.sidebar import render_compare_sidebar
 from components.state.common import take_save_problem
 from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds

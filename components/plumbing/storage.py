@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
         UsageStore,
         UserInfo,
     )
-    from core.storage.shares import SharedSnapshot, ShareInfo, ShareStore
+    from core.storage.share_store import SharedSnapshot, ShareInfo, ShareStore
 
 __all__ = [  # the stores' types, for the components' annotations: this is their one door
     "ComparisonStore",
@@ -151,7 +151,7 @@ class RunStore:
 
     def shares(self) -> ShareStore | None:
         """The share links the user made, and opening anyone's link."""
-        from core.storage.shares import ShareStore
+        from core.storage.share_store import ShareStore
 
         return self._build("shares", ShareStore)
 
