@@ -1,5 +1,5 @@
 """Start GPTProto Chat: `python serve.py [streamlit run options]` is `streamlit run app.py [...]`
-with two changes to Streamlit's server.
+with three changes to Streamlit's server.
 
 Its connections get TCP_NODELAY from the first one (see server_tuning.py: without it, each script
 of a fresh page and each back-to-back websocket message can wait ~40 ms for the browser's delayed
@@ -11,6 +11,10 @@ and to accept browsers that use it. A team's chat server does not call out to a 
 lookup answers None, so set `browser.serverAddress` (or `server.corsAllowedOrigins`) to the
 address people open, as Streamlit advises for when the lookup fails.
 
+Its responses are guarded (see server_guard.py): every one says that no other site may frame the
+app and that the browser must not guess content types, /_stcore/metrics answers only requests
+made on this machine, and a download's /media URL serves its file once.
+
 `--require-sign-in` (taken by serve.py, not passed to Streamlit) is for replicas: it refuses to
 start without a sign-in mode unless GPTPROTO_ALLOW_ANONYMOUS=true, which it logs (see
 core/sign_in_required.py). The recipe in deploy/ and scripts/fleet.sh always pass it.
@@ -21,12 +25,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from server_guard import guard_streamlit_server
 from server_tuning import as_tcp, use_tcp_nodelay
 
 APP = Path(__file__).resolve().parent / "app.py"
 REQUIRE_SIGN_IN = "--require-sign-in"
 
-__all__ = ["as_tcp", "main", "skip_external_ip_lookup", "use_tcp_nodelay"]
+__all__ = ["as_tcp", "guard_streamlit_server", "main", "skip_external_ip_lookup", "use_tcp_nodelay"]
 
 
 def skip_external_ip_lookup() -> None:
@@ -40,8 +45,8 @@ def skip_external_ip_lookup() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`streamlit run app.py` with the given options, on TCP_NODELAY connections and with no
-    call to a third party."""
+    """`streamlit run app.py` with the given options, on TCP_NODELAY connections, guarded, and
+    with no call to a third party."""
     from streamlit.web import cli
 
     options = sys.argv[1:] if argv is None else argv
@@ -51,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         enforce(APP.parent)
         options = [option for option in options if option != REQUIRE_SIGN_IN]
     use_tcp_nodelay()
+    guard_streamlit_server()
     skip_external_ip_lookup()
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import streamlit as st
 
+from components.downloads import download_button
 from components.plumbing.storage import RunStore
 from components.state.admin import (
     DOWNLOAD_CSV,
@@ -325,13 +326,13 @@ def _download(data: AdminData, days: int) -> None:
     count = len(data.log)
     note = f" (the newest {LOG_LIMIT:,})" if count >= LOG_LIMIT else ""
     st.caption(f"{count:,} request(s) in the last {days} days{note}, one line each, times in UTC.")
-    st.download_button(
+    download_button(
+        st.container(),
         "Download the request log (CSV)",
-        requests_csv(data.log),
+        lambda: requests_csv(data.log),
         f"gptproto-requests-last-{days}-days.csv",
         mime="text/csv",
         key=DOWNLOAD_CSV,
         icon=":material/download:",
-        on_click="ignore",
         disabled=not data.log,
     )
