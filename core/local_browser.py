@@ -64,12 +64,17 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def is_forwarding_header(name: str) -> bool:
+    """True for a header that a proxy adds to say whom it forwards for (any case)."""
+    lowered = name.lower()
+    return lowered.startswith(FORWARDED_PREFIX) or lowered in FORWARDING_HEADERS
+
+
 def forwarding_headers(headers: RequestHeaders) -> list[str]:
     """The names of the headers that say a proxy forwarded this request, as they were sent."""
     found: list[str] = []
     for key, _ in headers:
-        lowered = key.lower()
-        if (lowered.startswith(FORWARDED_PREFIX) or lowered in FORWARDING_HEADERS) and key not in found:
+        if is_forwarding_header(key) and key not in found:
             found.append(key)
     return found
 
