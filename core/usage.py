@@ -5,9 +5,11 @@ month (calendar day and month in UTC). In an admin's override a field left as No
 default from settings"; the value 0 (UNLIMITED), in an override or in the settings, means "no
 limit". After `merge_limits`, None means no limit and every other value is a real cap.
 
-Tokens and cost are only known once an answer ends, so those two budgets refuse a request once
-they are used up (a request started just under a budget may end a little over it); the request
-count is known beforehand, and Compare asks for one request per column at once.
+Tokens and cost are only known once an answer ends, so every answer still streaming counts what
+admission holds for it (core.admission), and the budgets refuse a request once they are used up
+with those holds counted: a budget is passed by at most the last admitted answer's hold. The request
+count is known beforehand, and Compare asks for one request per column at once; a request counts
+against the rate for 60 s after it was sent, or for as long as its answer is still streaming.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
+from core.admission import Hold, estimated_usage
 from core.compare import estimate_cost
 from core.conversation import Message, Status, Usage
 
@@ -90,9 +93,12 @@ def default_limits(settings: object) -> Limits:
 class UsageWindow:
     """What one user has used, as the limits count it, at one moment."""
 
-    request_times: tuple[datetime, ...] = ()  # requests sent in the last 60 s, oldest first
-    tokens_today: int = 0  # since midnight UTC
+    # Requests the rate counts, oldest first: sent in the last 60 s, or earlier and still streaming.
+    request_times: tuple[datetime, ...] = ()
+    tokens_today: int = 0  # since midnight UTC, the holds of answers still streaming included
     cost_this_month_usd: float = 0.0  # since the 1st, 00:00 UTC; requests without a price add 0
+    held_tokens: int = 0  # of tokens_today: held for answers still streaming
+    held_cost_usd: float = 0.0  # of cost_this_month_usd: held for answers still streaming
 
     @property
     def requests_last_minute(self) -> int:
@@ -113,7 +119,9 @@ class LimitRefusal:
     message: str  # for the user: names the limit, the figures and when it resets
     used: float
     allowed: float
-    resets_at: datetime | None  # None when waiting cannot help (more requests at once than allowed)
+    # None when waiting cannot help (more requests at once than allowed) or when it is an answer
+    # still streaming, not the clock, that holds the place.
+    resets_at: datetime | None
     resets_in_s: float | None
 
 
@@ -167,13 +175,25 @@ def _ceil_second(moment: datetime) -> datetime:
     return whole if whole == moment else whole + timedelta(seconds=1)
 
 
-def check(limits: Limits, window: UsageWindow, requests_needed: int, now: datetime) -> LimitRefusal | None:
+def check(
+    limits: Limits,
+    window: UsageWindow,
+    requests_needed: int,
+    now: datetime,
+    holds: Sequence[Hold] = (),
+) -> LimitRefusal | None:
     """None when `requests_needed` more requests may be sent now, else the limit that stops them.
-    `limits` are merged (None: no limit). Of several limits reached, the one that lasts longest."""
-    if limits.cost_per_month_usd is not None and window.cost_this_month_usd >= limits.cost_per_month_usd:
-        return _cost_refusal(limits.cost_per_month_usd, window.cost_this_month_usd, now)
-    if limits.tokens_per_day is not None and window.tokens_today >= limits.tokens_per_day:
-        return _token_refusal(limits.tokens_per_day, window.tokens_today, now)
+    `limits` are merged (None: no limit). `holds` are the new answers' holds: each answer must
+    start under the token and cost budgets with the holds before it counted, so the last one
+    passes a budget by at most its own hold. Of several limits reached, the one that lasts longest."""
+    ahead = holds[:-1]
+    cost_ahead = sum(hold.cost_usd or 0.0 for hold in ahead)
+    allowed_usd = limits.cost_per_month_usd
+    if allowed_usd is not None and window.cost_this_month_usd + cost_ahead >= allowed_usd:
+        return _cost_refusal(allowed_usd, window, holds, now)
+    tokens_ahead = sum(hold.tokens for hold in ahead)
+    if limits.tokens_per_day is not None and window.tokens_today + tokens_ahead >= limits.tokens_per_day:
+        return _token_refusal(limits.tokens_per_day, window, holds, now)
     allowed = limits.requests_per_minute
     if allowed is not None and window.requests_last_minute + requests_needed > allowed:
         return _rate_refusal(allowed, window, requests_needed, now)
@@ -191,7 +211,14 @@ def _rate_refusal(allowed: int, window: UsageWindow, needed: int, now: datetime)
         return LimitRefusal("requests_per_minute", message, used, allowed, None, None)
     # Sending works again once enough of the window's requests have aged out of it.
     must_expire = used + needed - allowed
-    resets_at = _ceil_second(window.request_times[must_expire - 1] + RATE_WINDOW)
+    leaves_at = window.request_times[must_expire - 1] + RATE_WINDOW
+    if leaves_at <= now:  # sent over a minute ago and still streaming: it counts until it ends
+        message = (
+            f"{head} reached, counting the answers still streaming. "
+            "Try again once one of them has ended. Your prompt is kept."
+        )
+        return LimitRefusal("requests_per_minute", message, used, allowed, None, None)
+    resets_at = _ceil_second(leaves_at)
     resets_in = max(1.0, (resets_at - now).total_seconds())
     figures = " reached" if needed == 1 else f": {used} sent in the last minute, and this needs {needed}"
     message = (
@@ -201,25 +228,45 @@ def _rate_refusal(allowed: int, window: UsageWindow, needed: int, now: datetime)
     return LimitRefusal("requests_per_minute", message, used, allowed, resets_at, resets_in)
 
 
-def _token_refusal(allowed: int, used: int, now: datetime) -> LimitRefusal:
+def _token_refusal(allowed: int, window: UsageWindow, holds: Sequence[Hold], now: datetime) -> LimitRefusal:
     resets_at = day_start(now) + timedelta(days=1)
     resets_in = (resets_at - now).total_seconds()
-    message = (
-        f"Daily token budget of {allowed:,} tokens used ({used:,} today). "
-        f"It resets at midnight UTC (in {format_wait(resets_in)}). Your prompt is kept."
-    )
+    used, held = window.tokens_today, window.held_tokens
+    today = f"{used:,} today" + (f", {held:,} of them held for answers still streaming" if held else "")
+    resets = f"resets at midnight UTC (in {format_wait(resets_in)})"
+    if used >= allowed:
+        message = (
+            f"Daily token budget of {allowed:,} tokens used ({today}). It {resets}. Your prompt is kept."
+        )
+    else:
+        round_ = f"may use up to {sum(hold.tokens for hold in holds):,} tokens"
+        message = _round_message(f"Daily token budget of {allowed:,} tokens: {today}", holds, round_, resets)
     return LimitRefusal("tokens_per_day", message, used, allowed, resets_at, resets_in)
 
 
-def _cost_refusal(allowed: float, used: float, now: datetime) -> LimitRefusal:
+def _cost_refusal(allowed: float, window: UsageWindow, holds: Sequence[Hold], now: datetime) -> LimitRefusal:
     resets_at = next_month_start(now)
     resets_in = (resets_at - now).total_seconds()
-    message = (
-        f"Monthly cost budget of ${allowed:,.2f} used (${used:,.2f} this month, estimated). "
-        f"It resets on {format_day(resets_at.date())} at 00:00 UTC (in {format_wait(resets_in)}). "
-        "Your prompt is kept."
+    used, held = window.cost_this_month_usd, window.held_cost_usd
+    month = f"${used:,.2f} this month, estimated" + (
+        f", ${held:,.2f} of it held for answers still streaming" if held else ""
     )
+    resets = f"resets on {format_day(resets_at.date())} at 00:00 UTC (in {format_wait(resets_in)})"
+    if used >= allowed:
+        message = f"Monthly cost budget of ${allowed:,.2f} used ({month}). It {resets}. Your prompt is kept."
+    else:
+        round_ = f"may cost up to ${sum(hold.cost_usd or 0.0 for hold in holds):,.2f}"
+        message = _round_message(f"Monthly cost budget of ${allowed:,.2f}: {month}", holds, round_, resets)
     return LimitRefusal("cost_per_month_usd", message, used, allowed, resets_at, resets_in)
+
+
+def _round_message(head: str, holds: Sequence[Hold], round_: str, resets: str) -> str:
+    """A budget not yet used up that a Compare round's answers together would pass."""
+    return (
+        f"{head}; these {len(holds)} answers {round_} together (each its prompt and its max "
+        "completion tokens). Compare fewer models or lower max completion tokens, or wait: the "
+        f"budget {resets}. Your prompt is kept."
+    )
 
 
 def _requests(count: int) -> str:
@@ -247,6 +294,7 @@ class RequestOutcome:
     latency_s: float | None = None
     request_id: str | None = None
     error_kind: str | None = None
+    estimated: bool = False  # the usage is an estimate: the gateway reported none
 
 
 def usage_since(after: Usage | None, before: Usage | None) -> Usage | None:
@@ -273,13 +321,22 @@ def outcome_of(
     prices: Mapping[str, tuple[float, float]],
     request_id: str | None = None,
     prior_usage: Usage | None = None,
+    *,
+    hold: Hold | None = None,
+    prior_chars: int = 0,
 ) -> RequestOutcome:
     """The usage record of a settled answer: its status, this request's usage (the answer's, less
     `prior_usage` it had before a Continue), estimated cost, timing, the gateway's request id
-    (given, else the answer's, else the one its error carried) and the error's kind."""
+    (given, else the answer's, else the one its error carried) and the error's kind. When the
+    gateway reported no usage, given the request's `hold`, the usage is estimated from the hold's
+    prompt and the text after the first `prior_chars` (see core.admission.estimated_usage)."""
     status = Status.FAILED if answer.status == Status.STREAMING else answer.status
     error = answer.error
     usage = usage_since(answer.usage, prior_usage)
+    estimated = False
+    if hold is not None and total_tokens(usage) == 0:
+        guess = estimated_usage(answer, hold.prompt_tokens, prior_chars)
+        usage, estimated = (guess, True) if guess is not None else (usage, False)
     return RequestOutcome(
         status=str(status),
         usage=usage,
@@ -291,6 +348,7 @@ def outcome_of(
         or getattr(answer, "request_id", None)
         or (error.request_id if error is not None else None),
         error_kind=str(error.kind) if error is not None else None,
+        estimated=estimated,
     )
 
 
@@ -374,6 +432,7 @@ class RequestRow:
     latency_s: float | None
     request_id: str | None
     error_kind: str | None
+    estimated: bool = False  # the token figures (and cost) are an estimate, not the gateway's
 
 
 @dataclass(frozen=True)
@@ -388,6 +447,7 @@ class TokenTotals:
     total_tokens: int
     cost_usd: float  # requests without a configured price add nothing
     errors: int  # requests that ended with an error
+    estimated_tokens: int = 0  # of total_tokens: estimates, where the gateway reported no usage
 
 
 @dataclass(frozen=True)
@@ -460,9 +520,12 @@ CSV_COLUMNS = (
     "latency_s",
     "request_id",
     "error_kind",
+    "tokens_estimated",
 )
-# Each column is the request row's field of the same name (the time is said to be UTC).
-_CSV_FIELDS = tuple("created_at" if column == "created_at_utc" else column for column in CSV_COLUMNS)
+# Each column is the request row's field of the same name (the time is said to be UTC; whether the
+# token figures are the gateway's or an estimate is said as yes or no).
+_RENAMED = {"created_at_utc": "created_at", "tokens_estimated": "estimated"}
+_CSV_FIELDS = tuple(_RENAMED.get(column, column) for column in CSV_COLUMNS)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -472,6 +535,8 @@ def _cell(value: object) -> object:
         return "'" + value
     if isinstance(value, datetime):
         return as_utc(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return "" if value is None else value
 
 

@@ -4,13 +4,18 @@
 requests in one transaction that the user's other sessions (on any replica) wait for, so two of
 them can never both pass a check that only one of them fits. PostgreSQL takes a transaction-level
 advisory lock per user; SQLite's writers begin IMMEDIATE and so take turns on the whole file.
+
+A request row is 'sent' while its answer streams, carrying what admission holds for it (marked as
+an estimate), so the limits count answers in flight; `finish` replaces those figures with the
+reported or estimated ones. A row still 'sent' once it can no longer be streaming was left by a
+process that died: it keeps its hold as its estimate and is marked incomplete.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -23,6 +28,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -30,12 +36,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.conversation import Message, Usage
+from core.admission import Hold, streaming_bound
+from core.conversation import Message, Status, Usage
+from core.errors import ErrorKind
+from core.settings import Settings
 from core.storage.codec import clip, now
 from core.storage.engine import writer
 from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
 from core.usage import (
     LIMIT_NAMES,
+    RATE_WINDOW,
     DailyUsage,
     LimitRefusal,
     Limits,
@@ -56,6 +66,10 @@ from core.usage import (
 )
 
 SENT = "sent"  # a request in flight; `finish` replaces it with the answer's final status
+# What a request left 'sent' by a process that died mid-answer becomes (as a stored answer
+# interrupted by a restart shows).
+INTERRUPTED = (str(Status.INCOMPLETE), str(ErrorKind.INCOMPLETE))
+DEFAULT_STREAMING_BOUND = streaming_bound(Settings().total_timeout)
 PAGES = ("chat", "compare")
 # Two-key advisory locks live apart from the one-key lock migrations take.
 _LOCK_SPACE = zlib.crc32(b"gptproto-chat usage") & 0x7FFFFFFF
@@ -66,7 +80,6 @@ _LIMIT_COLUMNS = (
     UserLimitsRow.tokens_per_day,
     UserLimitsRow.cost_per_month_usd,
 )
-_TOKEN_COLUMNS = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "total_tokens")
 
 
 def _limits(row: UserLimitsRow | Row[int | None, int | None, float | None] | None) -> Limits | None:
@@ -87,11 +100,12 @@ def _totals_columns() -> list[Any]:
         func.coalesce(func.sum(r.total_tokens), 0),
         func.coalesce(func.sum(r.cost_usd), 0.0),
         func.coalesce(func.sum(failed), 0),
+        func.coalesce(func.sum(case((r.estimated, r.total_tokens), else_=0)), 0),
     ]
 
 
 def _totals(values: Sequence[Any]) -> TokenTotals:
-    requests, prompt, completion, reasoning, cached, total, cost, errors = values
+    requests, prompt, completion, reasoning, cached, total, cost, errors, estimated = values
     return TokenTotals(
         int(requests),
         int(prompt),
@@ -101,7 +115,39 @@ def _totals(values: Sequence[Any]) -> TokenTotals:
         int(total),
         float(cost),
         int(errors),
+        int(estimated),
     )
+
+
+def _budget_sums(moment: datetime) -> list[ColumnElement[Any]]:
+    """Over one month's rows: tokens since midnight UTC and cost, and of them what is held for
+    answers still streaming."""
+    r = GatewayRequestRow
+    today, held = r.created_at >= day_start(moment), r.status == SENT
+    return [
+        func.coalesce(func.sum(case((today, r.total_tokens), else_=0)), 0),
+        func.coalesce(func.sum(r.cost_usd), 0.0),
+        func.coalesce(func.sum(case((and_(today, held), r.total_tokens), else_=0)), 0),
+        func.coalesce(func.sum(case((held, r.cost_usd), else_=0.0)), 0.0),
+    ]
+
+
+def _budget_figures(values: Sequence[Any]) -> tuple[int, float, int, float]:
+    tokens, cost, held_tokens, held_cost = values
+    return int(tokens or 0), float(cost or 0.0), int(held_tokens or 0), float(held_cost or 0.0)
+
+
+def _held(hold: Hold) -> dict[str, Any]:
+    """A sent row's figures: what admission holds for its answer, an estimate until it ends."""
+    return {
+        "prompt_tokens": hold.prompt_tokens,
+        "completion_tokens": hold.completion_tokens,
+        "reasoning_tokens": 0,
+        "cached_tokens": 0,
+        "total_tokens": hold.tokens,
+        "cost_usd": hold.cost_usd,
+        "estimated": hold.tokens > 0,
+    }
 
 
 def _as_date(value: Any) -> date:
@@ -111,10 +157,13 @@ def _as_date(value: Any) -> date:
 
 
 class UsageStore:
-    """Every user's gateway requests and limits (the caller decides who may see what)."""
+    """Every user's gateway requests and limits (the caller decides who may see what).
+    `streaming_for` is how long after it was sent a request can still be streaming
+    (core.admission.streaming_bound of the settings' total timeout)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, streaming_for: timedelta = DEFAULT_STREAMING_BOUND) -> None:
         self.engine = engine
+        self.streaming_for = streaming_for
         self._writer = writer(engine)
         self._postgres = engine.dialect.name == "postgresql"
 
@@ -134,21 +183,29 @@ class UsageStore:
         page: str,
         defaults: Limits,
         at: datetime | None = None,
+        holds: Sequence[Hold] | None = None,
     ) -> list[int] | LimitRefusal:
         """Check `user_id`'s limits (their override merged over `defaults`) for one request per
         model and, if they allow it, record the requests as 'sent': one row id per model, in order.
-        Over a limit nothing is recorded and the refusal says which limit and when it resets."""
+        `holds` (one per model; none: nothing held) are what each answer may use, counted against
+        the token and cost budgets until `finish` records what it did use. Over a limit nothing is
+        recorded and the refusal says which limit and when it resets."""
         if not models:
             return []
+        held = list(holds) if holds is not None else [Hold()] * len(models)
+        if len(held) != len(models):
+            raise ValueError(f"reserve needs one hold per model: {len(models)} models, {len(held)} holds.")
         moment = as_utc(at or now())
         # Core statements, not the ORM: this runs between the key press and the request.
         with self._writer.begin() as connection:
             self._serialise(connection, user_id, moment)
+            self._settle_stale(connection, moment, user_id)
             override = connection.execute(
                 select(*_LIMIT_COLUMNS).where(UserLimitsRow.user_id == user_id)
             ).one_or_none()
             limits = merge_limits(defaults, _limits(override))
-            refusal = check(limits, self._window(connection, user_id, moment), len(models), moment)
+            window = self._window(connection, user_id, moment)
+            refusal = check(limits, window, len(models), moment, held)
             if refusal is not None:
                 return refusal
             rows = [
@@ -158,14 +215,30 @@ class UsageStore:
                     "page": clip(page, max_length(GatewayRequestRow.page)) or "",
                     "model": clip(model, max_length(GatewayRequestRow.model)) or "",
                     "status": SENT,
-                    **dict.fromkeys(_TOKEN_COLUMNS, 0),
+                    **_held(hold),
                 }
-                for model in models
+                for model, hold in zip(models, held, strict=True)
             ]
             inserted = connection.execute(
                 insert(GatewayRequestRow).returning(GatewayRequestRow.id, sort_by_parameter_order=True), rows
             )
             return list(inserted.scalars())
+
+    def settle_stale(self, at: datetime | None = None) -> int:
+        """Mark every request still 'sent' that can no longer be streaming (its process died) as
+        incomplete; its hold stays as its estimate. Returns how many there were."""
+        with self._writer.begin() as connection:
+            return self._settle_stale(connection, as_utc(at or now()))
+
+    def _settle_stale(self, connection: Connection, moment: datetime, user_id: str | None = None) -> int:
+        r = GatewayRequestRow
+        stale = [r.status == SENT, r.created_at <= moment - self.streaming_for]
+        if user_id is not None:
+            stale.append(r.user_id == user_id)
+        status, error_kind = INTERRUPTED
+        return connection.execute(
+            update(r).where(*stale).values(status=status, error_kind=error_kind)
+        ).rowcount
 
     def _serialise(self, connection: Connection, user_id: str, moment: datetime) -> None:
         """Make sure the user exists, then hold the user's lock until this transaction ends."""
@@ -191,8 +264,10 @@ class UsageStore:
         latency_s: float | None = None,
         request_id: str | None = None,
         error_kind: str | None = None,
+        estimated: bool = False,
     ) -> None:
-        """Record how a reserved request ended: its final status, usage, cost and timing."""
+        """Record how a reserved request ended: its final status, usage (`estimated` when the
+        gateway reported none), cost and timing, in place of what was held for it."""
         usage = usage or Usage()
         values = {
             "status": clip(status, max_length(GatewayRequestRow.status)),
@@ -206,6 +281,7 @@ class UsageStore:
             "latency_s": latency_s,
             "request_id": clip(request_id, max_length(GatewayRequestRow.request_id)),
             "error_kind": clip(error_kind, max_length(GatewayRequestRow.error_kind)),
+            "estimated": estimated,
         }
         with self._writing() as session, session.begin():
             session.execute(update(GatewayRequestRow).where(GatewayRequestRow.id == row_id).values(**values))
@@ -217,10 +293,15 @@ class UsageStore:
         prices: Mapping[str, tuple[float, float]],
         request_id: str | None = None,
         prior_usage: Usage | None = None,
+        *,
+        hold: Hold | None = None,
+        prior_chars: int = 0,
     ) -> None:
         """`finish` with everything taken from a settled answer (see core.usage.outcome_of); pass
-        the usage the answer had before a Continue as `prior_usage`, so it is not counted twice."""
-        outcome = outcome_of(answer, prices, request_id, prior_usage)
+        the usage the answer had before a Continue as `prior_usage`, so it is not counted twice,
+        and the request's `hold` (and the text length before a Continue, `prior_chars`) so an
+        answer without reported usage is recorded as an estimate, never as 0."""
+        outcome = outcome_of(answer, prices, request_id, prior_usage, hold=hold, prior_chars=prior_chars)
         self.finish(
             row_id,
             status=outcome.status,
@@ -230,6 +311,7 @@ class UsageStore:
             latency_s=outcome.latency_s,
             request_id=outcome.request_id,
             error_kind=outcome.error_kind,
+            estimated=outcome.estimated,
         )
 
     # -- what the limits count --------------------------------------------------------------
@@ -239,20 +321,25 @@ class UsageStore:
         with self._reading() as session:
             return self._window(session, user_id, as_utc(at or now()))
 
-    @staticmethod
-    def _window(session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
-        r = GatewayRequestRow
-        mine = r.user_id == user_id
+    def _window(self, session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
+        mine = GatewayRequestRow.user_id == user_id
         times = session.scalars(
-            select(r.created_at).where(mine, r.created_at > minute_start(moment), r.created_at <= moment)
+            select(GatewayRequestRow.created_at).where(mine, self._rate_counts(moment))
         ).all()
-        today = case((r.created_at >= day_start(moment), r.total_tokens), else_=0)
-        tokens, cost = session.execute(
-            select(func.coalesce(func.sum(today), 0), func.coalesce(func.sum(r.cost_usd), 0.0)).where(
-                mine, r.created_at >= month_start(moment)
-            )
+        budget = session.execute(
+            select(*_budget_sums(moment)).where(mine, GatewayRequestRow.created_at >= month_start(moment))
         ).one()
-        return UsageWindow(sorted_times(times), int(tokens or 0), float(cost or 0.0))
+        return UsageWindow(sorted_times(times), *_budget_figures(budget))
+
+    def _rate_counts(self, moment: datetime) -> ColumnElement[bool]:
+        """The requests the rate limit counts at `moment`: sent in the last minute, or before and
+        still streaming (a row left 'sent' by a dead process stops counting once it cannot be)."""
+        r = GatewayRequestRow
+        return and_(
+            r.created_at > moment - max(self.streaming_for, RATE_WINDOW),
+            r.created_at <= moment,
+            or_(r.created_at > minute_start(moment), r.status == SENT),
+        )
 
     def windows(self, at: datetime | None = None) -> dict[str, UsageWindow]:
         """Every user's window who has sent anything this month, by user id."""
@@ -260,28 +347,18 @@ class UsageStore:
         r = GatewayRequestRow
         with self._reading() as session:
             times: dict[str, list[datetime]] = {}
-            recent = select(r.user_id, r.created_at).where(
-                r.created_at > minute_start(moment), r.created_at <= moment
-            )
-            for user_id, created in session.execute(recent):
+            for user_id, created in session.execute(
+                select(r.user_id, r.created_at).where(self._rate_counts(moment))
+            ):
                 times.setdefault(user_id, []).append(created)
-            tokens_today = select(r.user_id, func.coalesce(func.sum(r.total_tokens), 0)).where(
-                r.created_at >= day_start(moment)
-            )
-            tokens = {user_id: int(n) for user_id, n in session.execute(tokens_today.group_by(r.user_id))}
-            cost_month = select(r.user_id, func.coalesce(func.sum(r.cost_usd), 0.0)).where(
-                r.created_at >= month_start(moment)
-            )
-            costs = {
-                user_id: float(usd or 0.0) for user_id, usd in session.execute(cost_month.group_by(r.user_id))
-            }
+            sums = select(r.user_id, *_budget_sums(moment)).where(r.created_at >= month_start(moment))
+            budgets = {user_id: values for user_id, *values in session.execute(sums.group_by(r.user_id))}
         return {
             user_id: UsageWindow(
                 sorted_times(times.get(user_id, [])),
-                tokens.get(user_id, 0),
-                costs.get(user_id, 0.0),
+                *_budget_figures(budgets.get(user_id, (0, 0.0, 0, 0.0))),
             )
-            for user_id in set(times) | set(tokens) | set(costs)
+            for user_id in set(times) | set(budgets)
         }
 
     # -- limits -----------------------------------------------------------------------------
@@ -356,6 +433,7 @@ class UsageStore:
                     row.latency_s,
                     row.request_id,
                     row.error_kind,
+                    row.estimated,
                 )
                 for row, email, name in session.execute(query)
             ]
