@@ -82,11 +82,13 @@ def send_turn(
 
 
 def _settled(saver: TurnSaver, reservation: Reservation, turn: Turn) -> Callable[[Message], None]:
+    # A Continue adds to the answer: only what this request brings is its usage.
     prior_usage = turn.answer.usage if turn.continuing else None
+    prior_chars = len(turn.answer.text) if turn.continuing else 0
 
     def settled(answer: Message) -> None:
         saver.settled(answer)
-        reservation.settle(0, answer, prior_usage)
+        reservation.settle(0, answer, prior_usage, prior_chars)
 
     return settled
 

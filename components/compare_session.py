@@ -22,7 +22,7 @@ from components.state.compare import (
 from components.storage import RunStore, safely
 from components.usage import reserve
 from core.compare import CompareRound, Vote
-from core.compare_flow import start_round, with_instructions
+from core.compare_flow import column_params, start_round, with_instructions
 from core.conversation import ChatParams, ImageAttachment, Message, Status
 from core.errors import interrupted_error
 from core.settings import Settings
@@ -133,14 +133,17 @@ def send_round(
     earlier rounds."""
     from components.compare_view import stream_round  # the view imports this module's hooks
 
-    admitted = reserve(store, settings, choice.models, page="compare")
-    if isinstance(admitted, str):
-        return admitted
     past = rounds()
     params = with_instructions(choice.params, instructions)
     round_ = start_round(
         past, choice.models, prompt, images=images, blind=choice.blind, fresh=fresh, params=params
     )
+    requests = [
+        (column.history, column_params(params, column.model, choice.role)) for column in round_.columns
+    ]
+    admitted = reserve(store, settings, requests, page="compare")
+    if isinstance(admitted, str):
+        return admitted
     saver = RoundSaver(comparison_store(store), choice.params)
     saver.before_sending(round_)
     past.append(round_)
