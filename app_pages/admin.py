@@ -12,6 +12,7 @@ from components.admin_view import render_admin, render_period
 from components.config import require_settings
 from components.state.shared import take_save_problem
 from components.storage import RunStore
+from core.admission import streaming_bound
 from core.usage import default_limits
 
 settings = require_settings()
@@ -27,4 +28,4 @@ store = RunStore(settings).get()
 if store is None:
     st.error(take_save_problem() or "The database is not reachable.", icon=":material/database:")
     st.stop()
-render_admin(store.engine, viewer, default_limits(settings), days)
+render_admin(store.engine, viewer, default_limits(settings), days, streaming_bound(settings.total_timeout))
