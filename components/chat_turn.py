@@ -87,8 +87,10 @@ def _settled(saver: TurnSaver, reservation: Reservation, turn: Turn) -> Callable
     prior_chars = len(turn.answer.text) if turn.continuing else 0
 
     def settled(answer: Message) -> None:
-        saver.settled(answer)
+        # The usage first: it touches no st state, so a closed tab (after which every st call
+        # raises) cannot keep it from being recorded.
         reservation.settle(0, answer, prior_usage, prior_chars)
+        saver.settled(answer)
 
     return settled
 

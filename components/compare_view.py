@@ -142,10 +142,12 @@ def _on_settled(
     """Column `index`'s final answer: stored with the round, and its request's usage recorded."""
 
     def settled(answer: Message) -> None:
-        if saver is not None:
-            saver.settled(answer)
+        # The usage first: it touches no st state, so a closed tab (after which every st call
+        # raises) cannot keep it from being recorded.
         if reservation is not None:
             reservation.settle(index, answer)
+        if saver is not None:
+            saver.settled(answer)
 
     return settled
 

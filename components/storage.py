@@ -108,18 +108,30 @@ class RunStore:
 def safely(action: Callable[[], T]) -> T | None:
     """Run a storage call; on a database failure keep going, tell the user once, and pause this
     process's attempts on that database for a short while."""
-    from sqlalchemy.exc import SQLAlchemyError
+    result, failure = guarded(action, current_backoff())
+    if failure is not None:
+        st.session_state[SAVE_PROBLEM] = _problem(failure)
+    return result
 
+
+def current_backoff() -> StoreBackoff | None:
+    """This process's back-off for the session's database, to take along to a `guarded` call."""
     url = st.session_state.get(STORE_URL)
-    backoff = _backoff(url) if url else None
+    return _backoff(url) if url else None
+
+
+def guarded(action: Callable[[], T], backoff: StoreBackoff | None) -> tuple[T | None, str | None]:
+    """Run a storage call without touching the page or the session: once a closed tab has stopped
+    the script, every st call raises, yet a request's usage must still be written. On a database
+    failure: None and the failure's name, and `backoff` pauses this process's attempts."""
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         result = action()
     except SQLAlchemyError as exc:
-        st.session_state[SAVE_PROBLEM] = _problem(type(exc).__name__)
         if backoff is not None:
             backoff.failed(time.monotonic())
-        return None
+        return None, type(exc).__name__
     if backoff is not None:
         backoff.succeeded()
-    return result
+    return result, None

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from components.identity import current_identity
-from components.storage import RunStore, safely
+from components.storage import RunStore, current_backoff, guarded, safely
 from core.admission import Hold, hold_for, streaming_bound
+from core.backoff import StoreBackoff
 from core.conversation import ChatParams, Message, Usage
 from core.settings import Settings
 from core.usage import LimitRefusal, Limits, default_limits
@@ -33,22 +34,25 @@ class Reservation:
     row_ids: list[int]
     prices: dict[str, tuple[float, float]]
     holds: list[Hold] = field(default_factory=list)
+    backoff: StoreBackoff | None = None  # taken along: settling may come after the page has gone
 
     def settle(
         self, index: int, answer: Message, prior_usage: Usage | None = None, prior_chars: int = 0
     ) -> None:
         """Record how request `index` ended (tokens, cost, status, latency, request id), in place
         of its hold: the reported usage, else an estimate from its prompt and the text after the
-        first `prior_chars` (a Continue's earlier text)."""
+        first `prior_chars` (a Continue's earlier text). Touches no st state, so it also records
+        an answer whose tab was closed mid-stream (the stopped script raises at every st call)."""
         store = self.store
         if store is None or index >= len(self.row_ids):
             return
         row_id = self.row_ids[index]
         hold = self.holds[index] if index < len(self.holds) else None
-        safely(
+        guarded(
             lambda: store.finish_answer(
                 row_id, answer, self.prices, prior_usage=prior_usage, hold=hold, prior_chars=prior_chars
-            )
+            ),
+            self.backoff,
         )
 
 
@@ -78,4 +82,4 @@ def reserve(
         return result.message
     if result is None:  # no database, no count: refuse only where the operator set limits
         return DATABASE_DOWN if defaults != Limits() else Reservation(None, [], dict(settings.prices))
-    return Reservation(usage, result, dict(settings.prices), holds)
+    return Reservation(usage, result, dict(settings.prices), holds, current_backoff())
