@@ -232,15 +232,17 @@ def _token_refusal(allowed: int, window: UsageWindow, holds: Sequence[Hold], now
     resets_at = day_start(now) + timedelta(days=1)
     resets_in = (resets_at - now).total_seconds()
     used, held = window.tokens_today, window.held_tokens
-    today = f"{used:,} today" + (f", {held:,} of them held for answers still streaming" if held else "")
+    held_note = f", {held:,} of them held for answers still streaming" if held else ""
     resets = f"resets at midnight UTC (in {format_wait(resets_in)})"
     if used >= allowed:
         message = (
-            f"Daily token budget of {allowed:,} tokens used ({today}). It {resets}. Your prompt is kept."
+            f"Daily token budget of {allowed:,} tokens used ({used:,} today{held_note}). "
+            f"It {resets}. Your prompt is kept."
         )
     else:
+        head = f"Daily token budget of {allowed:,} tokens: {used:,} used today{held_note}"
         round_ = f"may use up to {sum(hold.tokens for hold in holds):,} tokens"
-        message = _round_message(f"Daily token budget of {allowed:,} tokens: {today}", holds, round_, resets)
+        message = _round_message(head, holds, round_, resets)
     return LimitRefusal("tokens_per_day", message, used, allowed, resets_at, resets_in)
 
 
@@ -248,15 +250,17 @@ def _cost_refusal(allowed: float, window: UsageWindow, holds: Sequence[Hold], no
     resets_at = next_month_start(now)
     resets_in = (resets_at - now).total_seconds()
     used, held = window.cost_this_month_usd, window.held_cost_usd
-    month = f"${used:,.2f} this month, estimated" + (
-        f", ${held:,.2f} of it held for answers still streaming" if held else ""
-    )
+    held_note = f", ${held:,.2f} of it held for answers still streaming" if held else ""
     resets = f"resets on {format_day(resets_at.date())} at 00:00 UTC (in {format_wait(resets_in)})"
     if used >= allowed:
-        message = f"Monthly cost budget of ${allowed:,.2f} used ({month}). It {resets}. Your prompt is kept."
+        message = (
+            f"Monthly cost budget of ${allowed:,.2f} used (${used:,.2f} this month, estimated{held_note}). "
+            f"It {resets}. Your prompt is kept."
+        )
     else:
+        head = f"Monthly cost budget of ${allowed:,.2f}: ${used:,.2f} used this month, estimated{held_note}"
         round_ = f"may cost up to ${sum(hold.cost_usd or 0.0 for hold in holds):,.2f}"
-        message = _round_message(f"Monthly cost budget of ${allowed:,.2f}: {month}", holds, round_, resets)
+        message = _round_message(head, holds, round_, resets)
     return LimitRefusal("cost_per_month_usd", message, used, allowed, resets_at, resets_in)
 
 
