@@ -229,48 +229,67 @@ def _rate_refusal(allowed: int, window: UsageWindow, needed: int, now: datetime)
 
 
 def _token_refusal(allowed: int, window: UsageWindow, holds: Sequence[Hold], now: datetime) -> LimitRefusal:
-    resets_at = day_start(now) + timedelta(days=1)
-    resets_in = (resets_at - now).total_seconds()
     used, held = window.tokens_today, window.held_tokens
     held_note = f", {held:,} of them held for answers still streaming" if held else ""
-    resets = f"resets at midnight UTC (in {format_wait(resets_in)})"
-    if used >= allowed:
-        message = (
-            f"Daily token budget of {allowed:,} tokens used ({used:,} today{held_note}). "
-            f"It {resets}. Your prompt is kept."
-        )
-    else:
-        head = f"Daily token budget of {allowed:,} tokens: {used:,} used today{held_note}"
-        round_ = f"may use up to {sum(hold.tokens for hold in holds):,} tokens"
-        message = _round_message(head, holds, round_, resets)
-    return LimitRefusal("tokens_per_day", message, used, allowed, resets_at, resets_in)
+    return _budget_refusal(
+        "tokens_per_day",
+        allowed,
+        used,
+        holds,
+        now,
+        resets_at=day_start(now) + timedelta(days=1),
+        when="at midnight UTC",
+        used_up=f"Daily token budget of {allowed:,} tokens used ({used:,} today{held_note})",
+        head=f"Daily token budget of {allowed:,} tokens: {used:,} used today{held_note}",
+        round_=f"may use up to {sum(hold.tokens for hold in holds):,} tokens",
+    )
 
 
 def _cost_refusal(allowed: float, window: UsageWindow, holds: Sequence[Hold], now: datetime) -> LimitRefusal:
-    resets_at = next_month_start(now)
-    resets_in = (resets_at - now).total_seconds()
     used, held = window.cost_this_month_usd, window.held_cost_usd
     held_note = f", ${held:,.2f} of it held for answers still streaming" if held else ""
-    resets = f"resets on {format_day(resets_at.date())} at 00:00 UTC (in {format_wait(resets_in)})"
-    if used >= allowed:
-        message = (
-            f"Monthly cost budget of ${allowed:,.2f} used (${used:,.2f} this month, estimated{held_note}). "
-            f"It {resets}. Your prompt is kept."
-        )
-    else:
-        head = f"Monthly cost budget of ${allowed:,.2f}: ${used:,.2f} used this month, estimated{held_note}"
-        round_ = f"may cost up to ${sum(hold.cost_usd or 0.0 for hold in holds):,.2f}"
-        message = _round_message(head, holds, round_, resets)
-    return LimitRefusal("cost_per_month_usd", message, used, allowed, resets_at, resets_in)
-
-
-def _round_message(head: str, holds: Sequence[Hold], round_: str, resets: str) -> str:
-    """A budget not yet used up that a Compare round's answers together would pass."""
-    return (
-        f"{head}; these {len(holds)} answers {round_} together (each its prompt and its max "
-        "completion tokens). Compare fewer models or lower max completion tokens, or wait: the "
-        f"budget {resets}. Your prompt is kept."
+    month = f"${used:,.2f} this month, estimated{held_note}"
+    resets_at = next_month_start(now)
+    return _budget_refusal(
+        "cost_per_month_usd",
+        allowed,
+        used,
+        holds,
+        now,
+        resets_at=resets_at,
+        when=f"on {format_day(resets_at.date())} at 00:00 UTC",
+        used_up=f"Monthly cost budget of ${allowed:,.2f} used ({month})",
+        head=f"Monthly cost budget of ${allowed:,.2f}: {month}",
+        round_=f"may cost up to ${sum(hold.cost_usd or 0.0 for hold in holds):,.2f}",
     )
+
+
+def _budget_refusal(
+    limit: LimitName,
+    allowed: float,
+    used: float,
+    holds: Sequence[Hold],
+    now: datetime,
+    *,
+    resets_at: datetime,
+    when: str,
+    used_up: str,
+    head: str,
+    round_: str,
+) -> LimitRefusal:
+    """A budget used up (`used_up`), or one not used up that a Compare round's answers together
+    would pass (`head`, then what the round `round_`)."""
+    resets_in = (resets_at - now).total_seconds()
+    resets = f"resets {when} (in {format_wait(resets_in)})"
+    if used >= allowed:
+        message = f"{used_up}. It {resets}. Your prompt is kept."
+    else:
+        message = (
+            f"{head}; these {len(holds)} answers {round_} together (each its prompt and its max "
+            "completion tokens). Compare fewer models or lower max completion tokens, or wait: the "
+            f"budget {resets}. Your prompt is kept."
+        )
+    return LimitRefusal(limit, message, used, allowed, resets_at, resets_in)
 
 
 def _requests(count: int) -> str:

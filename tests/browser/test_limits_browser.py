@@ -87,14 +87,19 @@ def test_stopping_answers_again_and_again_uses_up_the_daily_tokens_until_refused
     assert len(standin.requests) == stops
 
 
+def answering(browser: Browser, server: AppServer, standin) -> Page:
+    """A fresh tab on `server` whose "Write a lot" is being answered (21 words in)."""
+    standin.enqueue(Reply(text=LONG, chunk_delay=0.05))
+    page = new_page(browser)
+    page.goto(server.url)
+    start_long_answer(page, "Write a lot", 1)
+    return page
+
+
 def test_closing_the_tab_mid_answer_records_what_was_streamed(
     browser: Browser, limited_server: AppServer, standin, tmp_path
 ):
-    standin.enqueue(Reply(text=LONG, chunk_delay=0.05))
-    page = new_page(browser)
-    page.goto(limited_server.url)
-    start_long_answer(page, "Write a lot", 1)
-    page.context.close()
+    answering(browser, limited_server, standin).context.close()
     assert wait_until(lambda: standin.requests[0].client_disconnected, timeout=20)
     assert standin.requests[0].chunks_sent < 600
     [row] = settled(tmp_path, 1)
@@ -136,10 +141,7 @@ def test_closing_the_tab_mid_compare_records_every_columns_stream(
 def test_a_process_killed_mid_answer_leaves_its_hold_counted_and_settled_once_it_cannot_stream(
     browser: Browser, limited_server: AppServer, standin, tmp_path
 ):
-    standin.enqueue(Reply(text=LONG, chunk_delay=0.05))
-    page = new_page(browser)
-    page.goto(limited_server.url)
-    start_long_answer(page, "Write a lot", 1)
+    answering(browser, limited_server, standin)
     limited_server.kill()
     [row] = request_log(tmp_path)
     # Held from before the request left: the prompt's 7 tokens and the default 4,096.

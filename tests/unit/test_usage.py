@@ -264,7 +264,7 @@ def test_a_round_that_would_pass_the_cost_budget_is_refused_with_what_it_may_cos
     refusal = check(limits, window, 4, NOW, [HOLD] * 4)
     assert refusal is not None and refusal.limit == "cost_per_month_usd"
     assert refusal.message == (
-        "Monthly cost budget of $1.00: $0.40 used this month, estimated, $0.25 of it held for answers "
+        "Monthly cost budget of $1.00: $0.40 this month, estimated, $0.25 of it held for answers "
         "still streaming; these 4 answers may cost up to $1.00 together (each its prompt and its "
         "max completion tokens). Compare fewer models or lower max completion tokens, or wait: the "
         "budget resets on 1 August 2025 at 00:00 UTC (in 9 d 6 h). Your prompt is kept."
