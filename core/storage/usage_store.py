@@ -24,6 +24,7 @@ from sqlalchemy import (
     Engine,
     Row,
     and_,
+    bindparam,
     case,
     delete,
     func,
@@ -119,17 +120,47 @@ def _totals(values: Sequence[Any]) -> TokenTotals:
     )
 
 
-def _budget_sums(moment: datetime) -> list[ColumnElement[Any]]:
-    """Over one month's rows: tokens since midnight UTC and cost, and of them what is held for
-    answers still streaming."""
-    r = GatewayRequestRow
-    today, held = r.created_at >= day_start(moment), r.status == SENT
-    return [
-        func.coalesce(func.sum(case((today, r.total_tokens), else_=0)), 0),
-        func.coalesce(func.sum(r.cost_usd), 0.0),
-        func.coalesce(func.sum(case((and_(today, held), r.total_tokens), else_=0)), 0),
-        func.coalesce(func.sum(case((held, r.cost_usd), else_=0.0)), 0.0),
-    ]
+# What the limits count, as statements built once with the moments as parameters (`_moments`):
+# built on every request, their expressions and cache keys cost more than running them.
+_R = GatewayRequestRow
+_IN_FLIGHT = _R.status == SENT
+_TODAY = _R.created_at >= bindparam("day_start")
+# Over one month's rows: tokens since midnight UTC and cost, and of them what is held for answers
+# still streaming.
+_BUDGET_SUMS = (
+    func.coalesce(func.sum(case((_TODAY, _R.total_tokens), else_=0)), 0),
+    func.coalesce(func.sum(_R.cost_usd), 0.0),
+    func.coalesce(func.sum(case((and_(_TODAY, _IN_FLIGHT), _R.total_tokens), else_=0)), 0),
+    func.coalesce(func.sum(case((_IN_FLIGHT, _R.cost_usd), else_=0.0)), 0.0),
+)
+_THIS_MONTH = _R.created_at >= bindparam("month_start")
+# Counted by the rate: sent in the last minute, or before and still streaming (a row a dead
+# process left 'sent' stops counting once it can no longer be).
+_RATE_COUNTS = and_(
+    _R.created_at > bindparam("streaming_since"),
+    _R.created_at <= bindparam("moment"),
+    or_(_R.created_at > bindparam("minute_start"), _IN_FLIGHT),
+)
+_MINE = _R.user_id == bindparam("who")  # not "user_id": an UPDATE keeps column names for SET
+_MY_RATE = select(_R.created_at).where(_MINE, _RATE_COUNTS)
+_MY_BUDGETS = select(*_BUDGET_SUMS).where(_MINE, _THIS_MONTH)
+_ALL_RATES = select(_R.user_id, _R.created_at).where(_RATE_COUNTS)
+_ALL_BUDGETS = select(_R.user_id, *_BUDGET_SUMS).where(_THIS_MONTH).group_by(_R.user_id)
+_STALE = and_(_IN_FLIGHT, _R.created_at <= bindparam("streaming_since"))
+_STATUS, _ERROR_KIND = INTERRUPTED
+_SETTLE_ALL = update(_R).where(_STALE).values(status=_STATUS, error_kind=_ERROR_KIND)
+_SETTLE_MINE = update(_R).where(_STALE, _MINE).values(status=_STATUS, error_kind=_ERROR_KIND)
+
+
+def _moments(moment: datetime, streaming_for: timedelta) -> dict[str, datetime]:
+    """The parameters of the statements above at `moment`."""
+    return {
+        "moment": moment,
+        "minute_start": minute_start(moment),
+        "day_start": day_start(moment),
+        "month_start": month_start(moment),
+        "streaming_since": moment - streaming_for,
+    }
 
 
 def _budget_figures(values: Sequence[Any]) -> tuple[int, float, int, float]:
@@ -163,7 +194,8 @@ class UsageStore:
 
     def __init__(self, engine: Engine, streaming_for: timedelta = DEFAULT_STREAMING_BOUND) -> None:
         self.engine = engine
-        self.streaming_for = streaming_for
+        # Every request counts toward the rate for its first minute, streaming or not.
+        self.streaming_for = max(streaming_for, RATE_WINDOW)
         self._writer = writer(engine)
         self._postgres = engine.dialect.name == "postgresql"
 
@@ -231,14 +263,10 @@ class UsageStore:
             return self._settle_stale(connection, as_utc(at or now()))
 
     def _settle_stale(self, connection: Connection, moment: datetime, user_id: str | None = None) -> int:
-        r = GatewayRequestRow
-        stale = [r.status == SENT, r.created_at <= moment - self.streaming_for]
-        if user_id is not None:
-            stale.append(r.user_id == user_id)
-        status, error_kind = INTERRUPTED
-        return connection.execute(
-            update(r).where(*stale).values(status=status, error_kind=error_kind)
-        ).rowcount
+        since = {"streaming_since": moment - self.streaming_for}
+        if user_id is None:
+            return connection.execute(_SETTLE_ALL, since).rowcount
+        return connection.execute(_SETTLE_MINE, {**since, "who": user_id}).rowcount
 
     def _serialise(self, connection: Connection, user_id: str, moment: datetime) -> None:
         """Make sure the user exists, then hold the user's lock until this transaction ends."""
@@ -322,37 +350,19 @@ class UsageStore:
             return self._window(session, user_id, as_utc(at or now()))
 
     def _window(self, session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
-        mine = GatewayRequestRow.user_id == user_id
-        times = session.scalars(
-            select(GatewayRequestRow.created_at).where(mine, self._rate_counts(moment))
-        ).all()
-        budget = session.execute(
-            select(*_budget_sums(moment)).where(mine, GatewayRequestRow.created_at >= month_start(moment))
-        ).one()
+        params = {**_moments(moment, self.streaming_for), "who": user_id}
+        times = session.scalars(_MY_RATE, params).all()
+        budget = session.execute(_MY_BUDGETS, params).one()
         return UsageWindow(sorted_times(times), *_budget_figures(budget))
-
-    def _rate_counts(self, moment: datetime) -> ColumnElement[bool]:
-        """The requests the rate limit counts at `moment`: sent in the last minute, or before and
-        still streaming (a row left 'sent' by a dead process stops counting once it cannot be)."""
-        r = GatewayRequestRow
-        return and_(
-            r.created_at > moment - max(self.streaming_for, RATE_WINDOW),
-            r.created_at <= moment,
-            or_(r.created_at > minute_start(moment), r.status == SENT),
-        )
 
     def windows(self, at: datetime | None = None) -> dict[str, UsageWindow]:
         """Every user's window who has sent anything this month, by user id."""
-        moment = as_utc(at or now())
-        r = GatewayRequestRow
+        params = _moments(as_utc(at or now()), self.streaming_for)
         with self._reading() as session:
             times: dict[str, list[datetime]] = {}
-            for user_id, created in session.execute(
-                select(r.user_id, r.created_at).where(self._rate_counts(moment))
-            ):
+            for user_id, created in session.execute(_ALL_RATES, params):
                 times.setdefault(user_id, []).append(created)
-            sums = select(r.user_id, *_budget_sums(moment)).where(r.created_at >= month_start(moment))
-            budgets = {user_id: values for user_id, *values in session.execute(sums.group_by(r.user_id))}
+            budgets = {user_id: values for user_id, *values in session.execute(_ALL_BUDGETS, params)}
         return {
             user_id: UsageWindow(
                 sorted_times(times.get(user_id, [])),
