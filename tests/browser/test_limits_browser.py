@@ -60,7 +60,8 @@ def settled(tmp_path, count: int) -> list[RequestRow]:
 def start_long_answer(page: Page, prompt: str, answer_index: int) -> None:
     """Send `prompt` and wait until its answer (bubble `answer_index`) shows its 21st word."""
     send(page, prompt)
-    expect(bubbles(page).nth(answer_index).get_by_text(re.compile(r"word20\b"))).to_be_visible()
+    # The first request of a fresh server loads the client: on a busy machine, seconds.
+    expect(bubbles(page).nth(answer_index).get_by_text(re.compile(r"word20\b"))).to_be_visible(timeout=30_000)
 
 
 def test_stopping_answers_again_and_again_uses_up_the_daily_tokens_until_refused(
