@@ -22,8 +22,8 @@ from sqlalchemy.exc import OperationalError
 
 from core.admission import Hold
 from core.conversation import ChatParams, Message, user_message
+from core.quotas import Limits
 from core.storage import ConversationStore, UsageStore, database_url, make_engine, migrate
-from core.usage import Limits
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 LIMITS = Limits(requests_per_minute=1_000_000, tokens_per_day=10**12, cost_per_month_usd=1e9)

@@ -25,22 +25,22 @@ _wrapped = "__bench_traced__"
 PAGE_STEPS = (
     ("streamlit.runtime.state.session_state", "SessionState.on_script_will_rerun", "widget_states"),
     ("streamlit", "set_page_config", "page_config"),
-    ("components.config", "load_settings", "settings"),
-    ("components.identity", "require_identity", "identity"),
+    ("components.plumbing.config", "load_settings", "settings"),
+    ("components.plumbing.identity", "require_identity", "identity"),
     ("components.sidebar", "chat_choice", "choice"),
     ("components.sidebar", "render_chat_sidebar", "sidebar"),
     ("components.chat_actions", "plan_turn", "plan_turn"),
     ("components.chat_actions", "_turn_for", "turn_for"),
-    ("components.usage", "reserve", "reserve"),
-    ("components.identity", "current_identity", "current_identity"),
-    ("components.storage", "RunStore.get", "store"),
-    ("components.chat_session", "TurnSaver.store_prompt", "store_prompt"),
+    ("components.plumbing.usage", "reserve", "reserve"),
+    ("components.plumbing.identity", "current_identity", "current_identity"),
+    ("components.plumbing.storage", "RunStore.get", "store"),
+    ("components.plumbing.chat_persistence", "TurnSaver.store_prompt", "store_prompt"),
     ("components.message", "render_recent_history", "history"),
     ("components.streaming", "prepare_lane", "prepare_lane"),
     ("components.streaming", "start_lanes", "start_lanes"),
-    ("components.config", "gateway_for", "client"),
-    ("core.request", "build_request", "build_request"),
-    ("core.pump", "EventPump.start", "pump_start"),
+    ("components.plumbing.config", "gateway_for", "client"),
+    ("core.gateway.request", "build_request", "build_request"),
+    ("core.gateway.pump", "EventPump.start", "pump_start"),
     ("components.stream_view", "StreamView._draw", "draw"),
     ("components.stream_view", "StreamView.finish", "view_finish"),
 )
@@ -96,7 +96,7 @@ def _wrap(module_name: str, path: str, event: str) -> None:
 def _timed_outbox(pump: Any) -> None:
     """Mark when the pump thread puts the first text and the finish into its queue, and when the
     script thread gets them."""
-    from core.events import Failure, Finish, TextDelta
+    from core.gateway.events import Failure, Finish, TextDelta
 
     outbox = pump._outbox
     put, get = outbox.put, outbox.get
@@ -131,7 +131,7 @@ def _patch_app() -> None:
     """Wrap the page's steps that are loaded by now (the first run imports them)."""
     for module_name, path, event in PAGE_STEPS:
         _wrap(module_name, path, event)
-    pump_module = sys.modules.get("core.pump")
+    pump_module = sys.modules.get("core.gateway.pump")
     if pump_module is not None and not getattr(pump_module.EventPump.__init__, _wrapped, False):
         original_init = pump_module.EventPump.__init__
 

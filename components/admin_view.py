@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import streamlit as st
 
+from components.plumbing.storage import RunStore
 from components.state.admin import (
     DOWNLOAD_CSV,
     LIMITS_SAVE,
@@ -21,27 +22,20 @@ from components.state.admin import (
     seed_limit_boxes,
     take_saved,
 )
-from core.usage import (
+from core.quotas import (
     LIMIT_NAMES,
-    DailyUsage,
     Limits,
-    ModelTotals,
-    RequestRow,
     UsageWindow,
-    UserTotals,
     budget_lines,
     budget_text,
     day_start,
     describe_limits,
     merge_limits,
-    requests_csv,
-    tokens_per_day,
 )
+from core.usage_report import DailyUsage, ModelTotals, RequestRow, UserTotals, requests_csv, tokens_per_day
 
 if TYPE_CHECKING:  # SQLAlchemy loads once the page's title is drawn
-    from sqlalchemy import Engine
-
-    from core.storage import UsageStore, UserInfo
+    from components.plumbing.storage import UsageStore, UserInfo
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -89,18 +83,17 @@ def render_period() -> int:
     return int(days or DEFAULT_PERIOD)
 
 
-def render_admin(engine: Engine, admin: Admin, defaults: Limits, days: int, streaming_for: timedelta) -> None:
-    """Every section of the admin page for the last `days` days (UTC, today included);
-    `streaming_for` is how long a request can stream (older ones still 'sent' are settled)."""
+def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> None:
+    """Every section of the admin page for the last `days` days (UTC, today included)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from core.storage import UsageStore
-
-    usage = UsageStore(engine, streaming_for)
+    usage = store.usage()
+    if usage is None:
+        return
     now = datetime.now(UTC)
     since = day_start(now) - timedelta(days=days - 1)
     try:
-        data = _load(usage, since, now)
+        data = _load(usage, store.users(), since, now)
     except SQLAlchemyError as exc:
         st.error(
             f"Could not read usage from the database ({type(exc).__name__}). Reload the page to try again.",
@@ -116,12 +109,10 @@ def render_admin(engine: Engine, admin: Admin, defaults: Limits, days: int, stre
     _download(data, days)
 
 
-def _load(usage: UsageStore, since: datetime, now: datetime) -> AdminData:
-    from core.storage import list_users
-
+def _load(usage: UsageStore, users: list[UserInfo], since: datetime, now: datetime) -> AdminData:
     usage.settle_stale(now)  # requests a dead process left 'sent' show as what they became
     return AdminData(
-        users=list_users(usage.engine),
+        users=users,
         daily=usage.daily_usage(since),
         per_user=usage.user_totals(since),
         per_model=usage.model_totals(since),

@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 import streamlit as st
 
-from components.state.shared import RESTORE_PROBLEM, RESTORE_TEXT
+from components.state.common import RESTORE_PROBLEM, RESTORE_TEXT
 from core.conversation import ImageAttachment, image_link
 from core.images import ImageLimits, check_count, find_image_links, prepare_images
 from core.settings import Settings

@@ -6,18 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from components.attachments import collect_images, reject_submission, submission_parts
-from components.chat_session import show_version
 from components.message import MessageAction
+from components.plumbing.chat_persistence import show_version
+from components.plumbing.storage import RunStore
+from components.plumbing.usage import Reservation, reserve
 from components.sidebar import ChatChoice
 from components.state.chat import PendingAction, open_dialog, request_action, toggle_copy
-from components.storage import RunStore
-from components.usage import Reservation, reserve
 from core.branches import ConversationTree
 from core.chat_flow import Turn, can_continue, continue_answer, edit, fail_before_sending, retry, send
 from core.conversation import Message, Status
-from core.errors import limit_error
+from core.gateway.errors import limit_error
 from core.images import ImageRejected
-from core.limits import too_long_message
+from core.input_length import too_long_message
 from core.settings import Settings
 
 

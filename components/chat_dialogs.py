@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.chat_session import delete_pair
+from components.plumbing.chat_persistence import delete_pair
+from components.plumbing.storage import RunStore
 from components.state.chat import (
     DELETE_CANCEL,
     DELETE_CONFIRM,
@@ -14,9 +15,8 @@ from components.state.chat import (
     edit_text_key,
     request_action,
 )
-from components.storage import RunStore
 from core.conversation import Message
-from core.limits import length_counter, too_long_message
+from core.input_length import length_counter, too_long_message
 
 
 @st.dialog("Edit and resend", width="large", on_dismiss=close_dialog)

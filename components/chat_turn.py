@@ -12,20 +12,20 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.attachments import detected_links_note
-from components.chat_session import TurnSaver
 from components.message import AVATARS, MessageAction, render_answer_footer, render_body
+from components.plumbing.chat_persistence import TurnSaver
+from components.plumbing.storage import RunStore
+from components.plumbing.usage import Reservation
 from components.sidebar import ChatChoice
 from components.state.chat import STOP
-from components.storage import RunStore
 from components.streaming import Lane, prepare_lane, run_lanes, start_lanes
-from components.usage import Reservation
 from core.chat_flow import Turn, fail_before_sending
 from core.conversation import Message, Status
-from core.errors import settings_error
+from core.gateway.errors import settings_error
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.pump import EventPump
+    from core.gateway.pump import EventPump
 
 
 @dataclass
@@ -53,7 +53,7 @@ def send_turn(
         yield None
         return
     turn, reservation = planned
-    saver = TurnSaver(store.get(), turn, choice.params)
+    saver = TurnSaver(store.conversations(), turn, choice.params)
     lane, pump = None, None
     if reservation is not None and choice.api_key:
         lane = prepare_lane(

@@ -1,22 +1,19 @@
-"""Compare page pieces: the columns of a round (finished or streaming), the vote, the round's and
+"""Compare page pieces: the columns of a round, the vote, the round's and
 the whole comparison's summaries, and the leaderboard."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.error_card import render_error_card
-from components.markdown import safe
 from components.message import AVATARS, render_body
+from components.plumbing.markdown import safe
 from components.presenter import costs_hidden
-from components.sidebar import CompareChoice
-from components.state.compare import STOP, vote_key
-from components.streaming import Lane, prepare_lane, run_lanes
-from components.usage import Reservation
+from components.state.compare import vote_key
+from core.answer_notes import format_seconds, status_note, usage_line
 from core.compare import (
     COST_COLUMN,
     MEDIAN_FIRST_TOKEN,
@@ -25,21 +22,11 @@ from core.compare import (
     CompareRound,
     Vote,
     comparison_summary,
-    estimate_cost,
-    format_cost,
-    format_usd,
     leaderboard,
     summary_rows,
 )
-from core.compare_flow import column_params
 from core.conversation import Message, Status
-from core.presentation import format_seconds, status_note, usage_line
-from core.settings import Settings
-
-if TYPE_CHECKING:
-    from components.compare_session import RoundSaver
-
-Prices = dict[str, tuple[float, float]]
+from core.pricing import Prices, estimate_cost, format_cost, format_usd
 
 
 def column_title(round_: CompareRound, index: int) -> str:
@@ -50,7 +37,7 @@ def column_title(round_: CompareRound, index: int) -> str:
     return f"{label}{round_.columns[index].model}"
 
 
-def _render_prompt(round_: CompareRound) -> None:
+def render_prompt(round_: CompareRound) -> None:
     """The prompt bubble, with its images: the same user message every column received."""
     with st.chat_message("user", avatar=AVATARS["user"]):
         render_body(round_.prompt_message)
@@ -58,23 +45,23 @@ def _render_prompt(round_: CompareRound) -> None:
 
 def render_round(round_: CompareRound, prices: Prices) -> None:
     """A finished round: the prompt, then one bordered column per model."""
-    _render_prompt(round_)
-    for index, column in _columns_in_display_order(round_):
+    render_prompt(round_)
+    for index, column in columns_in_display_order(round_):
         with column:
             st.subheader(column_title(round_, index), divider="gray")
             answer = round_.columns[index].answer
             if answer.text:
                 st.markdown(safe(answer.text))
-            _render_column_footer(round_, index, prices)
+            render_column_footer(round_, index, prices)
 
 
-def _columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGenerator]]:
+def columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGenerator]]:
     order = round_.order if round_.blind and round_.order else list(range(len(round_.columns)))
     containers = st.columns(len(order), border=True)
     return list(zip(order, containers, strict=True))
 
 
-def _render_column_footer(round_: CompareRound, index: int, prices: Prices) -> None:
+def render_column_footer(round_: CompareRound, index: int, prices: Prices) -> None:
     """What went wrong if anything, then the answer's figures and cost estimate."""
     column = round_.columns[index]
     answer = column.answer
@@ -92,78 +79,7 @@ def _render_column_footer(round_: CompareRound, index: int, prices: Prices) -> N
     st.caption(f"Cost: {format_cost(estimate_cost(column.model, usage, prices))}")
 
 
-def stream_round(
-    settings: Settings,
-    api_key: str,
-    round_: CompareRound,
-    choice: CompareChoice,
-    prices: Prices,
-    saver: RoundSaver | None = None,
-    reservation: Reservation | None = None,
-) -> None:
-    """Send the round's prompt to every model at once; each streams into its own column, and
-    each answer's figures are added under it once all have ended (the text is not sent again).
-    The saver checkpoints each answer as it streams and stores its final state."""
-    _render_prompt(round_)
-    stop = st.empty()
-    stop.button("Stop all", key=STOP, icon=":material/stop_circle:", help="Stop every answer")
-    lanes: list[Lane] = []
-    footers: dict[int, DeltaGenerator] = {}
-    params = round_.params or choice.params
-    for index, container in _columns_in_display_order(round_):
-        column = round_.columns[index]
-        title = column_title(round_, index)
-        with container:
-            st.subheader(title, divider="gray")
-            first_token = st.empty()
-            lane = prepare_lane(
-                settings,
-                api_key,
-                column.history,
-                column_params(params, column.model, choice.role),
-                column.answer,
-                label=title,
-                on_text=_on_text(first_token, saver),
-                on_settled=_on_settled(index, saver, reservation),
-            )
-            lane.draw()
-            lanes.append(lane)
-            footers[index] = st.container()
-    run_lanes(lanes, stop_label="Stop all")
-    stop.empty()
-    for index, footer in footers.items():
-        with footer:
-            _render_column_footer(round_, index, prices)
-
-
-def _on_settled(
-    index: int, saver: RoundSaver | None, reservation: Reservation | None
-) -> Callable[[Message], None]:
-    """Column `index`'s final answer: stored with the round, and its request's usage recorded."""
-
-    def settled(answer: Message) -> None:
-        # The usage first: it touches no st state, so a closed tab (after which every st call
-        # raises) cannot keep it from being recorded.
-        if reservation is not None:
-            reservation.settle(index, answer)
-        if saver is not None:
-            saver.settled(answer)
-
-    return settled
-
-
-def _on_text(slot: DeltaGenerator, saver: RoundSaver | None) -> Callable[[Message], None]:
-    caption = _first_token_caption(slot)
-
-    def on_text(answer: Message) -> None:
-        caption(answer)
-        if saver is not None:
-            saver.progress(answer)
-
-    return on_text
-
-
-def _first_token_caption(slot: DeltaGenerator) -> Callable[[Message], None]:
+def first_token_caption(slot: DeltaGenerator) -> Callable[[Message], None]:
     """A column's 'first token 850 ms' line, sent once, as its first words arrive."""
     shown = False
 

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from components.compare_session import comparison_store
 from components.library import COMPARISON_ICON, when
-from components.markdown import safe
+from components.plumbing.markdown import safe
+from components.plumbing.storage import NotFound, RunStore, safely
 from components.state import compare as state
-from components.storage import RunStore, safely
 from core.compare import CompareRound
-from core.comparison_transfer import export_comparison_json
 from core.conversation import ChatParams
+from core.formats.comparison import export_comparison_json
+from core.pricing import Prices
 from core.report import report_html, report_markdown
 
 DEFAULT_TITLE = "GPTProto model comparison"
@@ -24,11 +24,9 @@ RECENT_COUNT = 8
 
 def comparison_title(store: RunStore) -> str:
     """The open comparison's title in the library, else the report's default."""
-    current, opened = state.comparison_id(), store.get()
+    current, opened = state.comparison_id(), store.conversations()
     if current is None or opened is None:
         return DEFAULT_TITLE
-    from core.storage import NotFound
-
     try:
         info = safely(lambda: opened.info(current))
     except NotFound:
@@ -41,7 +39,7 @@ def render_comparison_downloads(
     title: str,
     params: ChatParams,
     rounds: Sequence[CompareRound],
-    prices: dict[str, tuple[float, float]],
+    prices: Prices,
     *,
     stem: str,
     keys: tuple[str, str, str],
@@ -65,7 +63,7 @@ def render_comparison_downloads(
         )
 
 
-def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: dict) -> None:
+def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: Prices) -> None:
     """Rename the comparison and download it: Markdown, a self-contained HTML report, JSON."""
     title = comparison_title(store)
     latest = rounds[-1]
@@ -75,7 +73,7 @@ def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], p
         row, title, params, rounds, prices, stem="comparison", label_prefix="Export ",
         keys=(state.EXPORT_MD, state.EXPORT_HTML, state.EXPORT_JSON),
     )  # fmt: skip
-    current, opened = state.comparison_id(), store.get()
+    current, opened = state.comparison_id(), store.conversations()
     if current is None or opened is None:
         return
     with row.popover("Rename", icon=":material/edit:"):
@@ -95,7 +93,7 @@ def _open(comparison_id: str) -> None:
 def render_comparison_library(store: RunStore, current_id: str | None) -> None:
     """The user's recent comparisons (pinned first), with their models; all of them are on the
     Conversations page."""
-    comparisons = comparison_store(store)
+    comparisons = store.comparisons()
     if comparisons is None:
         return
     found = safely(lambda: comparisons.comparisons(limit=RECENT_COUNT)) or []

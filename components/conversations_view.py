@@ -9,19 +9,21 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.comparison_exports import render_comparison_downloads
-from components.config import load_settings
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
-from components.markdown import safe
-from components.share import render_share_button
+from components.plumbing import routes
+from components.plumbing.config import load_settings
+from components.plumbing.markdown import safe
+from components.plumbing.storage import NotFound, RunStore, safely
+from components.share_links import render_share_button
 from components.state import conversations as state
-from components.state import share as share_state
-from components.storage import safely
-from core.comparison_transfer import import_comparison_json, is_comparison_export
+from components.state import share_links as share_state
+from core.formats.comparison import import_comparison_json, is_comparison_export
+from core.formats.conversation import export_json, export_markdown, import_json
+from core.formats.strict import ImportRejected
 from core.images import ImageLimits
-from core.transfer import ImportRejected, export_json, export_markdown, import_json
 
 if TYPE_CHECKING:
-    from core.storage import ConversationInfo, ConversationStore
+    from components.plumbing.storage import ConversationInfo
 
 
 def file_stem(title: str) -> str:
@@ -30,12 +32,14 @@ def file_stem(title: str) -> str:
 
 
 @st.dialog("Delete this conversation?", on_dismiss=state.close_delete)
-def confirm_delete(store: ConversationStore, info: ConversationInfo) -> None:
+def confirm_delete(store: RunStore, info: ConversationInfo) -> None:
     """Delete only after a second, explicit press."""
+    if (chats := store.conversations()) is None:
+        return
     st.write(f"“{info.title}” and all its messages will be deleted. This cannot be undone.")
     row = st.container(horizontal=True)
     if row.button("Delete", type="primary", icon=":material/delete:", key=state.DELETE_CONFIRM):
-        safely(lambda: store.delete(info.id))
+        safely(lambda: chats.delete(info.id))
         state.show_export(None)
         state.close_delete()
         st.rerun()
@@ -44,7 +48,7 @@ def confirm_delete(store: ConversationStore, info: ConversationInfo) -> None:
         st.rerun()
 
 
-def render_import(store: ConversationStore) -> None:
+def render_import(store: RunStore) -> None:
     """Import a JSON export as a new conversation or comparison (all of it, or nothing with the
     reason)."""
     with st.expander("Import a conversation or comparison (JSON export)", icon=":material/upload:"):
@@ -56,11 +60,11 @@ def render_import(store: ConversationStore) -> None:
                     title = _import_comparison(store, raw, limits)
                 else:
                     imported = import_json(raw, limits)
-                    title = imported.title
-                    created = safely(
-                        lambda: store.add_conversation(imported.title, imported.params, imported.tree)
+                    chats = store.conversations()
+                    created = chats and safely(
+                        lambda: chats.add_conversation(imported.title, imported.params, imported.tree)
                     )
-                    title = title if created is not None else None
+                    title = imported.title if created is not None else None
             except ImportRejected as exc:
                 st.error(f"{upload.name} was not imported: {exc}", icon=":material/error:")
                 return
@@ -68,21 +72,21 @@ def render_import(store: ConversationStore) -> None:
                 st.success(f"Imported “{title}”.", icon=":material/check:")
 
 
-def _import_comparison(store: ConversationStore, raw: bytes, limits: ImageLimits) -> str | None:
-    from core.storage import ComparisonStore
-
+def _import_comparison(store: RunStore, raw: bytes, limits: ImageLimits) -> str | None:
     imported = import_comparison_json(raw, limits)
-    comparisons = ComparisonStore(store.engine, store.user_id)
+    comparisons = store.comparisons()
+    if comparisons is None:
+        return None
     created = safely(lambda: comparisons.add_comparison(imported.title, imported.params, imported.rounds))
     return imported.title if created is not None else None
 
 
-def render_export(store: ConversationStore, conversation_id: str) -> None:
+def render_export(store: RunStore, conversation_id: str) -> None:
     """Download buttons for one conversation: Markdown to read, JSON to import again."""
-    from core.storage import NotFound
-
+    if (chats := store.conversations()) is None:
+        return
     try:
-        stored = safely(lambda: store.load(conversation_id))
+        stored = safely(lambda: chats.load(conversation_id))
     except NotFound:
         state.show_export(None)
         return
@@ -113,11 +117,10 @@ def render_export(store: ConversationStore, conversation_id: str) -> None:
         )
 
 
-def _render_comparison_export(store: ConversationStore, comparison_id: str) -> None:
+def _render_comparison_export(store: RunStore, comparison_id: str) -> None:
     """Download buttons for a comparison: Markdown and the HTML report to read, JSON to import."""
-    from core.storage import ComparisonStore, NotFound
-
-    comparisons = ComparisonStore(store.engine, store.user_id)
+    if (comparisons := store.comparisons()) is None:
+        return
     try:
         stored = safely(lambda: comparisons.load(comparison_id))
     except NotFound:
@@ -135,9 +138,11 @@ def _render_comparison_export(store: ConversationStore, comparison_id: str) -> N
         )
 
 
-def render_row(store: ConversationStore, info: ConversationInfo) -> None:
+def render_row(store: RunStore, info: ConversationInfo) -> None:
     """A conversation's (or comparison's) title and date with Open, Rename, Pin, Share, Export and
     Delete."""
+    if (chats := store.conversations()) is None:
+        return
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         pin = ":material/keep: " if info.pinned else ""
         if info.kind == COMPARISON:
@@ -151,18 +156,18 @@ def render_row(store: ConversationStore, info: ConversationInfo) -> None:
             if info.kind == COMPARISON:
                 open_comparison(info.id)
             request_open(info.id)
-            st.switch_page("app_pages/chat.py")
+            st.switch_page(routes.page(routes.CHAT))
         with st.popover("Rename", icon=":material/edit:"):
             new_title = st.text_input("New title", value=info.title, key=state.row_key("title", info.id))
             if st.button("Save title", key=state.row_key("rename", info.id)):
                 try:
-                    safely(lambda: store.rename(info.id, new_title))
+                    safely(lambda: chats.rename(info.id, new_title))
                     st.rerun()
                 except ValueError as exc:
                     st.error(str(exc))
         pin_label = "Unpin" if info.pinned else "Pin"
         if st.button(pin_label, key=state.row_key("pin", info.id), icon=":material/keep:"):
-            safely(lambda: store.set_pinned(info.id, not info.pinned))
+            safely(lambda: chats.set_pinned(info.id, not info.pinned))
             st.rerun()
         render_share_button(store, info.id, key=share_state.open_key(info.id))
         if st.button("Export", key=state.row_key("export", info.id), icon=":material/download:"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import GatewayError
+from core.gateway.errors import GatewayError
 
 
 def render_error_card(error: GatewayError) -> None:

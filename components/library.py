@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.markdown import safe
+from components.plumbing import routes
+from components.plumbing.markdown import safe
+from components.plumbing.storage import RunStore, safely
 from components.state.chat import LIBRARY_SEARCH, library_item_key
+from components.state.common import OPEN_REQUEST
 from components.state.compare import QUERY as COMPARISON_QUERY
-from components.state.shared import OPEN_REQUEST
-from components.storage import safely
 
 if TYPE_CHECKING:
-    from core.storage import ConversationInfo, ConversationStore
+    from components.plumbing.storage import ConversationInfo
 
 RECENT_COUNT = 8
 COMPARISON = "comparison"  # a library line's kind when it is a comparison
@@ -35,7 +36,7 @@ def request_open(conversation_id: str) -> None:
 
 def open_comparison(comparison_id: str) -> None:
     """Go to the Compare page with this comparison open (not from a callback: it switches page)."""
-    st.switch_page("app_pages/compare.py", query_params={COMPARISON_QUERY: comparison_id})
+    st.switch_page(routes.page(routes.COMPARE), query_params={COMPARISON_QUERY: comparison_id})
 
 
 def take_open_request() -> str | None:
@@ -44,7 +45,7 @@ def take_open_request() -> str | None:
     return requested
 
 
-def render_library(store: ConversationStore, current_id: str | None) -> None:
+def render_library(store: RunStore, current_id: str | None) -> None:
     """Recent conversations (pinned first) with a search over titles and message text."""
     search = st.text_input(
         "Search conversations",
@@ -53,7 +54,9 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
         label_visibility="collapsed",
         icon=":material/search:",
     )
-    found: list[ConversationInfo] = safely(lambda: store.conversations(search, limit=RECENT_COUNT)) or []
+    opened = store.conversations()
+    listed = safely(lambda: opened.conversations(search, limit=RECENT_COUNT)) if opened else None
+    found: list[ConversationInfo] = listed or []
     if not found:
         st.caption(
             "No conversation matches." if search.strip() else "Your conversations will be listed here."
@@ -80,4 +83,4 @@ def render_library(store: ConversationStore, current_id: str | None) -> None:
             type="secondary" if info.id == current_id else "tertiary",
             width="stretch",
         )
-    st.page_link("app_pages/history.py", label="All conversations", icon=":material/history:")
+    st.page_link(routes.page(routes.CONVERSATIONS), label="All conversations", icon=":material/history:")

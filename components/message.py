@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from components.error_card import render_error_card
-from components.markdown import image_allowed, safe
+from components.plumbing.markdown import image_allowed, safe
 from components.state.chat import SHOW_EARLIER, action_key, copying, history_window, widen_history_window
+from core.answer_notes import status_note, usage_line
 from core.conversation import Message, Status
-from core.presentation import status_note, usage_line
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.state.shared import HIDE_COSTS, PRESENT_QUERY, PRESENTER
+from components.state.common import HIDE_COSTS, PRESENT_QUERY, PRESENTER
 
 _STYLE = """
 <style>

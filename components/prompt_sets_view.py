@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.plumbing.storage import NotFound, RunStore, safely
 from components.sidebar import CompareChoice
 from components.state import compare as state
 from components.state.compare import SheetRun, set_sheet, sheet
-from components.storage import RunStore, safely
 from core.conversation import ImageAttachment
+from core.formats.prompt_set import export_prompt_set, import_prompt_set, yaml_export_refusal
 from core.images import ACCEPTED_TYPES, ImageLimits, ImageRejected, check_count, prepare_images
 from core.prompt_sets import (
     PromptItem,
@@ -23,32 +24,18 @@ from core.prompt_sets import (
     TextLimits,
     check_prompt_set,
     estimate_run,
-    export_prompt_set,
-    import_prompt_set,
 )
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from core.storage import PromptSetStore
+    from components.plumbing.storage import PromptSetStore
 
 PREVIEW_CHARS = 90
 PENDING_PICK = "compare.sets.pending_pick"  # a set to pick on the coming run
 FLASH = "compare.sets.flash"  # a success message that outlives the rerun after a save
 
 
-def prompt_set_store(store: RunStore) -> PromptSetStore | None:
-    """The signed-in user's prompt sets, or None while the database is unreachable."""
-    opened = store.get()
-    if opened is None:
-        return None
-    from core.storage import PromptSetStore
-
-    return PromptSetStore(opened.engine, opened.user_id)
-
-
 def _load(sets: PromptSetStore, set_id: str) -> PromptSet | None:
-    from core.storage import NotFound
-
     try:
         return safely(lambda: sets.load(set_id))
     except NotFound:
@@ -83,7 +70,7 @@ def take_sheet_step(store: RunStore, choice: CompareChoice) -> SheetStep | None:
             "Run next goes on from the following prompt."
         )
         return None
-    sets = prompt_set_store(store)
+    sets = store.prompt_sets()
     loaded = _load(sets, run.set_id) if sets is not None else None
     if loaded is None or run.done or run.next_index >= len(loaded.items):
         run.running = None
@@ -146,7 +133,7 @@ def _restart() -> None:
 def render_run_panel(settings: Settings, store: RunStore, choice: CompareChoice) -> None:
     """Pick a prompt set and step through it: its prompts (done, next), Run next, Run all with the
     estimated cost first, and where a run stopped."""
-    sets = prompt_set_store(store)
+    sets = store.prompt_sets()
     if sets is None:
         return
     pending = st.session_state.pop(PENDING_PICK, None)
@@ -307,7 +294,7 @@ def _drop_images(index: int) -> None:
 def render_editor(settings: Settings, store: RunStore) -> None:
     """Write a prompt set (each prompt with its own instructions and images), save, delete,
     export it as JSON or YAML, or import one."""
-    sets = prompt_set_store(store)
+    sets = store.prompt_sets()
     if sets is None:
         return
     picked = st.session_state.get(state.SET_PICK)
@@ -446,13 +433,17 @@ def _render_saved_actions(sets: PromptSetStore, set_id: str) -> None:
         key=state.SET_EXPORT_JSON,
         icon=":material/data_object:",
     )
+    as_yaml = export_prompt_set(saved, "yaml")
+    too_big = yaml_export_refusal(as_yaml)  # a file its own import would refuse is not offered
     row.download_button(
         "Export YAML",
-        export_prompt_set(saved, "yaml"),
+        as_yaml,
         file_name=f"{file_stem(saved.name)}.yaml",
         mime="application/yaml",
         key=state.SET_EXPORT_YAML,
         icon=":material/description:",
+        disabled=too_big is not None,
+        help=too_big,
     )
     if row.button("Delete prompt set", key=state.SET_DELETE, icon=":material/delete:"):
         safely(lambda: sets.delete(set_id))

@@ -12,13 +12,18 @@ from streamlit.delta_generator import DeltaGenerator
 
 from components.state import chat as chat_state
 from components.state import compare as compare_state
-from components.state.shared import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
+from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
 from core.compare import MAX_MODELS, validate_models
 from core.conversation import ChatParams
-from core.errors import NO_KEY_PROBLEM
-from core.limits import length_counter, too_long_message
+from core.gateway.errors import NO_KEY_PROBLEM
+from core.gateway.request import (
+    InputError,
+    parse_max_completion_tokens,
+    validate_model_id,
+    validate_participant_name,
+)
+from core.input_length import length_counter, too_long_message
 from core.models import RoleChoice, instructions_role
-from core.request import InputError, parse_max_completion_tokens, validate_model_id, validate_participant_name
 from core.settings import Settings, model_choices
 
 T = TypeVar("T")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from components.markdown import safe
+from components.plumbing.markdown import safe
 from core.markdown_blocks import BlockSplitter
 
 MIN_FLUSH_S = 0.08  # at most ~12 redraws a second: smooth to read, few messages to send

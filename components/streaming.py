@@ -11,21 +11,21 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from components.config import gateway_for
+from components.plumbing.config import gateway_for
 from components.stream_view import StreamView
+from core.answer_notes import format_waited
 from core.chat_flow import fail_before_sending
+from core.context_fit import ContextTooLong, context_window, fit_context
 from core.conversation import ChatParams, Message, Status
-from core.errors import context_error, with_vision_models
-from core.events import Event, Failure, Finish, RetryWait, TextDelta
-from core.limits import ContextTooLong, context_window, fit_context
-from core.presentation import format_waited
-from core.pump import EventPump
-from core.request import build_request
+from core.gateway.errors import context_error, with_vision_models
+from core.gateway.events import Event, Failure, Finish, RetryWait, TextDelta
+from core.gateway.pump import EventPump
+from core.gateway.request import build_request
 from core.settings import Settings
-from core.turn import TurnRecorder
+from core.stream_state import StreamState
 
 if TYPE_CHECKING:
-    from core.gateway import Gateway
+    from core.gateway.client import Gateway
 
 AnswerHook = Callable[[Message], None]
 
@@ -43,12 +43,12 @@ class Lane:
     on_settled: AnswerHook | None = None  # once, with the final status, however the run ends
     notice: str | None = None  # the conversation was trimmed to fit the model's context window
     view: StreamView = field(init=False)
-    recorder: TurnRecorder = field(init=False)
+    stream_state: StreamState = field(init=False)
     _settled: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         if self.gateway is not None:
-            self.recorder = TurnRecorder(self.answer)
+            self.stream_state = StreamState(self.answer)
 
     def draw(self, stop_key: str | None = None) -> None:
         """Where the caller is (inside its bubble or column): the trim notice, the waiting line,
@@ -67,7 +67,7 @@ class Lane:
 
     def apply(self, event: Event, stop_label: str) -> None:
         """Record one event and draw what it changed."""
-        self.recorder.apply(event)
+        self.stream_state.apply(event)
         if isinstance(event, Finish | Failure):
             self.view.finish(self.answer.text)  # the last words now, before closing and saving
         elif isinstance(event, TextDelta):
@@ -81,8 +81,8 @@ class Lane:
         """'Waiting for o4-mini… 3 s' until this answer's first new words."""
         if self.gateway is None:
             return
-        recorder = self.recorder
-        if self.answer.status == Status.STREAMING and recorder.retry_wait is None and not recorder.new_text:
+        state = self.stream_state
+        if self.answer.status == Status.STREAMING and state.retry_wait is None and not state.new_text:
             self.view.show_status(f"Waiting for {self.label}…{format_waited(waited_s)}")
 
     def settle(self) -> None:
@@ -91,7 +91,7 @@ class Lane:
             return
         self._settled = True
         if self.gateway is not None:
-            self.recorder.stop()
+            self.stream_state.stop()
         if self.answer.error is not None:
             self.answer.error = with_vision_models(self.answer.error, self.vision_models)
         if self.on_settled is not None:

@@ -3,9 +3,9 @@ used when the gateway never said.
 
 The gateway reports usage in a stream's last chunk, so an answer stopped, closed with its tab or
 cut short reports none. Counting those as 0 let anyone walk past the token and cost budgets, so
-they count an estimate instead: the prompt as sent plus the text received, at core.limits'
-characters-per-token rule (no tokenizer: none can be downloaded where the app runs, and the rule
-leans high).
+they count an estimate instead: the prompt as sent plus the text received, at
+core.context_fit's characters-per-token rule (no tokenizer: none can be downloaded where the app
+runs, and the rule leans high).
 
 Tokens are known only once an answer ends, so admission holds a figure for every answer still
 streaming: its prompt's estimate plus its max_completion_tokens, or the configured default. Answers
@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from core.compare import estimate_cost
+from core.context_fit import ContextTooLong, context_window, fit_context, text_tokens
 from core.conversation import ChatParams, Message, Status, Usage
-from core.limits import ContextTooLong, context_window, fit_context, text_tokens
+from core.pricing import estimate_cost
 from core.settings import Settings
 
 # How long past the total timeout a request may still be streaming: connecting, an automatic

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.conversation import ImageAttachment, Message, Status, pending_answer, user_message
-from core.errors import GatewayError
-from core.request import continuation_history
+from core.gateway.errors import GatewayError
+from core.gateway.request import continuation_history
 
 
 @dataclass

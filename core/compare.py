@@ -1,51 +1,20 @@
-"""Side-by-side rounds: cost estimates, blind labels, votes and the leaderboard."""
+"""Side-by-side rounds: blind labels, votes, the leaderboard and the summaries of rounds."""
 
 from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from core.answer_notes import AnswerMetrics, answer_metrics
 from core.conversation import ChatParams, Message, Status, Usage
-from core.turn import AnswerMetrics, answer_metrics
+from core.pricing import Prices, estimate_cost
 
 LABELS = ("A", "B", "C", "D")
 MIN_MODELS, MAX_MODELS = 2, 4
 TIE = "tie"
 COST_COLUMN = "cost (USD, est.)"
-
-
-@dataclass(frozen=True)
-class CostEstimate:
-    """An estimate from the configured prices (USD per million tokens), never a bill."""
-
-    usd: float
-    prompt_price: float
-    completion_price: float
-
-
-def estimate_cost(
-    model: str, usage: Usage | None, prices: Mapping[str, tuple[float, float]]
-) -> CostEstimate | None:
-    """Prompt tokens at the input price, completion (reasoning included) at the output price."""
-    if usage is None or model not in prices:
-        return None
-    prompt_price, completion_price = prices[model]
-    usd = (usage.prompt_tokens * prompt_price + usage.completion_tokens * completion_price) / 1_000_000
-    return CostEstimate(usd, prompt_price, completion_price)
-
-
-def format_usd(usd: float | None) -> str:
-    """'≈ $0.0123', or 'no price set' when the model has no configured price."""
-    return "no price set" if usd is None else f"≈ ${usd:.4f}"
-
-
-def format_cost(cost: CostEstimate | None) -> str:
-    """'≈ $0.0123 (est. at $2.5/$10 per 1M tokens)' or 'no price set'."""
-    if cost is None:
-        return format_usd(None)
-    return f"{format_usd(cost.usd)} (est. at ${cost.prompt_price:g}/${cost.completion_price:g} per 1M tokens)"
 
 
 def validate_models(models: Sequence[str]) -> list[str]:
@@ -150,7 +119,7 @@ class CompareRound:
 
 
 def summary_rows(
-    columns: Sequence[ColumnRound], prices: Mapping[str, tuple[float, float]], winner: str | None = None
+    columns: Sequence[ColumnRound], prices: Prices, winner: str | None = None
 ) -> list[dict[str, object]]:
     """One row per model for the round's table, chart and report."""
     rows: list[dict[str, object]] = []
@@ -193,9 +162,7 @@ MEDIAN_FIRST_TOKEN = "median first token (s)"
 MEDIAN_TOKENS_PER_S = "median tokens/s"
 
 
-def comparison_summary(
-    rounds: Sequence[CompareRound], prices: Mapping[str, tuple[float, float]]
-) -> list[dict[str, object]]:
+def comparison_summary(rounds: Sequence[CompareRound], prices: Prices) -> list[dict[str, object]]:
     """One row per model over every round, in the order the models first appear: answers given,
     median time to first token and tokens per second, tokens and estimated cost summed from the
     reported usage, and the blind votes (wins and ties) of the rounds it answered."""
@@ -207,7 +174,7 @@ def comparison_summary(
 
 
 def _model_row(
-    model: str, entries: list[tuple[CompareRound, ColumnRound]], prices: Mapping[str, tuple[float, float]]
+    model: str, entries: list[tuple[CompareRound, ColumnRound]], prices: Prices
 ) -> dict[str, object]:
     answered = [(r, c) for r, c in entries if c.answer.status != Status.FAILED]
     metrics = [c.metrics() for _, c in answered]

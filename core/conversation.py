@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from core.errors import GatewayError
+from core.gateway.errors import GatewayError
 
 Role = Literal["user", "assistant"]
 InstructionsRole = Literal["developer", "system"]

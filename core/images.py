@@ -73,13 +73,6 @@ def prepare_image(name: str, data: bytes, limits: ImageLimits) -> ImageAttachmen
     return ImageAttachment(name=name, mime=mime, data=encoded, width=image.width, height=image.height)
 
 
-def inspect_image(name: str, data: bytes) -> tuple[str, int, int]:
-    """The MIME type and size of a readable still image, unchanged; raises ImageRejected."""
-    image = _open_checked(name, data)
-    fmt = "JPEG" if image.format == "MPO" else image.format or "PNG"
-    return f"image/{fmt.lower()}", image.width, image.height
-
-
 def _open_checked(name: str, data: bytes) -> Image.Image:
     try:
         with warnings.catch_warnings():

@@ -1,39 +1,23 @@
 """Prompt sets (a presenter's run sheets): an ordered list of prompts, each with its own
-instructions and images. Checked before they are saved, exported as JSON or YAML, imported back
-with the same hostile-input checks as a conversation export, and priced before a run.
-
-A file is one object: `format` "gptproto-chat.prompt-set", `version` 1, `name`, and `prompts`, a
-list of {text, instructions, images: [{name, mime, data (base64)}]}. YAML is read with the safe
-loader and refuses anchors and aliases (a few lines of them can expand to gigabytes)."""
+instructions and images. Checked before they are saved, stored, and priced before a run. Their
+JSON and YAML files are core.formats.prompt_set's."""
 
 from __future__ import annotations
 
 import base64
-import binascii
-import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import Any
 
 from core.compare_flow import with_instructions
+from core.context_fit import estimate_tokens
 from core.conversation import ChatParams, ImageAttachment, user_message
-from core.export_schema import IMAGE_MIMES, MAX_TEXT_CHARS
-from core.images import ImageLimits, ImageRejected, format_bytes, prepare_image
-from core.limits import estimate_tokens, too_long_message
-from core.request import build_messages
-from core.transfer import ImportRejected, _check_strings, _describe, _parse, _text_of, checked_document
+from core.formats.strict import ImportRejected
+from core.gateway.request import build_messages
+from core.input_length import too_long_message
 
-FORMAT = "gptproto-chat.prompt-set"
-VERSION = 1
 MAX_NAME_CHARS = 100
 MAX_PROMPTS = 100
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_YAML_DEPTH = 8  # a file nests 4 levels: file, prompts, prompt, images (and an image)
-FileFormat = Literal["json", "yaml"]
 
 # What a run's estimate assumes for the answers: when max_completion_tokens is set, each answer
 # is priced at that limit (an upper bound); otherwise at this many tokens.
@@ -144,154 +128,6 @@ def items_from_data(data: Sequence[Mapping[str, Any]]) -> tuple[PromptItem, ...]
         )
         for item in data
     )
-
-
-# -- the file format ---------------------------------------------------------------------------------
-
-
-class _Part(BaseModel):
-    # Strict, as the conversation export: "1" is not text-less 1, and yes is not text.
-    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False)
-
-
-class PromptSetImage(_Part):
-    """An image of a prompt, inline: decoded, checked and re-encoded without metadata on import."""
-
-    name: str = Field(default="image", min_length=1, max_length=255)
-    mime: str = Field(default="", max_length=32)
-    data: str = Field(min_length=1, description="The image file, base64.")
-
-    @model_validator(mode="after")
-    def _known_mime(self) -> PromptSetImage:
-        if self.mime not in IMAGE_MIMES:
-            raise ValueError(f"mime must be one of {', '.join(IMAGE_MIMES)}")
-        return self
-
-
-class PromptSetPrompt(_Part):
-    """One prompt: its text, its own instructions (empty: the Compare page's), its images."""
-
-    text: str = Field(default="", max_length=MAX_TEXT_CHARS)
-    instructions: str = Field(default="", max_length=MAX_TEXT_CHARS)
-    images: list[PromptSetImage] = Field(default_factory=list, max_length=16)
-
-
-class PromptSetFile(_Part):
-    """A prompt set exported by GPTProto Chat."""
-
-    format: Literal["gptproto-chat.prompt-set"]
-    version: Literal[1]
-    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
-    prompts: list[PromptSetPrompt] = Field(min_length=1, max_length=MAX_PROMPTS)
-
-
-def export_prompt_set(prompt_set: PromptSet, file_format: FileFormat) -> str:
-    """The set as a JSON or YAML file that `import_prompt_set` reads back."""
-    data = {
-        "format": FORMAT,
-        "version": VERSION,
-        "name": prompt_set.name,
-        "prompts": items_to_data(prompt_set.items),
-    }
-    if file_format == "yaml":
-        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-
-
-def import_prompt_set(
-    raw: bytes,
-    file_name: str,
-    image_limits: ImageLimits | None = None,
-    text_limits: TextLimits = TextLimits(),
-) -> PromptSet:
-    """Read a .json, .yaml or .yml prompt set; PromptSetRejected says what is wrong and where."""
-    limits = image_limits or ImageLimits()
-    if len(raw) > MAX_FILE_BYTES:
-        raise PromptSetRejected(
-            f"The file is {format_bytes(len(raw))}; the limit is {format_bytes(MAX_FILE_BYTES)}."
-        )
-    try:
-        text = _text_of(raw)
-        data = _parse_yaml(text) if file_name.lower().endswith((".yaml", ".yml")) else _parse(text)
-        data = checked_document(data, FORMAT, VERSION, "prompt set", "the Compare page's prompt sets")
-    except PromptSetRejected:
-        raise
-    except ImportRejected as exc:
-        raise PromptSetRejected(str(exc)) from None
-    try:
-        parsed = PromptSetFile.model_validate(data)
-    except ValidationError as error:
-        raise PromptSetRejected(_describe(error.errors(include_url=False, include_input=False))) from None
-    items = tuple(
-        PromptItem(
-            prompt.text,
-            prompt.instructions,
-            tuple(
-                _image(image, f"prompts[{n}].images[{i}]", limits) for i, image in enumerate(prompt.images)
-            ),
-        )
-        for n, prompt in enumerate(parsed.prompts)
-    )
-    return check_prompt_set(parsed.name, items, text_limits, limits.max_count)
-
-
-def _image(image: PromptSetImage, where: str, limits: ImageLimits) -> ImageAttachment:
-    try:
-        data = base64.b64decode(image.data, validate=True)
-    except (binascii.Error, ValueError):
-        raise PromptSetRejected(f"{where}.data: is not valid base64.") from None
-    try:
-        return prepare_image(image.name, data, limits)
-    except ImageRejected as error:
-        raise PromptSetRejected(f"{where}: {error}") from None
-
-
-def _parse_yaml(text: str) -> Any:
-    """YAML through the safe loader, after refusing aliases and deep nesting; keys must be text."""
-    try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise PromptSetRejected(
-                    f"{_where(event)}: YAML aliases (*name) are not accepted in a prompt set; "
-                    "write each value out."
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_YAML_DEPTH:
-                    raise PromptSetRejected(
-                        f"{_where(event)}: the YAML nests deeper than {MAX_YAML_DEPTH} levels "
-                        "(a prompt set nests 4). This is not a GPTProto Chat prompt set."
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or "it could not be read"
-        raise PromptSetRejected(f"{where}the file is not valid YAML ({problem}).") from None
-    _check_keys_and_numbers(data, "")
-    _check_strings(data, "")
-    return data
-
-
-def _where(event: yaml.Event) -> str:
-    mark = event.start_mark
-    return f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "the file"
-
-
-def _check_keys_and_numbers(value: Any, where: str) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise PromptSetRejected(f"{where or 'the file'}: the key {key!r} must be text.")
-            _check_keys_and_numbers(item, f"{where}.{key}" if where else key)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_keys_and_numbers(item, f"{where}[{index}]")
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise PromptSetRejected(f"{where}: {value} is not a number a prompt set allows.")
 
 
 # -- what a run will cost ----------------------------------------------------------------------------

@@ -6,15 +6,14 @@ import html
 from collections.abc import Mapping, Sequence
 
 from core.compare import TIE, CompareRound, comparison_summary, summary_rows
+from core.pricing import Prices, format_price
 
 
 def _cell(value: object) -> str:
     return "–" if value is None or value == "" else str(value)
 
 
-def report_markdown(
-    title: str, rounds: Sequence[CompareRound], prices: Mapping[str, tuple[float, float]]
-) -> str:
+def report_markdown(title: str, rounds: Sequence[CompareRound], prices: Prices) -> str:
     """Every prompt, every answer and every metric, as Markdown."""
     lines = [f"# {title}", ""]
     for number, round_ in enumerate(rounds, start=1):
@@ -35,7 +34,7 @@ def report_markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
-def report_html(title: str, rounds: Sequence[CompareRound], prices: Mapping[str, tuple[float, float]]) -> str:
+def report_html(title: str, rounds: Sequence[CompareRound], prices: Prices) -> str:
     """The same report as one HTML file with inline styles; answers are escaped, not rendered."""
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -104,11 +103,11 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" for line in text.splitlines() or [""])
 
 
-def _prices_note(rounds: Sequence[CompareRound], prices: Mapping[str, tuple[float, float]]) -> str:
+def _prices_note(rounds: Sequence[CompareRound], prices: Prices) -> str:
     """Which prices the cost estimates used, model by model."""
     models = dict.fromkeys(column.model for round_ in rounds for column in round_.columns)
     used = [
-        f"{model} ${prices[model][0]:g}/${prices[model][1]:g}" if model in prices else f"{model} no price set"
+        f"{model} {format_price(*prices[model])}" if model in prices else f"{model} no price set"
         for model in models
     ]
     return (

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from core.pricing import Prices, parse_prices
+
 DEFAULT_BASE_URL = "https://gptproto.com/v1"
 DEFAULT_MODELS = ("o4-mini", "gpt-4o", "gpt-4o-mini", "o3")
 DEFAULT_MODEL = "o4-mini"
@@ -49,7 +51,7 @@ class Settings:
     image_max_count: int = 4
     image_long_side: int = 2048
     image_short_side: int = 768
-    prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    prices: Prices = field(default_factory=dict)
     # Hosting for a team: who the user is, who administers, whose key, and per-user limits.
     identity_header: str | None = None
     allow_anonymous: bool = False
@@ -59,7 +61,7 @@ class Settings:
     limit_tokens_per_day: int | None = None
     limit_cost_per_month: float | None = None
     # Held against the token and cost limits for an answer still streaming that has no
-    # max_completion_tokens (the same room core.limits keeps for such an answer's context).
+    # max_completion_tokens (the same room core.context_fit keeps for such an answer's context).
     limit_reserve_tokens: int = 4_096
     max_prompt_chars: int = 100_000
     max_instructions_chars: int = 20_000
@@ -178,20 +180,11 @@ def _header_name(raw: str) -> str:
     return name
 
 
-def _prices(raw: str) -> dict[str, tuple[float, float]]:
-    """Parse `model=input/output,...` in USD per million tokens."""
-    prices: dict[str, tuple[float, float]] = {}
-    for item in _split_list(raw):
-        model, _, pair = item.partition("=")
-        prompt, _, completion = pair.partition("/")
-        try:
-            prices[model.strip()] = (float(prompt), float(completion))
-        except ValueError:
-            raise SettingsError(
-                f"GPTPROTO_PRICES entry {item!r} must look like model=input/output "
-                "(USD per million tokens), e.g. gpt-4o=2.5/10."
-            ) from None
-    return prices
+def _prices(raw: str) -> Prices:
+    try:
+        return parse_prices(_split_list(raw))
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _context_windows(raw: str) -> dict[str, int]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
 from streamlit import config
 
-from devtools.browser import CHROMIUM, CHROMIUM_ARGS
 from devtools.standin.fixture import standin  # noqa: F401  (a fixture, used by name)
+
+if TYPE_CHECKING:  # Playwright loads only for a test that asks for a browser (tests/chromium.py)
+    from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,21 +33,19 @@ def sealed_environment(tmp_path, monkeypatch):
 
 
 # One Chromium for the whole session, shared by the browser, fleet and bench checks (a second
-# sync Playwright in the same session cannot start).
+# sync Playwright in the same session cannot start): so the fixtures are defined here, above
+# those folders, and import Playwright only when a test first asks for them.
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is required for browser tests: apt-get install chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    from tests.chromium import chromium
+
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(20_000)
-    yield opened
-    context.close()
+    from tests.chromium import fresh_page
+
+    with fresh_page(browser) as opened:
+        yield opened

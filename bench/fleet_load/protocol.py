@@ -31,7 +31,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.Markdown_pb2 import Markdown
 
-CHAT_INPUT_KEY = "chat.input"  # app_pages/chat.py's chat input
+CHAT_INPUT_KEY = "chat.input"  # pages/chat.py's chat input
 CURSOR = "▌"  # components/stream_view.py draws it after a growing answer
 Path = tuple[int, ...]
 

@@ -10,7 +10,7 @@ from typing import Literal
 
 import streamlit as st
 
-from components.state.shared import OptionKeys
+from components.state.common import OptionKeys
 from core.branches import ConversationTree
 from core.conversation import Message
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 import streamlit as st
 
-from components.state.shared import OptionKeys
+from components.state.common import OptionKeys
 from core.compare import CompareRound, Vote
 
 ROUNDS = "compare.rounds"

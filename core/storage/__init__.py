@@ -1,9 +1,15 @@
 """Conversations that last: SQLAlchemy storage on SQLite (default) or PostgreSQL, migrated at start."""
 
 from core.storage.comparison_store import ComparisonStore, StoredComparison
+from core.storage.conversation_store import (
+    ConversationInfo,
+    ConversationStore,
+    NotFound,
+    StoredConversation,
+    title_from,
+)
 from core.storage.engine import database_url, make_engine, migrate
 from core.storage.prompt_set_store import PromptSetInfo, PromptSetStore
-from core.storage.store import ConversationInfo, ConversationStore, NotFound, StoredConversation, title_from
 from core.storage.usage_store import (
     DailyUsage,
     ModelTotals,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.storage.schema import ImageRow, MessageRow, max_length
 
 # Error texts are JSON without a column limit; a gateway's error can still be a whole HTML page,

@@ -24,6 +24,7 @@ from core.storage.codec import (
     params_from_dict,
     params_to_dict,
 )
+from core.storage.conversation_store import ConversationInfo, NotFound, UserScoped, _info, title_from
 from core.storage.schema import (
     CompareRoundRow,
     ConversationRow,
@@ -32,7 +33,6 @@ from core.storage.schema import (
     VoteRow,
     max_length,
 )
-from core.storage.store import ConversationInfo, NotFound, UserScoped, _info, title_from
 
 COMPARISON = "comparison"
 NEW_COMPARISON = "New comparison"
@@ -93,7 +93,7 @@ class ComparisonStore(UserScoped):
             fill_row(row, answer, params)
             conversation.updated_at = now()
 
-    def record_vote(self, comparison_id: str, prompt_id: str, vote: Vote, prompt: str) -> None:
+    def record_round_verdict(self, comparison_id: str, prompt_id: str, vote: Vote, prompt: str) -> None:
         """The verdict on the round of `prompt_id`, and the vote for the leaderboard, together."""
         with self._writing() as session, session.begin():
             self._own(session, comparison_id, lock=True)

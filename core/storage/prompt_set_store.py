@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from core.prompt_sets import PromptSet, items_from_data, items_to_data
 from core.storage.codec import now
+from core.storage.conversation_store import NotFound
 from core.storage.engine import writer
 from core.storage.schema import PromptSetRow
-from core.storage.store import NotFound
 
 
 @dataclass(frozen=True)

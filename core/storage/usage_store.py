@@ -14,7 +14,7 @@ process that died: it keeps its hold as its estimate and is marked incomplete.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -39,32 +39,28 @@ from sqlalchemy.orm import Session
 
 from core.admission import Hold, streaming_bound
 from core.conversation import Message, Status, Usage
-from core.errors import ErrorKind
-from core.settings import Settings
-from core.storage.codec import clip, now
-from core.storage.engine import writer
-from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
-from core.usage import (
+from core.gateway.errors import ErrorKind
+from core.pricing import Prices
+from core.quotas import (
     LIMIT_NAMES,
     RATE_WINDOW,
-    DailyUsage,
     LimitRefusal,
     Limits,
-    ModelTotals,
-    RequestRow,
-    TokenTotals,
     UsageWindow,
-    UserTotals,
-    as_utc,
     check,
     day_start,
     merge_limits,
     minute_start,
     month_start,
-    outcome_of,
     sorted_times,
     total_tokens,
 )
+from core.settings import Settings
+from core.storage.codec import clip, now
+from core.storage.engine import writer
+from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
+from core.usage_report import DailyUsage, ModelTotals, RequestRow, TokenTotals, UserTotals, outcome_of
+from core.utc import as_utc
 
 SENT = "sent"  # a request in flight; `finish` replaces it with the answer's final status
 # What a request left 'sent' by a process that died mid-answer becomes (as a stored answer
@@ -318,16 +314,16 @@ class UsageStore:
         self,
         row_id: int,
         answer: Message,
-        prices: Mapping[str, tuple[float, float]],
+        prices: Prices,
         request_id: str | None = None,
         prior_usage: Usage | None = None,
         *,
         hold: Hold | None = None,
         prior_chars: int = 0,
     ) -> None:
-        """`finish` with everything taken from a settled answer (see core.usage.outcome_of); pass
-        the usage the answer had before a Continue as `prior_usage`, so it is not counted twice,
-        and the request's `hold` (and the text length before a Continue, `prior_chars`) so an
+        """`finish` with everything taken from a settled answer (see core.usage_report.outcome_of);
+        pass the usage the answer had before a Continue as `prior_usage`, so it is not counted
+        twice, and the request's `hold` (and the text length before a Continue, `prior_chars`) so an
         answer without reported usage is recorded as an estimate, never as 0."""
         outcome = outcome_of(answer, prices, request_id, prior_usage, hold=hold, prior_chars=prior_chars)
         self.finish(
@@ -343,11 +339,6 @@ class UsageStore:
         )
 
     # -- what the limits count --------------------------------------------------------------
-
-    def window(self, user_id: str, at: datetime | None = None) -> UsageWindow:
-        """What `user_id` has used, as the limits count it, at `at` (default: now)."""
-        with self._reading() as session:
-            return self._window(session, user_id, as_utc(at or now()))
 
     def _window(self, session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
         params = {**_moments(moment, self.streaming_for), "who": user_id}
@@ -372,15 +363,6 @@ class UsageStore:
         }
 
     # -- limits -----------------------------------------------------------------------------
-
-    def limits_for(self, user_id: str) -> Limits | None:
-        """The admin's override for `user_id` as stored (None fields: the default), or None."""
-        with self._reading() as session:
-            return _limits(session.get(UserLimitsRow, user_id))
-
-    def effective_limits(self, user_id: str, defaults: Limits) -> Limits:
-        """The limits in force for `user_id`: their override merged over `defaults`."""
-        return merge_limits(defaults, self.limits_for(user_id))
 
     def all_limits(self) -> dict[str, Limits]:
         """Every stored override, by user id."""

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.storage.codec import clip, now
 from core.storage.engine import writer
 from core.storage.schema import UserRow, max_length
-from core.usage import as_utc
+from core.utc import as_utc
 
 LOCAL_USER_ID = "local"  # everything stored before sign-in existed belongs to this user
 

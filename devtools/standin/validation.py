@@ -1,4 +1,6 @@
-"""Checks a request body against `../shared/gptproto-api.md`; returns the error to answer with."""
+"""Checks a request body against the gateway's documented fields (`model`, `messages`,
+`max_completion_tokens`, `stream`; see devtools/standin/__init__.py); returns the error to
+answer with."""
 
 from __future__ import annotations
 

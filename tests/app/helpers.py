@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from components.state import chat as chat_state
 from core.branches import ConversationTree
@@ -18,6 +19,20 @@ def start_app(timeout: float = 30) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def open_page(at: AppTest, url_path: str) -> AppTest:
+    """Make AppTest's next run open the page app.py registers at `url_path`.
+
+    `AppTest.switch_page` takes a page's file, and our pages are functions: a page is known to
+    Streamlit by the hash of its URL path (`st.Page._script_hash`), so that is what is set."""
+    at._page_hash = calc_hash(url_path)
+    return at
+
+
+def app_on(url_path: str, timeout: float = 30) -> AppTest:
+    """The app (sign-in gate included) opened on the page at `url_path`, not yet run."""
+    return open_page(AppTest.from_file(APP, default_timeout=timeout), url_path)
 
 
 def send(at: AppTest, text: str, key: str = chat_state.INPUT) -> AppTest:

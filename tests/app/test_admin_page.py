@@ -1,7 +1,7 @@
 """The admin page: admins see the team's usage, budgets and request log and edit limits; anyone
 else sees 'Not available' and nothing of the data.
 
-Who is looking is set by replacing `components.identity.current_identity` (the one function the
+Who is looking is set by replacing `components.plumbing.identity.current_identity` (the one function the
 page asks) with one returning a person with the four fields the page reads."""
 
 from __future__ import annotations
@@ -21,19 +21,16 @@ from components.state import admin as admin_state
 from core.admission import Hold
 from core.conversation import Message, Status, Usage
 from core.identity import Identity
+from core.quotas import Limits
 from core.storage import UsageStore, database_url, make_engine, migrate, upsert_user
-from core.usage import Limits
-from tests.conftest import ROOT
-
-PAGE = str(ROOT / "app_pages" / "admin.py")
-
+from tests.app.helpers import app_on
 
 ADMIN = Identity("admin-1", "Ada Admin", "ada@example.com", "oidc", is_admin=True)
 MEMBER = Identity("ana", "Ana", "ana@example.com", "oidc", is_admin=False)
 
 
 def look_as(monkeypatch, person: Identity | None) -> None:
-    monkeypatch.setattr("components.identity.current_identity", lambda settings: person)
+    monkeypatch.setattr("components.plumbing.identity.current_identity", lambda settings: person)
 
 
 @pytest.fixture
@@ -70,8 +67,8 @@ def team(engine) -> UsageStore:
     return usage
 
 
-def open_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+def open_admin() -> AppTest:
+    at = app_on("admin")
     at.run()
     assert not at.exception, at.exception
     return at
@@ -105,17 +102,18 @@ def chart(at: AppTest, alt: str):
 @pytest.mark.parametrize("person", [MEMBER, None], ids=["member", "signed-out"])
 def test_anyone_but_an_admin_sees_not_available_and_nothing_of_the_data(monkeypatch, team, person):
     look_as(monkeypatch, person)
-    at = open_page()
+    at = open_admin()
     assert [title.value for title in at.title] == ["Not available"]
-    elements = list(drawn(at._tree))
+    elements = list(drawn(at.main))  # the sidebar holds only the app's own presenter toggle
     assert sorted(element.type for element in elements) == ["caption", "title"]  # type: ignore[attr-defined]
+    assert [toggle.label for toggle in at.sidebar.toggle] == ["Presenter view"]
     page = " ".join(str(element.proto) for element in elements)  # type: ignore[attr-defined]
     assert "ana@example.com" not in page and "bob" not in page and "o3" not in page
 
 
 def test_an_admin_sees_per_user_and_per_model_usage_errors_and_budgets(monkeypatch, team):
     look_as(monkeypatch, ADMIN)
-    at = open_page()
+    at = open_admin()
     assert [title.value for title in at.title] == ["Usage and limits"]
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics == {"Requests": "5", "Tokens": "1,830", "Cost (est.)": "$0.00", "Errors": "2"}
@@ -155,7 +153,7 @@ def test_an_admin_sees_per_user_and_per_model_usage_errors_and_budgets(monkeypat
 
 def test_the_period_picker_brings_older_requests_in(monkeypatch, team):
     look_as(monkeypatch, ADMIN)
-    at = open_page()
+    at = open_admin()
     assert "o4-mini" not in list(table(at, MODELS)["model"])
     at.radio(key=admin_state.PERIOD).set_value(90).run()
     assert not at.exception, at.exception
@@ -165,7 +163,7 @@ def test_the_period_picker_brings_older_requests_in(monkeypatch, team):
 
 def test_the_csv_download_holds_every_request_of_the_period(monkeypatch, team, downloads):
     look_as(monkeypatch, ADMIN)
-    at = open_page()
+    at = open_admin()
     [button] = at.get("download_button")
     assert button.key == admin_state.DOWNLOAD_CSV
     raw = downloads[Path(button.proto.url).stem].decode()
@@ -184,13 +182,13 @@ def test_the_csv_download_holds_every_request_of_the_period(monkeypatch, team, d
 
 def test_editing_a_users_limits_saves_them_for_every_replica(monkeypatch, team, engine):
     look_as(monkeypatch, ADMIN)
-    at = open_page()
+    at = open_admin()
     at.selectbox(key=admin_state.LIMITS_USER).set_value("bob").run()
     at.number_input(key=admin_state.limit_key("requests_per_minute", "bob")).set_value(5)
     at.number_input(key=admin_state.limit_key("cost_per_month_usd", "bob")).set_value(12.5)
     at.button(key=admin_state.LIMITS_SAVE).click().run()
     assert not at.exception, at.exception
-    assert UsageStore(engine).limits_for("bob") == Limits(5, None, 12.5)
+    assert UsageStore(engine).all_limits()["bob"] == Limits(5, None, 12.5)
     with engine.connect() as connection:
         by = connection.execute(text("SELECT updated_by FROM user_limits WHERE user_id = 'bob'")).scalar()
     assert by == "ada@example.com"
@@ -204,7 +202,7 @@ def test_editing_a_users_limits_saves_them_for_every_replica(monkeypatch, team, 
     at.number_input(key=admin_state.limit_key("cost_per_month_usd", "bob")).set_value(None)
     at.button(key=admin_state.LIMITS_SAVE).click().run()
     assert not at.exception, at.exception
-    assert UsageStore(engine).limits_for("bob") is None
+    assert "bob" not in UsageStore(engine).all_limits()
 
 
 def test_estimated_figures_are_marked_and_a_request_a_dead_process_left_is_settled(
@@ -221,7 +219,7 @@ def test_estimated_figures_are_marked_and_a_request_a_dead_process_left_is_settl
     answer = Message(role="assistant", model="gpt-4o", text="y" * 40, status=Status.STOPPED)
     team.finish_answer(stopped, answer, {}, hold=Hold(10, 500))
     look_as(monkeypatch, ADMIN)
-    at = open_page()
+    at = open_admin()
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Tokens"] == "6,050"  # 1,830 reported + 4,200 + 20 estimated
     assert (

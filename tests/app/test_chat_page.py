@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.state import chat as chat_state
-from components.state import shared as shared_state
+from components.state import common as common_state
 from devtools.standin import ErrorReply, Garbled, Reply
 from tests.app.helpers import bubble_texts, captions, errors, send, shown_messages, start_app
 
@@ -202,11 +202,11 @@ def test_timeout(gateway_env, monkeypatch):
 def test_no_server_key_asks_for_the_users_own(gateway_env, monkeypatch):
     monkeypatch.delenv("GPTPROTO_API_KEY")
     at = start_app()
-    assert at.text_input(key=shared_state.USER_KEY_INPUT).label == "Your GPTProto API key"
+    assert at.text_input(key=common_state.USER_KEY_INPUT).label == "Your GPTProto API key"
     send(at, "Before the key")
     assert gateway_env.requests == []
     assert "No API key" in errors(at)
-    at.text_input(key=shared_state.USER_KEY_INPUT).set_value(gateway_env.api_key).run()
+    at.text_input(key=common_state.USER_KEY_INPUT).set_value(gateway_env.api_key).run()
     at.button(key=chat_state.action_key("retry", _last_answer_id(at))).click().run()
     assert bubble_texts(at)[-1][0] == "assistant" and not errors(at)
     assert gateway_env.requests[-1].headers["authorization"] == f"Bearer {gateway_env.api_key}"
@@ -247,8 +247,8 @@ def test_the_request_leaves_before_the_page_is_drawn_and_the_prompt_is_stored_me
 ):
     from streamlit.runtime.scriptrunner_utils.script_run_context import ScriptRunContext
 
-    from components.chat_session import TurnSaver
-    from core.pump import EventPump
+    from components.plumbing.chat_persistence import TurnSaver
+    from core.gateway.pump import EventPump
 
     at = start_app()
     steps: list[str] = []  # the submission run's steps, and each element it draws, in order
@@ -285,24 +285,24 @@ def test_a_run_that_fails_after_the_request_left_closes_it_and_keeps_the_answer_
 ):
     from streamlit.testing.v1 import AppTest
 
-    import components.sidebar
+    import pages.chat
     from core.conversation import Status
     from tests.app.helpers import APP
 
     at = start_app()
-    working = components.sidebar.render_chat_sidebar
+    working = pages.chat.render_chat_sidebar
 
     def broken(*args, **kwargs):
         raise RuntimeError("the sidebar broke")
 
-    monkeypatch.setattr(components.sidebar, "render_chat_sidebar", broken)
+    monkeypatch.setattr(pages.chat, "render_chat_sidebar", broken)
     gateway_env.enqueue(Reply(text="Never shown.", first_token_delay=5.0))
     at.chat_input(key=chat_state.INPUT).set_value("Hello there").run()
     assert at.exception  # the page failed while it was being drawn, after the request left
     prompt, answer = shown_messages(at)
     assert prompt.text == "Hello there"
     assert answer.status == Status.STOPPED and answer.text == ""
-    monkeypatch.setattr(components.sidebar, "render_chat_sidebar", working)
+    monkeypatch.setattr(pages.chat, "render_chat_sidebar", working)
     reopened = AppTest.from_file(APP, default_timeout=30)
     reopened.query_params["c"] = at.session_state[chat_state.CONVERSATION]
     reopened.run()

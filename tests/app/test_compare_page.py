@@ -11,10 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from components.state import compare as compare_state
 from devtools.standin import ErrorReply, Reply
-from tests.app.helpers import image_captions, send
-from tests.conftest import ROOT
+from tests.app.helpers import app_on, image_captions, send
 
-PAGE = str(ROOT / "app_pages" / "compare.py")
 PRICES = "gpt-4o=2.5/10,o3=2/8"
 THREE = ["o4-mini", "gpt-4o", "o3"]
 ANSWERS = {
@@ -31,7 +29,7 @@ def gateway_env(gateway_env, monkeypatch):
 
 
 def start_compare(models: list[str] | None = None, *, blind: bool = False) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app_on("compare")
     at.run()
     assert not at.exception, at.exception
     if models is not None:

@@ -17,9 +17,8 @@ from components.state import compare as compare_state
 from components.state import conversations as history_state
 from core.conversation import Status
 from devtools.standin import ErrorReply, Reply
-from tests.app.helpers import APP, start_app
+from tests.app.helpers import APP, app_on, open_page, start_app
 from tests.app.test_compare_page import (
-    PAGE,
     PRICES,
     ask,
     columns,
@@ -40,7 +39,7 @@ def gateway(gateway_env, monkeypatch):
 
 def reopen(comparison_id: str) -> AppTest:
     """A new browser session opening the comparison's URL."""
-    at = AppTest.from_file(PAGE, default_timeout=30)
+    at = app_on("compare")
     at.query_params[compare_state.QUERY] = comparison_id
     at.run()
     assert not at.exception, at.exception
@@ -139,7 +138,7 @@ def test_comparisons_are_listed_beside_chats_and_open_on_the_compare_page(gatewa
     app = start_app()  # the chat page's library, then the Conversations page
     listed = [b for b in app.sidebar.button if comparison in (b.key or "")]
     assert len(listed) == 1 and "o4-mini · gpt-4o" in listed[0].label
-    app.switch_page("app_pages/history.py").run()
+    open_page(app, "history").run()
     rows = [m.value for m in app.main.markdown if "Library entry" in m.value]
     assert rows and COMPARISON_ICON in rows[0] and "o4-mini · gpt-4o" in rows[0]
     app.button(key=history_state.row_key("open", comparison)).click().run()
@@ -166,7 +165,7 @@ def test_export_then_import_gives_the_same_comparison(gateway, downloads):
 
     app = AppTest.from_file(APP, default_timeout=30)
     app.run()
-    app.switch_page("app_pages/history.py").run()
+    open_page(app, "history").run()
     app.file_uploader(key=history_state.IMPORT_FILE).upload("comparison.json", raw, "application/json").run()
     app.button(key=history_state.IMPORT).click().run()
     assert not app.exception, app.exception
@@ -187,7 +186,7 @@ def test_export_then_import_gives_the_same_comparison(gateway, downloads):
 def test_a_broken_comparison_file_is_refused_with_where_and_what(gateway):
     app = AppTest.from_file(APP, default_timeout=30)
     app.run()
-    app.switch_page("app_pages/history.py").run()
+    open_page(app, "history").run()
     bad = {
         "format": "gptproto-chat.comparison",
         "version": 1,

@@ -11,7 +11,7 @@ from components.state import chat as chat_state
 from components.state import conversations as history_state
 from core.conversation import ChatParams
 from devtools.standin import ErrorReply, Reply
-from tests.app.helpers import APP, bubble_texts, send, shown_messages, start_app
+from tests.app.helpers import APP, bubble_texts, open_page, send, shown_messages, start_app
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_copy_shows_the_markdown_source(gateway_env):
 
 
 def history_page(at: AppTest) -> AppTest:
-    at.switch_page("app_pages/history.py").run()
+    open_page(at, "history").run()
     assert not at.exception, at.exception
     return at
 
@@ -184,8 +184,8 @@ def test_export_then_import_round_trips_and_bad_files_change_nothing(gateway_env
     click(at, history_state.row_key("export", conversation))
     exported = at.get("download_button")
     assert len(exported) == 2
+    from core.formats.conversation import export_json
     from core.storage import ConversationStore
-    from core.transfer import export_json
 
     store = ConversationStore(_engine_of(), "local")
     stored = store.load(conversation)
@@ -298,7 +298,7 @@ def test_a_database_that_failed_is_not_waited_on_again_at_every_rerun(gateway_en
         assert connections() >= 1  # the first run tried the database and gave up
         send(at, "second")
         assert bubble_texts(at)[-1] == ("assistant", "Two.")  # the chat goes on, unsaved
-        at.switch_page("app_pages/history.py").run()
+        open_page(at, "history").run()
         assert connections() == 0  # within the back-off: no new attempt, no new wait
         assert "The database is not answering (it is tried again in" in "\n".join(
             e.value for e in [*at.error, *at.warning]

@@ -11,10 +11,7 @@ from components.state import chat as chat_state
 from components.state import compare as compare_state
 from core.storage import UsageStore, database_url, make_engine
 from devtools.standin import Reply
-from tests.app.helpers import APP, bubble_texts, errors, send, shown_messages, start_app
-from tests.conftest import ROOT
-
-COMPARE = str(ROOT / "app_pages" / "compare.py")
+from tests.app.helpers import APP, app_on, bubble_texts, errors, open_page, send, shown_messages, start_app
 
 
 def request_log(tmp_path) -> list:
@@ -70,7 +67,7 @@ def test_the_admin_page_shows_what_the_stand_in_saw(gateway_env):
     at = start_app()
     send(at, "one")
     send(at, "two")
-    at.switch_page("app_pages/admin.py").run()
+    open_page(at, "admin").run()
     assert not at.exception, at.exception
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Requests"] == "2" and metrics["Tokens"] == "110"
@@ -81,12 +78,11 @@ def test_the_admin_page_shows_what_the_stand_in_saw(gateway_env):
 
 def test_someone_not_named_an_admin_gets_no_admin_page(gateway_env, monkeypatch):
     from streamlit import config
-    from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("GPTPROTO_ALLOW_ANONYMOUS", "true")
     config.set_option("server.address", "0.0.0.0")  # a network address: the local user is no admin
     at = AppTest.from_file(APP, default_timeout=30).run()
-    at.switch_page("app_pages/admin.py").run()
+    open_page(at, "admin").run()
     assert [title.value for title in at.title] == ["Not available"]
     assert not at.dataframe and not at.metric
 
@@ -98,7 +94,7 @@ def test_four_compare_columns_near_the_token_budget_are_refused_before_anything_
     models = ["o4-mini", "gpt-4o", "o3", "gpt-4o-mini"]
     for model in models:
         gateway_env.enqueue_for(model, Reply(text=f"{model} answers.", completion_tokens=500))
-    at = AppTest.from_file(COMPARE, default_timeout=30).run()
+    at = app_on("compare").run()
     at.multiselect(key=compare_state.MODELS).set_value(models)
     at.text_input(key=compare_state.OPTIONS.max_tokens).set_value("500")
     # Each column holds 508: "Name a prime." is 13 characters (4 tokens, 4 more for the message)
@@ -140,7 +136,7 @@ def test_an_answer_cut_short_without_usage_is_logged_as_an_estimate_not_as_zero(
         14,
     )
     assert row.estimated
-    at.switch_page("app_pages/admin.py").run()
+    open_page(at, "admin").run()
     assert not at.exception, at.exception
     assert (
         "≈ 14 of these tokens are estimates: answers stopped, closed or cut short before the gateway "

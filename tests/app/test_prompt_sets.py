@@ -5,6 +5,7 @@ summary whose figures are the stand-in's; imported from YAML, refused with a rea
 from __future__ import annotations
 
 import io
+import json
 import statistics
 
 import pytest
@@ -165,3 +166,36 @@ def test_a_prompt_set_without_a_name_is_not_saved(gateway):
     at.run()
     click(at, compare_state.SET_SAVE)
     assert "Not saved: Give the prompt set a name." in " ".join(e.value for e in at.error)
+
+
+def import_file(at: AppTest, name: str, raw: bytes) -> str:
+    """Upload and import a file; the error shown, if any."""
+    at.file_uploader(key=compare_state.SET_IMPORT_FILE).upload(name, raw, "application/octet-stream").run()
+    click(at, compare_state.SET_IMPORT)
+    return " ".join(e.value for e in at.error)
+
+
+def test_a_yaml_set_with_a_huge_number_or_a_repeated_key_is_refused_and_nothing_is_saved(gateway):
+    at = start_compare(TWO)
+    head = "format: gptproto-chat.prompt-set\nversion: 1\nname: Hostile\nprompts:\n- text: x\n"
+    error = import_file(at, "digits.yaml", (head + "  count: " + "9" * 5000 + "\n").encode())
+    assert "digits.yaml was not imported: prompts[0].count: 9999" in error
+    assert "has more than 18 digits" in error and "export it again from this app" in error
+    error = import_file(at, "twice.yml", (head + "  text: y\n").encode())
+    assert 'twice.yml was not imported: prompts[0]: the key "text" appears twice (line 6, column 3)' in error
+    at.run()  # a stored set would be listed from this run on
+    assert compare_state.SET_PICK not in [box.key for box in at.selectbox]
+
+
+def test_a_set_too_large_for_yaml_is_exported_as_json_only(gateway, monkeypatch):
+    monkeypatch.setenv("GPTPROTO_MAX_PROMPT_CHARS", "0")  # no limit: a few long prompts make 5 MB
+    at = start_compare(TWO)
+    prompts = [{"text": f"{n} " + "x" * 900_000} for n in range(6)]  # 5.2 MB
+    data = {"format": "gptproto-chat.prompt-set", "version": 1, "name": "Big", "prompts": prompts}
+    assert import_file(at, "big.json", json.dumps(data).encode()) == ""
+    assert "Imported “Big” (6 prompts)" in " ".join(s.value for s in at.success)
+    yaml_button = at.get("download_button")[1].proto
+    assert yaml_button.label == "Export YAML" and yaml_button.disabled
+    assert yaml_button.help.startswith("As YAML this set is 5.2 MB, over the 5.0 MB a YAML import accepts")
+    json_button = at.get("download_button")[0].proto
+    assert json_button.label == "Export JSON" and not json_button.disabled

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core.storage import UsageStore, database_url, make_engine, migrate
-from core.usage import RequestRow
+from core.usage_report import RequestRow
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env, new_page
 from tests.browser.helpers import bubbles, send
@@ -157,9 +157,9 @@ def test_a_process_killed_mid_answer_leaves_its_hold_counted_and_settled_once_it
     try:
         usage = UsageStore(engine, timedelta(seconds=660))  # the default 600 s total timeout, and a minute
         # Two minutes on it could still be streaming, so it holds its place in the rate.
-        assert usage.window("local", row.created_at + timedelta(seconds=120)).requests_last_minute == 1
+        assert usage.windows(row.created_at + timedelta(seconds=120))["local"].requests_last_minute == 1
         gone = row.created_at + timedelta(seconds=661)  # it can no longer be streaming
-        assert usage.window("local", gone).requests_last_minute == 0
+        assert usage.windows(gone)["local"].requests_last_minute == 0
         assert usage.settle_stale(gone) == 1
     finally:
         engine.dispose()

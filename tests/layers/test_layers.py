@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from components.config import GATEWAY_MODULE, PRELOAD_THREAD
+from components.plumbing.config import GATEWAY_MODULE, PRELOAD_THREAD
 from tests.conftest import ROOT
 
-HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway")
+HTTP_CLIENT = ("openai", "httpx", "httpx2", "core.gateway.client")
 
 # Each page, and the call that draws its main content: storage may load only after it.
 PAGES = {
@@ -33,10 +33,8 @@ def _module_imports(path: Path) -> list[tuple[int, str]]:
 
     def visit(body: list[ast.stmt]) -> None:
         for node in body:
-            if isinstance(node, ast.Import):
-                found.extend((node.lineno, alias.name) for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                found.append((node.lineno, node.module))
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                found.extend((node.lineno, name) for name in _imported(node))
             elif isinstance(node, ast.If):
                 if not (isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"):
                     visit(node.body)
@@ -51,11 +49,20 @@ def _module_imports(path: Path) -> list[tuple[int, str]]:
 def _every_import(path: Path) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.extend((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.append((node.lineno, node.module))
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.extend((node.lineno, name) for name in _imported(node))
     return found
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules an import statement names. `from core.gateway import client` names the
+    package and, as far as a scan can tell, `core.gateway.client`: each name it takes may be a
+    submodule, and the client is one."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not node.module:
+        return []
+    return [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
 
 
 def _is(module: str, names: tuple[str, ...]) -> bool:
@@ -87,9 +94,11 @@ def test_the_import_scan_sees_a_top_level_client_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(
         "from typing import TYPE_CHECKING\nimport openai\nif TYPE_CHECKING:\n    import httpx2\n"
-        "def later():\n    from core.gateway import Gateway\n"
+        "def later():\n    from core.gateway.client import Gateway\n"
+        "from core.gateway import client, events\n"
     )
-    assert _module_imports(sample) == [(1, "typing"), (2, "openai")]
+    client_imports = [(line, module) for line, module in _module_imports(sample) if _is(module, HTTP_CLIENT)]
+    assert client_imports == [(2, "openai"), (7, "core.gateway.client")]
 
 
 _WATCH = """
@@ -107,10 +116,10 @@ class Watch(MetaPathFinder):
 
 sys.meta_path.insert(0, Watch())
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 at = AppTest.from_file(sys.argv[1], default_timeout=60)
-if sys.argv[2] != "app_pages/chat.py":  # the default page; the others are opened directly
-    at.switch_page(sys.argv[2])
+at._page_hash = calc_hash(sys.argv[2])  # the page at this URL path (as tests.app.helpers.open_page)
 at.run()
 assert not at.exception, at.exception
 for thread in threading.enumerate():
@@ -131,7 +140,7 @@ def first_run_imports(page: Path) -> dict[str, Any]:
             "-c",
             _WATCH,
             str(ROOT / "app.py"),
-            str(page.relative_to(ROOT)),
+            page.stem,  # a page's URL path is its file's name
             PRELOAD_THREAD,
             GATEWAY_MODULE,
         ],
@@ -148,7 +157,7 @@ def first_run_imports(page: Path) -> dict[str, Any]:
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_first_run_loads_no_client_and_storage_after_the_main_content(page, tmp_path, monkeypatch):
     monkeypatch.setenv("GPTPROTO_API_KEY", "sk-layer-test-key")
-    path = ROOT / "app_pages" / page
+    path = ROOT / "pages" / page
     watched = first_run_imports(path)
     openai_import = watched.get("openai") or {"thread": PRELOAD_THREAD}
     assert openai_import["thread"] == PRELOAD_THREAD, (
@@ -167,6 +176,6 @@ def test_first_run_loads_no_client_and_storage_after_the_main_content(page, tmp_
 @pytest.mark.parametrize("page", ["chat.py", "compare.py"])
 def test_pages_that_send_load_the_client_in_the_background_after_their_first_run(page, monkeypatch):
     monkeypatch.setenv("GPTPROTO_API_KEY", "sk-layer-test-key")
-    watched = first_run_imports(ROOT / "app_pages" / page)
+    watched = first_run_imports(ROOT / "pages" / page)
     assert watched["gateway loaded after the run"]
     assert watched["openai"]["thread"] == PRELOAD_THREAD

@@ -49,7 +49,7 @@ def test_a_comparison_round_trips_round_by_round(stores):
     finish(first, {"o3": "Seven.", "gpt-4o": "Eleven."})
     for column in first.columns:
         comparisons.save_answer(comparison, column.answer)
-    comparisons.record_vote(
+    comparisons.record_round_verdict(
         comparison, first.prompt_message.id, Vote(("o3", "gpt-4o"), "gpt-4o"), "Name a prime"
     )
     first.winner = "gpt-4o"
@@ -74,7 +74,7 @@ def test_a_comparison_round_trips_round_by_round(stores):
     assert [m.text for m in gpt.history] == ["Name a prime", "Eleven.", "And another?"]
     assert [m.text for m in loaded[1].columns[0].history] == ["Name a prime", "Seven.", "And another?"]
     # The vote counts on the leaderboard too.
-    assert chats.votes() == [Vote(("o3", "gpt-4o"), "gpt-4o")]
+    assert chats.team_votes() == [Vote(("o3", "gpt-4o"), "gpt-4o")]
 
 
 def test_library_lists_comparisons_beside_chats_with_their_models(stores):
@@ -111,7 +111,7 @@ def test_nobody_reads_or_writes_another_persons_comparison(engine):
         lambda: bob.load(comparison),
         lambda: bob.begin_round(comparison, start_round([], ["o3", "gpt-4o"], "x"), PARAMS),
         lambda: bob.save_answer(comparison, round_.columns[0].answer),
-        lambda: bob.record_vote(comparison, round_.prompt_message.id, Vote(("o3",), TIE), "x"),
+        lambda: bob.record_round_verdict(comparison, round_.prompt_message.id, Vote(("o3",), TIE), "x"),
     ):
         with pytest.raises(NotFound):
             attempt()

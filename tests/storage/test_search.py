@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from core.conversation import ChatParams, Message, user_message
-from core.storage import ConversationStore, migrate
-from core.storage import store as store_module
+from core.storage import ConversationStore, conversation_store, migrate
 
 PARAMS = ChatParams(model="o3")
 
@@ -18,7 +17,7 @@ def store(request, engine, monkeypatch) -> ConversationStore:
     """Both ways a term is searched: rare terms list their messages through the index; common
     ones (here: any term at all) are checked conversation by conversation, newest first."""
     if request.param == "walked":
-        monkeypatch.setattr(store_module, "SEARCH_INDEX_CAP", 0)
+        monkeypatch.setattr(conversation_store, "SEARCH_INDEX_CAP", 0)
     migrate(engine)
     return ConversationStore(engine, "ana")
 
@@ -88,7 +87,7 @@ def test_the_index_follows_edits_and_deletes(store):
     store.save_message(conversation, draft)
     assert found(store, "walrus") == set()
     assert found(store, "penguin") == {conversation}
-    store.delete_messages(conversation, [draft.id], [])
+    store.delete_exchange(conversation, [draft.id], [], None)
     assert found(store, "penguin") == set()
     gone = chat(store, "about narwhals")
     store.delete(gone)

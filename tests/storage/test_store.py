@@ -6,9 +6,8 @@ import pytest
 from sqlalchemy import inspect
 
 from core.branches import ConversationTree
-from core.compare import TIE, Vote, leaderboard
 from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage, user_message
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.storage import ConversationStore, NotFound, migrate, title_from
 from core.storage.engine import HEAD_REVISION, MIGRATIONS, current_revision
 
@@ -164,30 +163,6 @@ def test_regenerated_answers_and_edited_prompts_are_kept_as_branches(store):
     tree.show(prompt.id)
     store.show_leaf(conversation, tree.leaf_id)
     assert [m.text for m in store.load(conversation).tree.path()] == ["Q1", "A1 again"]
-
-
-def test_deleting_a_pair_keeps_what_followed(store):
-    conversation = store.create(PARAMS)
-    q1 = user_message("Q1")
-    a1 = answer(q1, "A1")
-    q2 = Message(role="user", text="Q2", parent_id=a1.id)
-    a2 = answer(q2, "A2")
-    for message in (q1, a1, q2, a2):
-        store.save_message(conversation, message)
-    tree = store.load(conversation).tree
-    removed, moved = tree.remove_pair(q1.id)
-    assert sorted(removed) == sorted([q1.id, a1.id]) and [m.id for m in moved] == [q2.id]
-    store.delete_messages(conversation, removed, moved)
-    assert [m.text for m in store.load(conversation).tree.path()] == ["Q2", "A2"]
-
-
-def test_votes_are_stored_per_user(engine):
-    migrate(engine)
-    ana, bo = ConversationStore(engine, "ana"), ConversationStore(engine, "bo")
-    ana.record_vote("p1", Vote(("o3", "gpt-4o"), "o3"))
-    ana.record_vote("p2", Vote(("o3", "gpt-4o"), TIE))
-    assert leaderboard(ana.votes())[0].model == "o3"
-    assert bo.votes() == []
 
 
 def test_title_from_first_message():

@@ -14,7 +14,8 @@ from sqlalchemy import inspect, text
 from core.admission import Hold
 from core.compare import TIE, Vote
 from core.conversation import ChatParams, Message, Status, Timing, Usage, user_message
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
+from core.quotas import LimitRefusal, Limits
 from core.storage import (
     ConversationStore,
     UsageStore,
@@ -24,7 +25,6 @@ from core.storage import (
     upsert_user,
 )
 from core.storage.engine import HEAD_REVISION, current_revision
-from core.usage import LimitRefusal, Limits
 from tests.conftest import ROOT
 from tests.storage.conftest import twin
 from tests.storage.test_writes import upgrade_to
@@ -266,7 +266,7 @@ def test_compare_reserves_one_request_per_column_in_order(usage):
     rows = {row.id: row for row in usage.requests_since(at(60))}
     assert [rows[i].model for i in reserved] == ["o3", "gpt-4o", "o4-mini"]
     assert {row.page for row in rows.values()} == {"compare"}
-    assert usage.window("ana", NOW).requests_last_minute == 3
+    assert usage.windows(NOW)["ana"].requests_last_minute == 3
 
 
 def test_over_the_rate_limit_nothing_is_recorded_and_the_refusal_says_when(usage):
@@ -302,8 +302,15 @@ def test_tokens_today_and_cost_this_month_count_in_utc(usage):
     send(usage, "ana", "o3", yesterday, status="complete", usage=Usage(total_tokens=700), cost_usd=1.25)
     send(usage, "ana", "o3", at(3600), status="complete", usage=Usage(100, 200, 300), cost_usd=0.5)
     send(usage, "ana", "o4-mini", at(120), status="complete", usage=Usage(10, 20, 0))  # no total, no price
-    window = usage.window("ana", NOW)
-    assert (window.tokens_today, window.cost_this_month_usd, window.requests_last_minute) == (330, 1.75, 0)
+    # What admission counts: 300 + 30 tokens today; $1.25 + $0.50 this month; nothing in the last minute.
+    tokens = usage.reserve("ana", ["o3"], page="chat", defaults=Limits(tokens_per_day=330), at=NOW)
+    cost = usage.reserve("ana", ["o3"], page="chat", defaults=Limits(cost_per_month_usd=1.75), at=NOW)
+    assert isinstance(tokens, LimitRefusal) and isinstance(cost, LimitRefusal)
+    assert (tokens.used, cost.used) == (330, 1.75)
+    assert isinstance(
+        usage.reserve("ana", ["o3"], page="chat", defaults=Limits(requests_per_minute=1), at=NOW), list
+    )
+    assert usage.windows(NOW)["ana"].tokens_today == 330  # the admin page counts the same
 
 
 def test_a_token_budget_used_up_refuses_until_midnight(usage):
@@ -325,14 +332,12 @@ def test_an_admins_override_beats_the_default_and_an_empty_one_restores_it(usage
     defaults = Limits(requests_per_minute=1, tokens_per_day=50_000)
     assert isinstance(usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW), LimitRefusal)
     usage.set_limits("ana", Limits(requests_per_minute=0, cost_per_month_usd=3.0), by="admin@example.com")
-    assert usage.limits_for("ana") == Limits(0, None, 3.0)
-    assert usage.effective_limits("ana", defaults) == Limits(None, 50_000, 3.0)
     assert usage.all_limits() == {"ana": Limits(0, None, 3.0)}
     assert isinstance(usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW), list)
     usage.set_limits("ana", Limits(requests_per_minute=5), by="admin@example.com")
-    assert usage.limits_for("ana") == Limits(5, None, None)
+    assert usage.all_limits() == {"ana": Limits(5, None, None)}
     usage.set_limits("ana", Limits(), by="admin@example.com")
-    assert usage.limits_for("ana") is None and usage.all_limits() == {}
+    assert usage.all_limits() == {}
     with pytest.raises(ValueError, match="cannot be negative"):
         usage.set_limits("ana", Limits(tokens_per_day=-1), by="admin@example.com")
 
@@ -386,7 +391,7 @@ def test_a_four_column_round_near_the_token_budget_is_refused_by_what_its_answer
     # Three columns fit (7,000 + 2 × 1,010 = 9,020 before the third), and hold 3,030 while they stream.
     rows = usage.reserve("ana", models[:3], page="compare", defaults=defaults, at=NOW, holds=[HOLD] * 3)
     assert isinstance(rows, list) and len(rows) == 3
-    window = usage.window("ana", NOW)
+    window = usage.windows(NOW)["ana"]
     assert (window.tokens_today, window.held_tokens) == (10_030, 3_030)
     # While they stream, nothing more is admitted: before, only finished answers were counted.
     more = usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW, holds=[HOLD])
@@ -395,7 +400,7 @@ def test_a_four_column_round_near_the_token_budget_is_refused_by_what_its_answer
     # Each settles to what it used; the round ended past the budget by less than one answer's hold.
     for row_id in rows:
         usage.finish(row_id, status="complete", usage=Usage(10, 990, 1_000))
-    window = usage.window("ana", NOW)
+    window = usage.windows(NOW)["ana"]
     assert (window.tokens_today, window.held_tokens) == (10_000, 0)
     assert isinstance(usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW), LimitRefusal)
 
@@ -422,7 +427,7 @@ def test_an_answer_stopped_before_its_usage_arrived_is_settled_to_an_estimate(us
         205,
     )
     assert row.estimated and row.cost_usd == pytest.approx(0.001016)
-    assert (usage.window("ana", NOW).tokens_today, usage.window("ana", NOW).held_tokens) == (205, 0)
+    assert (usage.windows(NOW)["ana"].tokens_today, usage.windows(NOW)["ana"].held_tokens) == (205, 0)
     # Reported usage replaces the hold as it is, not as an estimate.
     [done_id] = usage.reserve("ana", ["o3"], page="chat", defaults=NO_LIMITS, at=NOW, holds=[hold])
     done = Message(role="assistant", model="o3", text="y" * 401, usage=Usage(98, 90, 188))
@@ -437,7 +442,7 @@ def test_a_row_left_sent_by_a_dead_process_stops_counting_in_the_rate_and_keeps_
     hold = Hold(prompt_tokens=100, completion_tokens=1_000)
     for seconds_ago in (700, 90):  # the first can no longer be streaming; the second can
         usage.reserve("ana", ["o3"], page="chat", defaults=NO_LIMITS, at=at(seconds_ago), holds=[hold])
-    window = usage.window("ana", NOW)
+    window = usage.windows(NOW)["ana"]
     assert window.requests_last_minute == 1  # the answer sent 90 s ago is still streaming
     assert window.tokens_today == 2_200  # both holds: the dead one's is its estimate
     defaults = Limits(requests_per_minute=2, tokens_per_day=100_000)
@@ -455,7 +460,7 @@ def test_a_row_left_sent_by_a_dead_process_stops_counting_in_the_rate_and_keeps_
     refused = usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW, holds=[hold])
     assert isinstance(refused, LimitRefusal) and refused.limit == "requests_per_minute"
     later = NOW + timedelta(seconds=661)  # 751 s and 661 s after they were sent: past 660 s
-    assert usage.window("ana", later).requests_last_minute == 0
+    assert usage.windows(later)["ana"].requests_last_minute == 0
     assert usage.settle_stale(later) == 2
     assert {row.status for row in usage.requests_since(at(3600))} == {"incomplete"}
 
@@ -524,13 +529,12 @@ def test_windows_of_every_user_for_budget_status(team):
 
 
 def test_team_votes_are_everyones_without_prompts(engine, usage):
-    ConversationStore(engine, "ana").record_vote("secret prompt", Vote(("o3", "gpt-4o"), "o3"))
-    ConversationStore(engine, "bob").record_vote("another", Vote(("o3", "o4-mini"), TIE))
+    ConversationStore(engine, "ana").record_leaderboard_vote("secret prompt", Vote(("o3", "gpt-4o"), "o3"))
+    ConversationStore(engine, "bob").record_leaderboard_vote("another", Vote(("o3", "o4-mini"), TIE))
     assert ConversationStore(engine, "carol").team_votes() == [
         Vote(("o3", "gpt-4o"), "o3"),
         Vote(("o3", "o4-mini"), TIE),
     ]
-    assert ConversationStore(engine, "carol").votes() == []
 
 
 # -- moving the local user's chats --------------------------------------------------------------
@@ -558,7 +562,7 @@ def local_data(tmp_path):
     for title in ("First", "Second"):
         conversation = local.create(PARAMS, title=title)
         local.save_message(conversation, user_message("hello"), PARAMS)
-    local.record_vote("p", Vote(("o3", "gpt-4o"), "o3"))
+    local.record_leaderboard_vote("p", Vote(("o3", "gpt-4o"), "o3"))
     usage = UsageStore(engine)
     for seconds_ago in (10, 20, 30):
         send(usage, "local", "o3", at(seconds_ago), status="complete", usage=Usage(total_tokens=5))
@@ -578,8 +582,10 @@ def test_move_chats_gives_everything_local_to_the_signed_in_user(tmp_path, local
     ana = ConversationStore(engine, "oidc-ana")
     assert sorted(c.title for c in ana.conversations()) == ["First", "Second"]
     assert [m.text for m in ana.load(ana.conversations()[0].id).tree.path()] == ["hello"]
-    assert ana.votes() == [Vote(("o3", "gpt-4o"), "o3")]
-    assert UsageStore(engine).window("oidc-ana", NOW).requests_last_minute == 3
+    with engine.connect() as connection:
+        voters = connection.execute(text("SELECT user_id, winner FROM compare_votes")).all()
+    assert [tuple(row) for row in voters] == [("oidc-ana", "o3")]
+    assert UsageStore(engine).windows(NOW)["oidc-ana"].requests_last_minute == 3
     assert ConversationStore(engine, "local").conversations() == []
     again = move_chats("--to", "ana@example.com", cwd=tmp_path)
     assert again.returncode == 0 and again.stdout.startswith("Nothing to move")

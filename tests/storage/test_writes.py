@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from core.conversation import ChatParams, ImageAttachment, Message, Status, user_message
-from core.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError
 from core.storage import ConversationStore, NotFound, migrate
 from core.storage.engine import HEAD_REVISION, current_revision
 from tests.storage.conftest import twin
@@ -149,6 +149,7 @@ def test_delete_exchange_removes_a_pair_and_shows_another_branch_at_once(store):
         store.save_message(conversation, message)
     tree = store.load(conversation).tree
     removed, moved = tree.remove_pair(q1.id)
+    assert sorted(removed) == sorted([q1.id, a1.id]) and [m.id for m in moved] == [q2.id]
     store.delete_exchange(conversation, removed, moved, tree.leaf_id)
     loaded = store.load(conversation)
     assert [m.text for m in loaded.tree.path()] == ["Q2", "A2"]
@@ -160,10 +161,10 @@ def test_deleting_message_ids_of_another_conversation_touches_neither_it_nor_its
     mine, other = store.create(PARAMS), store.create(PARAMS)
     with_image = user_message("look", images=[picture])
     store.save_message(other, with_image)
-    store.delete_messages(mine, [with_image.id], [])
+    store.delete_exchange(mine, [with_image.id], [], None)
     assert store.load(other).tree.path()[0].images == [picture]
     bo = ConversationStore(engine, "bo")
-    bo.delete_messages(bo.create(PARAMS), [with_image.id], [])  # another user naming ana's message
+    bo.delete_exchange(bo.create(PARAMS), [with_image.id], [], None)  # another user naming ana's message
     assert store.load(other).tree.path()[0].images == [picture]
 
 

@@ -11,8 +11,8 @@ import pytest
 from streamlit import config
 from streamlit.runtime.secrets import Secrets, secrets_singleton
 
-from components.config import app_secrets, load_settings
-from components.identity import auth_configured
+from components.plumbing.config import app_secrets, load_settings
+from components.plumbing.identity import auth_configured
 
 
 @pytest.fixture

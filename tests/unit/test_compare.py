@@ -8,14 +8,12 @@ from core.compare import (
     CompareRound,
     Vote,
     blind_order,
-    estimate_cost,
-    format_cost,
     leaderboard,
     summary_rows,
     validate_models,
 )
 from core.conversation import Message, Status, Timing, Usage
-from core.errors import classify_status
+from core.gateway.errors import classify_status
 from core.report import report_html, report_markdown
 
 PRICES = {"gpt-4o": (2.5, 10.0), "o3": (2.0, 8.0)}
@@ -25,16 +23,6 @@ def _answer(model, text, usage, first, total, status=Status.COMPLETE):
     return Message(
         role="assistant", model=model, text=text, usage=usage, status=status, timing=Timing(first, total)
     )
-
-
-def test_cost_from_prices():
-    cost = estimate_cost("gpt-4o", Usage(prompt_tokens=1_000, completion_tokens=2_000), PRICES)
-    # 1,000 × $2.5 + 2,000 × $10 per million tokens = $0.0225
-    assert cost is not None and cost.usd == pytest.approx(0.0225)
-    assert format_cost(cost) == "≈ $0.0225 (est. at $2.5/$10 per 1M tokens)"
-    assert estimate_cost("unknown", Usage(prompt_tokens=1), PRICES) is None
-    assert format_cost(None) == "no price set"
-    assert estimate_cost("gpt-4o", None, PRICES) is None
 
 
 def test_model_selection_rules():

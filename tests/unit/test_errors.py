@@ -2,7 +2,7 @@ import httpx2
 import openai
 import pytest
 
-from core.errors import ErrorKind, classify_exception, classify_status, parse_retry_after, redact
+from core.gateway.errors import ErrorKind, classify_exception, classify_status, parse_retry_after, redact
 
 
 @pytest.mark.parametrize(

@@ -6,22 +6,10 @@ from __future__ import annotations
 import pytest
 
 from core.conversation import Usage
-from core.errors import ErrorKind
-from core.events import Accepted
-from core.gateway import (
-    Failure,
-    Finish,
-    Gateway,
-    GatewayConfig,
-    RetryWait,
-    TextDelta,
-    UsageReport,
-    UsageSupportMemo,
-    UsageUnavailable,
-    make_client,
-    read_chunk,
-)
-from core.pump import EventPump
+from core.gateway.client import Gateway, GatewayConfig, UsageSupportMemo, make_client, read_chunk
+from core.gateway.errors import ErrorKind
+from core.gateway.events import Accepted, Failure, Finish, RetryWait, TextDelta, UsageReport, UsageUnavailable
+from core.gateway.pump import EventPump
 from devtools.standin import ErrorReply, Garbled, HangUp, Reply, StandIn
 from tests.waiting import wait_until
 
@@ -241,7 +229,7 @@ def test_a_connection_error_whose_text_quotes_the_key_reaches_the_user_without_i
 def test_clients_for_different_keys_share_one_tls_context(monkeypatch):
     import httpcore2
 
-    import core.gateway
+    import core.gateway.client
 
     built: list[object] = []
     original = httpcore2.default_ssl_context
@@ -252,12 +240,12 @@ def test_clients_for_different_keys_share_one_tls_context(monkeypatch):
         return context
 
     monkeypatch.setattr(httpcore2, "default_ssl_context", counting)
-    core.gateway.shared_tls_context.cache_clear()
+    core.gateway.client.shared_tls_context.cache_clear()
     make_client("http://127.0.0.1:9/v1", "sk-first")
     make_client("http://127.0.0.1:9/v1", "sk-second")
-    core.gateway.warm()
+    core.gateway.client.warm()
     assert len(built) == 1  # loaded once, not once per key
-    core.gateway.shared_tls_context.cache_clear()
+    core.gateway.client.shared_tls_context.cache_clear()
 
 
 # Chunks as gateways send them, read from their JSON.

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from core.conversation import ImageAttachment, image_link, user_message
+from core.gateway.request import data_url, message_payload
 from core.images import (
     ImageLimits,
     ImageRejected,
@@ -17,7 +18,6 @@ from core.images import (
     prepare_image,
     prepare_images,
 )
-from core.request import data_url, message_payload
 
 
 def image_bytes(size=(40, 30), fmt="PNG", color=(200, 10, 10), mode="RGB", **save) -> bytes:

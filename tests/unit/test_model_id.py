@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.request import InputError, validate_model_id
+from core.gateway.request import InputError, validate_model_id
 
 
 @pytest.mark.parametrize(

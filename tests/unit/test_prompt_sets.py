@@ -12,6 +12,7 @@ import yaml
 from PIL import Image
 
 from core.conversation import ChatParams
+from core.formats.prompt_set import export_prompt_set, import_prompt_set
 from core.images import ImageLimits
 from core.prompt_sets import (
     ASSUMED_COMPLETION_TOKENS,
@@ -21,8 +22,6 @@ from core.prompt_sets import (
     TextLimits,
     check_prompt_set,
     estimate_run,
-    export_prompt_set,
-    import_prompt_set,
 )
 
 
@@ -64,14 +63,14 @@ def test_a_set_round_trips_through_json_and_yaml_with_its_images():
         (b'{"format": NaN}', "a.json", "NaN is not a number JSON allows"),
         (b"[" * 100 + b"]" * 100, "a.json", "nests deeper than"),
         (b"\xff\xfe", "a.json", "not UTF-8"),
-        (b"a: [1, 2", "a.yaml", "line 1, column 9: the file is not valid YAML"),
+        (b"a: [1, 2\nb: 3\n", "a.yaml", "line 2, column 2: the file is not valid YAML"),
         (b"format: gptproto-chat.prompt-set\nversion: 1\nname: x\nprompts:\n- text: 2024-01-01\n", "a.yml",
          "prompts[0].text: must be text"),
         (b"x: &a [1]\ny: *a\n", "a.yaml", "line 2, column 4: YAML aliases"),
         (b"[" * 20 + b"]" * 20, "a.yaml", "nests deeper than 8 levels"),
         (b"1: x\n", "a.yaml", "the file: the key 1 must be text"),
         (b"format: gptproto-chat.prompt-set\nversion: 1\nname: x\nprompts:\n- text: .inf\n", "a.yaml",
-         "prompts[0].text: inf is not a number a prompt set allows"),
+         "prompts[0].text: .inf is not a finite number"),
         (b'format: gptproto-chat.prompt-set\nversion: 1\nname: "a\\0b"\nprompts: [{text: x}]\n', "a.yaml",
          "name: contains a NUL character"),
     ],

@@ -3,7 +3,7 @@ import base64
 import pytest
 
 from core.conversation import ChatParams, ImageAttachment, Message, Status
-from core.request import (
+from core.gateway.request import (
     CONTINUE_PROMPT,
     InputError,
     build_request,

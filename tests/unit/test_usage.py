@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from core.admission import Hold
 from core.conversation import Message, Status, Timing, Usage
-from core.errors import ErrorKind, GatewayError
-from core.usage import (
+from core.gateway.errors import ErrorKind, GatewayError
+from core.quotas import (
     Limits,
-    RequestRow,
     UsageWindow,
     budget_lines,
     check,
@@ -21,11 +19,10 @@ from core.usage import (
     format_wait,
     merge_limits,
     next_month_start,
-    outcome_of,
-    request_cost,
-    requests_csv,
     total_tokens,
 )
+from core.settings import Settings, resolve_settings
+from core.usage_report import RequestRow, outcome_of, requests_csv
 
 NOW = datetime(2025, 7, 22, 18, 47, 30, 250_000, tzinfo=UTC)
 
@@ -46,15 +43,10 @@ def test_an_override_field_wins_none_falls_back_and_zero_means_no_limit():
     assert Limits().is_empty() and not Limits(tokens_per_day=0).is_empty()
 
 
-def test_defaults_come_from_the_settings_limit_fields_and_are_absent_without_them():
-    @dataclass
-    class WithLimits:
-        limit_requests_per_minute: int | None = 10
-        limit_tokens_per_day: int | None = None
-        limit_cost_per_month: float | None = 25
-
-    assert default_limits(WithLimits()) == Limits(10, None, 25.0)
-    assert default_limits(object()) == Limits(None, None, None)
+def test_defaults_come_from_the_limit_settings():
+    limited = {"GPTPROTO_LIMIT_REQUESTS_PER_MINUTE": "10", "GPTPROTO_LIMIT_COST_PER_MONTH": "25"}
+    assert default_limits(resolve_settings({}, limited, {})) == Limits(10, None, 25.0)
+    assert default_limits(Settings()) == Limits(None, None, None)
 
 
 def test_within_every_limit_nothing_is_refused():
@@ -155,13 +147,6 @@ def test_waits_are_rounded_up_in_words(seconds, words):
     assert format_wait(seconds) == words
 
 
-def test_cost_of_a_request_uses_the_configured_prices():
-    prices = {"gpt-4o": (2.5, 10.0)}
-    assert request_cost("gpt-4o", Usage(prompt_tokens=1_000, completion_tokens=2_000), prices) == 0.0225
-    assert request_cost("o3", Usage(prompt_tokens=1_000), prices) is None
-    assert request_cost("gpt-4o", None, prices) is None
-
-
 def test_tokens_counted_are_the_reported_total_or_its_parts():
     assert total_tokens(Usage(11, 42, 53, 30, 2)) == 53
     assert total_tokens(Usage(prompt_tokens=11, completion_tokens=42)) == 53
@@ -194,6 +179,9 @@ def test_the_outcome_of_an_answer_carries_what_the_usage_log_records():
         "req-429",
         None,
     )
+    # Without one given, the id the gateway gave the answer's request.
+    done.request_id = "req-2"
+    assert outcome_of(done, {}).request_id == "req-2"
     # An answer still marked as streaming when it settles did not finish.
     assert outcome_of(Message(role="assistant", status=Status.STREAMING), {}).status == "failed"
 

@@ -1,0 +1,73 @@
+"""Who the user is, decided once per run at the top of the app; everything else asks here.
+
+The mode follows the configuration: an [auth] section in secrets means Streamlit's OIDC sign-in
+(required, with no further setting); GPTPROTO_IDENTITY_HEADER means an authenticating proxy names
+the user; neither means the single local user, served only on loopback unless the operator
+accepts anonymous use."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from components.plumbing import routes
+from components.plumbing.config import app_secrets
+from core.identity import (
+    SIGN_IN,
+    Identity,
+    IdentityConfigError,
+    Refusal,
+    anonymous_refusal,
+    header_identity,
+    identity_mode,
+    is_loopback,
+    local_identity,
+    oidc_identity,
+    proxy_refusal,
+)
+from core.settings import Settings
+
+
+def auth_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an [auth] section (Streamlit's OIDC sign-in)."""
+    return "auth" in app_secrets()
+
+
+def resolve_identity(settings: Settings) -> Identity | Refusal:
+    """This session's user, or why nobody may be served."""
+    try:
+        mode = identity_mode(auth_configured(), settings.identity_header)
+    except IdentityConfigError as exc:
+        return Refusal("The app's sign-in configuration needs fixing", str(exc))
+    if mode == "oidc":
+        return oidc_identity(st.user.to_dict(), settings.admins) or SIGN_IN
+    if mode == "header" and settings.identity_header:
+        found = header_identity(dict(st.context.headers), settings.identity_header, settings.admins)
+        return found or proxy_refusal(settings.identity_header)
+    address = st.get_option("server.address")
+    refusal = anonymous_refusal(address, settings.allow_anonymous)
+    return refusal or local_identity(settings.admins, is_loopback(address))
+
+
+def current_identity(settings: Settings) -> Identity | None:
+    """The signed-in user, or None when this session may not be served."""
+    resolved = resolve_identity(settings)
+    return resolved if isinstance(resolved, Identity) else None
+
+
+def require_identity(settings: Settings) -> Identity:
+    """The user; otherwise the page says why (with a sign-in button where one helps) and stops,
+    before any chat, key or stored data is touched."""
+    resolved = resolve_identity(settings)
+    if isinstance(resolved, Identity):
+        return resolved
+    routes.only(partial(_render_refusal, resolved), resolved.title)
+    st.stop()
+
+
+def _render_refusal(refusal: Refusal) -> None:
+    st.title(refusal.title)
+    st.write(refusal.message)
+    if refusal.can_sign_in and st.button("Sign in", type="primary", icon=":material/login:"):
+        st.login()

@@ -1,0 +1,231 @@
+"""The one way into storage for every page and component: the signed-in user's stores (opened
+once per process and user, loaded only when a page first needs them) and a guard that turns a
+database failure into a notice instead of a stopped page. Nothing else in components/ or pages/
+imports core.storage (tests/layers checks it)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar, cast
+
+import streamlit as st
+
+from components.plumbing.identity import current_identity
+from components.state.common import SAVE_PROBLEM, STORE_URL, USER_RECORDED
+from core.admission import streaming_bound
+from core.backoff import StoreBackoff
+from core.identity import Identity
+from core.missing import NotFound
+from core.settings import Settings
+
+if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage is first used
+    from sqlalchemy import Engine
+
+    from core.storage import (
+        ComparisonStore,
+        ConversationInfo,
+        ConversationStore,
+        PromptSetInfo,
+        PromptSetStore,
+        StoredComparison,
+        StoredConversation,
+        UsageStore,
+        UserInfo,
+    )
+    from core.storage.share_store import SharedSnapshot, ShareInfo, ShareStore
+
+__all__ = [  # the stores' types, for the components' annotations: this is their one door
+    "ComparisonStore",
+    "ConversationInfo",
+    "ConversationStore",
+    "NotFound",
+    "PromptSetInfo",
+    "PromptSetStore",
+    "RunStore",
+    "ShareInfo",
+    "ShareStore",
+    "SharedSnapshot",
+    "StoredComparison",
+    "StoredConversation",
+    "UsageStore",
+    "UserInfo",
+    "current_backoff",
+    "guarded",
+    "safely",
+]
+
+RETRY_AFTER_FAILURE_S = 15.0  # a database that just failed is not tried again on every rerun
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    # Once per process and database: connect and bring the schema up to date.
+    from core.storage import make_engine, migrate
+
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+@st.cache_resource(show_spinner=False, max_entries=10_000)
+def _store(url: str, user_id: str) -> ConversationStore:
+    # Once per process, database and user: their row exists before any write.
+    from core.storage import ConversationStore
+
+    return ConversationStore(_engine(url), user_id)
+
+
+def open_store(settings: Settings) -> ConversationStore | None:
+    """The signed-in user's store, or None while the database is unreachable (the page goes on
+    unsaved, and the database is tried again after a short pause rather than on every rerun)."""
+    user = current_identity(settings)
+    if user is None:
+        return None
+    from core.storage import database_url
+
+    url = database_url(settings.data_dir, settings.database_url)
+    st.session_state[STORE_URL] = url
+    backoff = _backoff(url)
+    if not backoff.should_try(time.monotonic()):
+        wait = backoff.remaining(time.monotonic())
+        st.session_state[SAVE_PROBLEM] = _problem(f"it is tried again in {wait:.0f} s")
+        return None
+    store = safely(lambda: _store(url, user.user_id))
+    if store is not None and st.session_state.get(USER_RECORDED) != user.user_id:
+        _record_user(store, user)
+    return store
+
+
+@st.cache_resource(show_spinner=False)
+def _backoff(url: str) -> StoreBackoff:
+    # One per process and database: a database that just failed is not waited on by every
+    # session's every rerun, only tried again after a short pause.
+    return StoreBackoff(RETRY_AFTER_FAILURE_S)
+
+
+def _problem(when: str) -> str:
+    return (
+        f"The database is not answering ({when}). The chat goes on, but this conversation may not "
+        "survive a reload until the database is back."
+    )
+
+
+def _record_user(store: ConversationStore, user: Identity) -> None:
+    # Once a session: who this id is, for the admin page and for moving a local install's chats.
+    if _remember(store, user) is not None:
+        st.session_state[USER_RECORDED] = user.user_id
+
+
+def _remember(store: ConversationStore, user: Identity) -> UserInfo | None:
+    from core.storage import upsert_user
+
+    details = {"email": user.email, "name": user.name, "issuer": user.issuer, "subject": user.subject}
+    return safely(lambda: upsert_user(store.engine, user.user_id, **details))
+
+
+class RunStore:
+    """The signed-in user's stores for one script run: the database is opened on first use, so a
+    page that does not need it yet paints before SQLAlchemy loads, and at most once per run; each
+    store is built when first asked for. Every method answers None while the database is
+    unreachable (or nobody is signed in)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._opened = False
+        self._store: ConversationStore | None = None
+        self._built: dict[str, object] = {}
+
+    def conversations(self) -> ConversationStore | None:
+        """The user's conversations (chats and comparisons alike, for listing and search)."""
+        if not self._opened:
+            self._store = open_store(self._settings)
+            self._opened = True
+        return self._store
+
+    def comparisons(self) -> ComparisonStore | None:
+        """The user's comparisons: rounds, votes, the leaderboard."""
+        from core.storage import ComparisonStore
+
+        return self._build("comparisons", ComparisonStore)
+
+    def shares(self) -> ShareStore | None:
+        """The share links the user made, and opening anyone's link."""
+        from core.storage.share_store import ShareStore
+
+        return self._build("shares", ShareStore)
+
+    def prompt_sets(self) -> PromptSetStore | None:
+        """The user's prompt sets (run sheets)."""
+        from core.storage import PromptSetStore
+
+        return self._build("prompt_sets", PromptSetStore)
+
+    def usage(self) -> UsageStore | None:
+        """Every request's record and every person's limits (the quotas are the team's)."""
+        from core.storage import UsageStore
+
+        opened = self.conversations()
+        if opened is None:
+            return None
+        if "usage" not in self._built:
+            # How long a request can stream decides when one a dead process left stops counting.
+            bound = streaming_bound(self._settings.total_timeout)
+            self._built["usage"] = UsageStore(opened.engine, bound)
+        return cast("UsageStore", self._built["usage"])
+
+    def users(self) -> list[UserInfo]:
+        """Everyone who has used the app (for the Admin page); raises on a database failure, for
+        a page that reads everything in one go and says so itself."""
+        from core.storage import list_users
+
+        opened = self.conversations()
+        return [] if opened is None else list_users(opened.engine)
+
+    def remember(self, user: Identity) -> None:
+        """Store the name and email the sign-in gives for the user, as of now."""
+        opened = self.conversations()
+        if opened is not None and user.user_id == opened.user_id:
+            _remember(opened, user)
+
+    def _build(self, name: str, store_type: Callable[[Engine, str], T]) -> T | None:
+        opened = self.conversations()
+        if opened is None:
+            return None
+        if name not in self._built:
+            self._built[name] = store_type(opened.engine, opened.user_id)
+        return cast("T", self._built[name])
+
+
+def safely(action: Callable[[], T]) -> T | None:
+    """Run a storage call; on a database failure keep going, tell the user once, and pause this
+    process's attempts on that database for a short while."""
+    result, failure = guarded(action, current_backoff())
+    if failure is not None:
+        st.session_state[SAVE_PROBLEM] = _problem(failure)
+    return result
+
+
+def current_backoff() -> StoreBackoff | None:
+    """This process's back-off for the session's database, to take along to a `guarded` call."""
+    url = st.session_state.get(STORE_URL)
+    return _backoff(url) if url else None
+
+
+def guarded(action: Callable[[], T], backoff: StoreBackoff | None) -> tuple[T | None, str | None]:
+    """Run a storage call without touching the page or the session: once a closed tab has stopped
+    the script, every st call raises, yet a request's usage must still be written. On a database
+    failure: None and the failure's name, and `backoff` pauses this process's attempts."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        result = action()
+    except SQLAlchemyError as exc:
+        if backoff is not None:
+            backoff.failed(time.monotonic())
+        return None, type(exc).__name__
+    if backoff is not None:
+        backoff.succeeded()
+    return result, None

@@ -1,0 +1,106 @@
+"""One conversation exported as Markdown (to read) or JSON (to import back), and its import: the
+mapping between the app's conversation tree and core.formats.conversation_schema. The file is
+read by core.formats.strict, so a wrong or hostile one is refused with what, where and what to
+do, and changes nothing. Inline images pass the upload checks and are re-encoded, so their
+metadata (EXIF, GPS, text chunks) is gone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.answer_notes import STATUS_LABELS, usage_line
+from core.branches import ConversationTree
+from core.conversation import ChatParams, Message, Status
+from core.formats.checks import ImportRejected
+from core.formats.conversation_schema import (
+    CONVERSATION,
+    FORMAT,
+    VERSION,
+    ConversationExport,
+    ExportMessage,
+)
+from core.formats.messages import export_image, image_from, message_from, recorded_fields
+from core.formats.parts import export_text
+from core.formats.strict import read
+from core.images import ImageLimits
+
+
+@dataclass
+class Imported:
+    title: str
+    params: ChatParams
+    tree: ConversationTree
+
+
+def export_json(title: str, params: ChatParams, tree: ConversationTree) -> str:
+    """Every message of every branch, with images inline, and the path on show."""
+    messages = [_export_message(m) for m in tree.messages.values()]
+    return export_text(
+        ConversationExport, FORMAT, VERSION, title, params, leaf_id=tree.leaf_id, messages=messages
+    )
+
+
+def _export_message(message: Message) -> ExportMessage:
+    return ExportMessage.model_construct(
+        id=message.id,
+        parent_id=message.parent_id,
+        role=message.role,
+        name=message.name,
+        images=[export_image(image) for image in message.images],
+        **recorded_fields(message),
+    )
+
+
+def export_markdown(title: str, params: ChatParams, path: list[Message]) -> str:
+    """The conversation on show, as a readable Markdown document."""
+    lines = [f"# {title}", "", f"- Model: `{params.model}`"]
+    if params.max_completion_tokens:
+        lines.append(f"- max_completion_tokens: {params.max_completion_tokens}")
+    if params.instructions:
+        lines += [f"- Instructions ({params.instructions_role}):", "", _quote(params.instructions)]
+    lines.append("")
+    for message in path:
+        if message.role == "user":
+            who = f"You ({message.name})" if message.name else "You"
+            lines += [f"## {who}", "", message.text]
+            lines += [f"*[image: {image.url or image.name}]*" for image in message.images]
+        else:
+            lines += [f"## {message.model or 'Assistant'}", "", message.text or "_(no text)_", ""]
+            note = STATUS_LABELS.get(message.status)
+            if note and message.status != Status.COMPLETE:
+                lines.append(f"*{note}*")
+            lines.append(f"<sub>{usage_line(message)}</sub>")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f"> {line}" for line in text.splitlines())
+
+
+def import_json(raw: bytes, image_limits: ImageLimits | None = None) -> Imported:
+    """Parse and check an export; every id is replaced so nothing can collide with stored rows.
+    Inline images are checked and re-encoded with `image_limits` (the upload limits)."""
+    export = read(raw, CONVERSATION)
+    limits = image_limits or ImageLimits()
+    new_ids: dict[str, str] = {}
+    messages = [
+        _message(item, f"messages[{index}]", new_ids, limits) for index, item in enumerate(export.messages)
+    ]
+    leaf_id = new_ids.get(export.leaf_id) if export.leaf_id else None
+    params = ChatParams(**export.params.model_dump())
+    return Imported(export.title or "Imported chat", params, ConversationTree.of(messages, leaf_id))
+
+
+def _message(item: ExportMessage, where: str, new_ids: dict[str, str], limits: ImageLimits) -> Message:
+    if item.id in new_ids:
+        raise ImportRejected(f"{where}.id: repeats the id of an earlier message; ids must be unique.")
+    if item.parent_id is not None and item.parent_id not in new_ids:
+        raise ImportRejected(
+            f"{where}.parent_id: names no message before it in the file; a message follows its parent."
+        )
+    images = [image_from(image, f"{where}.images[{n}]", limits) for n, image in enumerate(item.images)]
+    parent_id = new_ids[item.parent_id] if item.parent_id is not None else None
+    message = message_from(item, item.role, parent_id, name=item.name, images=images)
+    new_ids[item.id] = message.id
+    return message

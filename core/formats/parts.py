@@ -1,0 +1,120 @@
+"""The pieces every exported file is built from, as strict pydantic models: a file's options,
+token counts, timings and images, and the limits and patterns they are held to."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from core.conversation import ChatParams
+from core.gateway.request import MODEL_ID_PATTERN
+
+MAX_TITLE_CHARS = 200
+MAX_TEXT_CHARS = 1_000_000
+MAX_IMAGES_PER_MESSAGE = 16
+MAX_IMAGE_NAME_CHARS = 255
+MAX_IMAGE_URL_CHARS = 4096
+NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"  # the API's pattern for messages[].name
+HTTPS_URL_PATTERN = r"^https://[^\s]+$"
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+StatusName = Literal["streaming", "complete", "cut_off", "stopped", "incomplete", "failed"]
+
+# What each pattern asks for, in the words an import's refusal uses.
+PATTERN_WORDS = {
+    NAME_PATTERN: "must be 1 to 64 letters, digits, '_' or '-' (no spaces), the API's name pattern",
+    MODEL_ID_PATTERN: "must be a model id: 1 to 100 letters, digits and . _ : / - (no spaces)",
+    HTTPS_URL_PATTERN: "must be an https:// link with no spaces",
+}
+
+
+class StrictPart(BaseModel):
+    """The base of every model of a file: "1" is not a number and 1 is not true; unknown keys are
+    ignored, as they always were."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", allow_inf_nan=False)
+
+
+class ExportUsage(StrictPart):
+    """Token counts as the gateway reported them."""
+
+    prompt_tokens: int = Field(default=0, ge=0)
+    completion_tokens: int = Field(default=0, ge=0)
+    total_tokens: int = Field(default=0, ge=0)
+    reasoning_tokens: int = Field(default=0, ge=0)
+    cached_tokens: int = Field(default=0, ge=0)
+
+
+class ExportTiming(StrictPart):
+    """Seconds the app measured around the request."""
+
+    first_token_s: float | None = Field(default=None, ge=0, description="Time to the first token.")
+    total_s: float | None = Field(default=None, ge=0, description="Time to the whole answer.")
+
+
+class ExportImage(StrictPart):
+    """An image of a user message: inline (`data`, base64) or a link the user sent (`url`), never both."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [{"required": ["data"]}, {"required": ["url"]}]})
+
+    name: str = Field(default="image", max_length=MAX_IMAGE_NAME_CHARS, description="The file name.")
+    mime: str = Field(
+        default="", max_length=32, description=f"For inline images one of {', '.join(IMAGE_MIMES)}."
+    )
+    width: int = Field(default=0, ge=0, description="Pixels; recomputed on import.")
+    height: int = Field(default=0, ge=0, description="Pixels; recomputed on import.")
+    url: str | SkipJsonSchema[None] = Field(
+        default=None,
+        max_length=MAX_IMAGE_URL_CHARS,
+        pattern=HTTPS_URL_PATTERN,
+        exclude_if=lambda value: value is None,
+        description="An https link sent as an image.",
+        json_schema_extra={"pattern": HTTPS_URL_PATTERN},  # pydantic leaves it out beside SkipJsonSchema
+    )
+    data: str | SkipJsonSchema[None] = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The image file, base64; decoded, checked and re-encoded without metadata on import.",
+        json_schema_extra={"contentEncoding": "base64"},
+    )
+
+    @model_validator(mode="after")
+    def _inline_or_link(self) -> ExportImage:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("an image needs exactly one of data (inline, base64) or url (an https link)")
+        if self.data is not None and self.mime not in IMAGE_MIMES:
+            raise ValueError(f"mime must be one of {', '.join(IMAGE_MIMES)} for an inline image")
+        return self
+
+
+class ExportParams(StrictPart):
+    """The chat's settings."""
+
+    model: str = Field(pattern=MODEL_ID_PATTERN, description="The model id.")
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    stream: bool = True
+    instructions: str = Field(default="", max_length=MAX_TEXT_CHARS)
+    instructions_role: Literal["developer", "system"] = "developer"
+    user_name: str | None = Field(default=None, pattern=NAME_PATTERN, description="Sent as messages[].name.")
+
+
+def export_text(
+    model: type[StrictPart], fmt: str, version: int, title: str, params: ChatParams, **content: Any
+) -> str:
+    """An export's JSON: its format, version, title, time and options, then `content`.
+
+    Built unvalidated (model_construct): whatever is stored can be exported; the import is where
+    the checks belong."""
+    export = model.model_construct(
+        format=fmt,
+        version=version,
+        title=title,
+        exported_at=datetime.now(UTC).isoformat(),
+        params=ExportParams.model_construct(**asdict(params)),
+        **content,
+    )
+    return json.dumps(export.model_dump(mode="json", warnings=False), ensure_ascii=False, indent=1)

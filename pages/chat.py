@@ -1,0 +1,108 @@
+"""The chat page: the open conversation, the sidebar's choices, and one streamed answer per turn."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from components.attachments import restore_rejected_input, submitted
+from components.chat_actions import actions_for, plan_turn
+from components.chat_dialogs import delete_dialog, edit_dialog
+from components.chat_turn import render_turn, send_turn
+from components.library import render_library, take_open_request
+from components.message import render_recent_history
+from components.plumbing.chat_persistence import (
+    conversation_from_url,
+    open_in_url,
+    show_conversation,
+    sync_url,
+    wants_stored_conversation,
+)
+from components.plumbing.config import preload_gateway, require_settings
+from components.plumbing.routes import run_the_app_instead
+from components.plumbing.storage import RunStore
+from components.share_links import render_share_button
+from components.sidebar import chat_choice, render_chat_sidebar, restore_chat_params
+from components.state.chat import (
+    INPUT,
+    chat_messages,
+    chat_tree,
+    conversation_id,
+    init_chat_state,
+    new_chat,
+    open_dialog_target,
+    take_action,
+)
+from components.state.common import take_save_problem
+from core.images import ACCEPTED_TYPES
+
+
+def chat_page() -> None:
+    """Draw the Chat page, as the module's docstring describes."""
+    settings = require_settings()
+    init_chat_state()
+    store = RunStore(settings)  # opened on first use: a fresh page paints before SQLAlchemy loads
+
+    notice: str | None = None
+    requested = take_open_request()
+    if requested:
+        open_in_url(requested)
+    if wants_stored_conversation() and store.conversations() is not None:
+        loaded = conversation_from_url(store)
+        if isinstance(loaded, str):
+            notice = loaded
+            new_chat()
+        elif loaded is not None:
+            show_conversation(loaded)
+            restore_chat_params(loaded.params, settings)
+
+    # The turn is sent before anything is drawn: the sidebar's values and the input are known now.
+    choice = chat_choice(settings)
+    history = chat_messages()
+    rejected = restore_rejected_input(INPUT)
+    planned = plan_turn(submitted(INPUT), take_action(), history, choice, settings, store)
+    with send_turn(settings, choice, planned, store) as sent:  # the prompt is stored as it leaves
+        library_slot = render_chat_sidebar(settings, choice, on_new_chat=new_chat)
+        sync_url()
+        st.chat_input(
+            f"Message {choice.params.model or 'the model'}… (attach images with +)",
+            key=INPUT,
+            accept_file="multiple",
+            file_type=list(ACCEPTED_TYPES),
+            submit_mode="disable",  # no second message while one streams; Stop is under the answer
+        )
+        if not history:
+            st.title("GPTProto Chat")
+            st.caption(
+                f"Ask {choice.params.model or 'a model'} anything. Pick models and limits in the sidebar."
+            )
+        if notice:
+            st.warning(notice, icon=":material/search_off:")
+        message_actions = partial(actions_for, tree=chat_tree(), model=choice.params.model, store=store)
+        render_recent_history(history[:-1] if sent else history, message_actions)
+        if sent is not None:
+            render_turn(sent, message_actions)
+    if rejected:
+        st.error(rejected, icon=":material/broken_image:")
+    problem = take_save_problem()
+    if problem:
+        st.warning(problem, icon=":material/database:")
+
+    if store.conversations() is not None:
+        with library_slot:  # filled last, so it lists this run's new conversation
+            render_share_button(store, conversation_id())
+            render_library(store, conversation_id())
+
+    dialog = open_dialog_target()
+    if dialog is not None:
+        kind, target = dialog
+        if kind == "edit":
+            edit_dialog(target, settings.max_prompt_chars)
+        elif kind == "delete":
+            delete_dialog(store, target)
+    preload_gateway()  # the next prompt's request need not wait for the client's imports
+
+
+if __name__ == "__main__":  # Streamlit ran this file by itself, not app.py: go through its gate
+    run_the_app_instead()
