@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import streamlit as st
 
+from components.downloads import download_button
 from components.plumbing.storage import RunStore
 from components.state.admin import (
     DOWNLOAD_CSV,
@@ -339,13 +340,13 @@ def _download(data: AdminData, days: int) -> None:
         f"{count:,} request(s) in the last {days} days{note}, one line each, times in UTC; "
         "tokens_estimated says whose token figures are estimates."
     )
-    st.download_button(
+    download_button(
+        st.container(),
         "Download the request log (CSV)",
-        requests_csv(data.log),
+        lambda: requests_csv(data.log),
         f"gptproto-requests-last-{days}-days.csv",
         mime="text/csv",
         key=DOWNLOAD_CSV,
         icon=":material/download:",
-        on_click="ignore",
         disabled=not data.log,
     )

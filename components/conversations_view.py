@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.comparison_exports import render_comparison_downloads
+from components.downloads import download_button
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
 from components.plumbing import routes
 from components.plumbing.config import load_settings
@@ -99,18 +100,20 @@ def render_export(store: RunStore, conversation_id: str) -> None:
     with st.container(border=True):
         st.markdown(f"**Export “{safe(title)}”**")
         row = st.container(horizontal=True)
-        row.download_button(
+        download_button(
+            row,
             "Markdown",
-            export_markdown(title, params, tree.path()),
-            file_name=f"{file_stem(title)}.md",
+            lambda: export_markdown(title, params, tree.path()),
+            f"{file_stem(title)}.md",
             mime="text/markdown",
             icon=":material/description:",
             key=state.EXPORT_MD,
         )
-        row.download_button(
+        download_button(
+            row,
             "JSON (can be imported)",
-            export_json(title, params, tree),
-            file_name=f"{file_stem(title)}.json",
+            lambda: export_json(title, params, tree),
+            f"{file_stem(title)}.json",
             mime="application/json",
             icon=":material/data_object:",
             key=state.EXPORT_JSON,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.downloads import download_button
 from components.plumbing.storage import NotFound, RunStore, safely
 from components.sidebar import CompareChoice
 from components.state import compare as state
@@ -425,20 +426,22 @@ def _render_saved_actions(sets: PromptSetStore, set_id: str) -> None:
     from components.conversations_view import file_stem
 
     row = st.container(horizontal=True)
-    row.download_button(
+    download_button(
+        row,
         "Export JSON",
-        export_prompt_set(saved, "json"),
-        file_name=f"{file_stem(saved.name)}.json",
+        lambda: export_prompt_set(saved, "json"),
+        f"{file_stem(saved.name)}.json",
         mime="application/json",
         key=state.SET_EXPORT_JSON,
         icon=":material/data_object:",
     )
     as_yaml = export_prompt_set(saved, "yaml")
     too_big = yaml_export_refusal(as_yaml)  # a file its own import would refuse is not offered
-    row.download_button(
+    download_button(
+        row,
         "Export YAML",
-        as_yaml,
-        file_name=f"{file_stem(saved.name)}.yaml",
+        lambda: as_yaml,  # made already, for its size; it reaches the media store only if clicked
+        f"{file_stem(saved.name)}.yaml",
         mime="application/yaml",
         key=state.SET_EXPORT_YAML,
         icon=":material/description:",

@@ -279,7 +279,10 @@ if ! wait_healthy 90 "$pid_list" "${urls[@]}"; then
 fi
 
 # --- Caddy in front, loopback only, no admin API, no certificates --------------------------
+# It removes the identity header the replicas were given (GPTPROTO_IDENTITY_HEADER) from every
+# client request, and with GPTPROTO_FORWARD_AUTH signs people in itself (see deploy/Caddyfile).
 mkdir -p "$fleet_dir/caddy"
+GPTPROTO_IDENTITY_HEADER=${GPTPROTO_IDENTITY_HEADER:-X-Forwarded-Email} \
 XDG_DATA_HOME=$fleet_dir/caddy XDG_CONFIG_HOME=$fleet_dir/caddy \
   GPTPROTO_SITE_ADDRESS="http://:$proxy_port" GPTPROTO_CADDY_BIND=127.0.0.1 \
   GPTPROTO_REPLICAS="${upstreams[*]}" \
