@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -256,6 +257,20 @@ def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> dict[str, str]:
     if not Path(path).is_file():
         return {}
     return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
+def load_secrets_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, object]:
+    """What Streamlit would read from these `secrets.toml` files, for code that runs without it
+    (later files win, as in Streamlit); a missing file adds nothing."""
+    secrets: dict[str, object] = {}
+    for path in paths:
+        if not Path(path).is_file():
+            continue
+        try:
+            secrets.update(tomllib.loads(Path(path).read_text()))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path} is not valid TOML ({exc}): fix it.") from None
+    return secrets
 
 
 def resolve_settings(

@@ -5,7 +5,9 @@
 #   bash scripts/fleet.sh N [--port P] [--dir DIR] [--throwaway-postgres]
 #
 # The first line printed is the proxy's URL. SIGINT (Ctrl-C) or SIGTERM stops everything this
-# script started. The replicas take the usual GPTPROTO_* settings from the environment.
+# script started. The replicas take the usual GPTPROTO_* settings from the environment; a fleet
+# serves a team, so it needs a sign-in mode (an [auth] section in .streamlit/secrets.toml, or
+# GPTPROTO_IDENTITY_HEADER) or an explicit GPTPROTO_ALLOW_ANONYMOUS=true, which it logs.
 # See deploy/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,8 @@ Database: DATABASE_URL when set; otherwise a fresh database in the PostgreSQL se
 in a temporary folder on a free port (removed at exit).
 Cookie secret: STREAMLIT_SERVER_COOKIE_SECRET when set, otherwise a random one; every replica
 gets the same.
+Sign-in: required ([auth] in .streamlit/secrets.toml, or GPTPROTO_IDENTITY_HEADER), unless
+GPTPROTO_ALLOW_ANONYMOUS=true, which is logged here and by every replica.
 EOF
 }
 
@@ -118,6 +122,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 PYTHON=$ROOT/.venv/bin/python
+
+# --- who may use it: nothing starts without sign-in unless anonymous use was accepted ----------
+# It prints what to configure (exit 2), or the warning for GPTPROTO_ALLOW_ANONYMOUS=true.
+"$PYTHON" -m core.sign_in_required || exit 2
 
 if [ -z "$fleet_dir" ]; then
   fleet_dir=$(mktemp -d "${TMPDIR:-/tmp}/gptproto-fleet.XXXXXX")
@@ -228,7 +236,7 @@ for i in $(seq 1 "$replicas"); do
   port=${replica_ports[$((i - 1))]}
   # The secret goes by environment, not argv, so other users cannot read it in `ps`.
   DATABASE_URL=$DATABASE_URL STREAMLIT_SERVER_COOKIE_SECRET=$cookie_secret \
-    "$PYTHON" serve.py --server.headless true --server.address 127.0.0.1 --server.port "$port" \
+    "$PYTHON" serve.py --require-sign-in --server.headless true --server.address 127.0.0.1 --server.port "$port" \
     --browser.gatherUsageStats false >"$fleet_dir/replica-$i.log" 2>&1 &
   replica_pids+=($!)
   upstreams+=("127.0.0.1:$port")

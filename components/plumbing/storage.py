@@ -123,7 +123,8 @@ def _remember(store: ConversationStore, user: Identity) -> UserInfo | None:
     from core.storage import upsert_user
 
     details = {"email": user.email, "name": user.name, "issuer": user.issuer, "subject": user.subject}
-    return safely(lambda: upsert_user(store.engine, user.user_id, **details))
+    verified = user.email_verified  # only a verified email may name an admin or receive moved chats
+    return safely(lambda: upsert_user(store.engine, user.user_id, **details, email_verified=verified))
 
 
 class RunStore:

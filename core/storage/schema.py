@@ -38,6 +38,8 @@ class UserRow(Base):
     issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
     subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # True only when the provider (or the trusted proxy) vouched for the email at the last sign-in.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ConversationRow(Base):

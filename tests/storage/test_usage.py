@@ -19,10 +19,11 @@ from core.quotas import LimitRefusal, Limits
 from core.storage import (
     ConversationStore,
     UsageStore,
-    find_user_by_email,
+    find_user,
     list_users,
     migrate,
     upsert_user,
+    users_with_email,
 )
 from core.storage.engine import HEAD_REVISION, current_revision
 from tests.conftest import ROOT
@@ -57,8 +58,16 @@ def usage(engine) -> UsageStore:
     return UsageStore(engine)
 
 
-def sign_in(engine, user_id: str, email: str, name: str = "") -> None:
-    upsert_user(engine, user_id, email=email, name=name or None, issuer="https://id.example", subject=user_id)
+def sign_in(engine, user_id: str, email: str, name: str = "", verified: bool = True) -> None:
+    upsert_user(
+        engine,
+        user_id,
+        email=email,
+        name=name or None,
+        issuer="https://id.example",
+        subject=user_id,
+        email_verified=verified,
+    )
 
 
 def send(store: UsageStore, user: str, model: str, when: datetime, **finish) -> int:
@@ -117,8 +126,8 @@ def test_going_back_to_0002_drops_only_what_0003_added(engine, usage):
     assert _titles(engine) == ["Survives"]
 
 
-def test_a_database_at_0004_keeps_its_usage_log_as_reported_and_can_go_back(engine):
-    upgrade_to(engine, "0004")
+def test_a_database_at_0005_keeps_its_usage_log_as_reported_and_can_go_back(engine):
+    upgrade_to(engine, "0005")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO users (id, created_at) VALUES ('ana', :t)"), {"t": NOW})
         connection.execute(
@@ -135,8 +144,11 @@ def test_a_database_at_0004_keeps_its_usage_log_as_reported_and_can_go_back(engi
     assert "ix_gateway_requests_status_created" in {
         index["name"] for index in inspect(engine).get_indexes("gateway_requests")
     }
-    downgrade_to(engine, "0004")
+    downgrade_to(engine, "0005")
     assert "estimated" not in {column["name"] for column in inspect(engine).get_columns("gateway_requests")}
+    assert "ix_gateway_requests_status_created" not in {
+        index["name"] for index in inspect(engine).get_indexes("gateway_requests")
+    }
     with engine.connect() as connection:
         assert connection.execute(text("SELECT total_tokens FROM gateway_requests")).scalar() == 30
 
@@ -161,9 +173,11 @@ def test_signing_in_creates_then_refreshes_the_user_and_finds_them_by_email(engi
     )
     assert (again.email, again.name, again.created_at) == ("ana@example.com", "Ana B.", first.created_at)
     assert again.last_seen_at is not None and again.last_seen_at >= first.last_seen_at
-    found = find_user_by_email(engine, "  ANA@example.COM ")
-    assert found is not None and found.id == "sub-1"
-    assert find_user_by_email(engine, "bob@example.com") is None
+    assert [user.id for user in users_with_email(engine, "  ANA@example.COM ")] == ["sub-1"]
+    assert users_with_email(engine, "bob@example.com") == []
+    found = find_user(engine, "sub-1")
+    assert found is not None and found.email == "ana@example.com" and not found.email_verified
+    assert find_user(engine, "sub-9") is None
     ConversationStore(engine, "local")
     sign_in(engine, "sub-2", "bob@example.com")
     assert [u.id for u in list_users(engine)] == ["sub-1", "sub-2", "local"]
@@ -604,3 +618,109 @@ def test_move_chats_with_a_broken_database_url_explains_without_a_traceback(tmp_
     done = move_chats("--to", "ana@example.com", "--database-url", "not a url", cwd=tmp_path)
     assert done.returncode == 2
     assert "not a valid URL" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- only an account the command unmistakably names receives the local chats ---------------------
+
+
+def titles_of(engine, user_id: str) -> list[str]:
+    return sorted(c.title for c in ConversationStore(engine, user_id).conversations())
+
+
+def verified(engine, user_id: str) -> bool:
+    found = find_user(engine, user_id)
+    assert found is not None
+    return found.email_verified
+
+
+def test_emails_stored_before_0005_count_as_unverified_and_going_back_drops_only_the_flag(engine):
+    upgrade_to(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, created_at, email) "
+                "VALUES ('oidc-old', CURRENT_TIMESTAMP, 'old@example.com')"
+            )
+        )
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    found = find_user(engine, "oidc-old")
+    assert found is not None and found.email == "old@example.com" and not found.email_verified
+
+    downgrade_to(engine, "0004")
+    assert "email_verified" not in {column["name"] for column in inspect(engine).get_columns("users")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT email FROM users")).scalars().all() == ["old@example.com"]
+
+
+def test_whether_an_email_was_verified_is_stored_at_each_sign_in(engine):
+    migrate(engine)
+    sign_in(engine, "oidc-ana", "ana@example.com", verified=True)
+    assert verified(engine, "oidc-ana")
+    sign_in(engine, "oidc-ana", "ana@example.com", verified=False)  # the provider changed its mind
+    assert not verified(engine, "oidc-ana")
+    # No email, nothing verified, whatever the caller says.
+    upsert_user(engine, "oidc-x", email=None, name="X", issuer=None, subject=None, email_verified=True)
+    assert not verified(engine, "oidc-x")
+
+
+def test_verified_accounts_come_first_among_those_with_an_email(engine):
+    migrate(engine)
+    sign_in(engine, "oidc-ana", "ana@example.com", verified=True)
+    sign_in(engine, "oidc-mallory", "ANA@example.com", verified=False)  # seen last
+    assert [u.id for u in users_with_email(engine, "ana@example.com")] == ["oidc-ana", "oidc-mallory"]
+
+
+def test_an_unverified_account_with_the_same_email_does_not_receive_the_chats(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-ana", "ana@example.com", "Ana", verified=True)
+    # Signed in after Ana, with her address typed into a provider that never confirmed it.
+    sign_in(engine, "oidc-mallory", "ana@example.com", "Mallory", verified=False)
+    done = move_chats("--to", "ana@example.com", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "to ana@example.com (user id oidc-ana)" in done.stdout
+    assert titles_of(engine, "oidc-ana") == ["First", "Second"]
+    assert titles_of(engine, "oidc-mallory") == []
+
+
+def test_an_email_no_account_verified_is_refused_with_the_candidates(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-mallory", "ana@example.com", "Mallory", verified=False)
+    done = move_chats("--to", "ana@example.com", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "Not moving anything: no account signed in with ana@example.com as a verified email" in done.stderr
+    assert "oidc-mallory  ana@example.com (NOT verified)  Mallory" in done.stderr
+    assert "--to and that account's user id" in done.stderr
+    assert titles_of(engine, "local") == ["First", "Second"]
+    assert titles_of(engine, "oidc-mallory") == []
+
+
+def test_two_verified_accounts_with_one_email_are_refused_and_a_user_id_picks_one(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-ana", "ana@example.com", "Ana at work", verified=True)
+    sign_in(engine, "hdr-ana", "Ana@Example.com", "Ana via the proxy", verified=True)
+    refused = move_chats("--to", "ana@example.com", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "2 accounts signed in with the verified email ana@example.com" in refused.stderr
+    assert "oidc-ana  ana@example.com (verified)  Ana at work" in refused.stderr
+    assert "hdr-ana  Ana@Example.com (verified)  Ana via the proxy" in refused.stderr
+    assert titles_of(engine, "local") == ["First", "Second"]
+
+    done = move_chats("--to", "hdr-ana", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "to Ana@Example.com (user id hdr-ana)" in done.stdout
+    assert titles_of(engine, "hdr-ana") == ["First", "Second"] and titles_of(engine, "oidc-ana") == []
+
+
+def test_a_user_id_names_an_account_whose_email_is_unverified(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-bo", "bo@example.com", "Bo", verified=False)
+    done = move_chats("--to", "oidc-bo", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert titles_of(engine, "oidc-bo") == ["First", "Second"]
+
+
+def test_the_local_user_is_not_a_target(tmp_path, local_data):
+    done = move_chats("--to", "local", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "local is the local user already" in done.stderr

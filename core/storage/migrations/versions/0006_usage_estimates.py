@@ -1,7 +1,7 @@
 """Usage estimates, and the requests in flight found without reading a user's whole log.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 
 `gateway_requests.estimated` says the row's token figures (and cost) are an estimate: what
 admission holds for an answer still streaming, or what an answer was taken to have used when the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
