@@ -61,6 +61,9 @@ class Settings:
     limit_requests_per_minute: int | None = None
     limit_tokens_per_day: int | None = None
     limit_cost_per_month: float | None = None
+    # Held against the token and cost limits for an answer still streaming that has no
+    # max_completion_tokens (the same room core.context_fit keeps for such an answer's context).
+    limit_reserve_tokens: int = 4_096
     max_prompt_chars: int = 100_000
     max_instructions_chars: int = 20_000
     context_windows: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CONTEXT_WINDOWS))
@@ -104,6 +107,16 @@ def _non_negative_int(name: str) -> Callable[[str], int]:
             raise SettingsError(f"{name} must be a whole number, got {raw!r}.") from None
         if value < 0:
             raise SettingsError(f"{name} must be zero or more, got {raw!r}.")
+        return value
+
+    return parse
+
+
+def _positive_int(name: str) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = _non_negative_int(name)(raw)
+        if value == 0:
+            raise SettingsError(f"{name} must be at least 1, got {raw!r}.")
         return value
 
     return parse
@@ -227,6 +240,7 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ),
     ("GPTPROTO_LIMIT_TOKENS_PER_DAY", "limit_tokens_per_day", _limit_int("GPTPROTO_LIMIT_TOKENS_PER_DAY")),
     ("GPTPROTO_LIMIT_COST_PER_MONTH", "limit_cost_per_month", _limit_usd("GPTPROTO_LIMIT_COST_PER_MONTH")),
+    ("GPTPROTO_LIMIT_RESERVE_TOKENS", "limit_reserve_tokens", _positive_int("GPTPROTO_LIMIT_RESERVE_TOKENS")),
     ("GPTPROTO_MAX_PROMPT_CHARS", "max_prompt_chars", _non_negative_int("GPTPROTO_MAX_PROMPT_CHARS")),
     (
         "GPTPROTO_MAX_INSTRUCTIONS_CHARS",
