@@ -15,6 +15,10 @@ Its responses are guarded (see server_guard.py): every one says that no other si
 app and that the browser must not guess content types, /_stcore/metrics answers only requests
 made on this machine, and a download's /media URL serves its file once.
 
+`--require-sign-in` (taken by serve.py, not passed to Streamlit) is for replicas: it refuses to
+start without a sign-in mode unless GPTPROTO_ALLOW_ANONYMOUS=true, which it logs (see
+core/sign_in_required.py). The recipe in deploy/ and scripts/fleet.sh always pass it.
+
 For operators, once Streamlit has read its configuration (server_ops.py): the log format, the
 Prometheus endpoint on a port of its own, and SIGTERM as a drain (server_drain.py).
 """
@@ -29,6 +33,7 @@ from server_ops import operate_replica
 from server_tuning import as_tcp, use_tcp_nodelay
 
 APP = Path(__file__).resolve().parent / "app.py"
+REQUIRE_SIGN_IN = "--require-sign-in"
 
 __all__ = ["as_tcp", "guard_streamlit_server", "main", "skip_external_ip_lookup", "use_tcp_nodelay"]
 
@@ -48,11 +53,16 @@ def main(argv: list[str] | None = None) -> None:
     with no call to a third party."""
     from streamlit.web import cli
 
+    options = sys.argv[1:] if argv is None else argv
+    if REQUIRE_SIGN_IN in options:
+        from core.sign_in_required import enforce
+
+        enforce(APP.parent)
+        options = [option for option in options if option != REQUIRE_SIGN_IN]
     use_tcp_nodelay()
     guard_streamlit_server()
     skip_external_ip_lookup()
     operate_replica()
-    options = sys.argv[1:] if argv is None else argv
     sys.argv = ["streamlit", "run", str(APP), *options]
     cli.main()
 

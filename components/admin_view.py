@@ -111,6 +111,7 @@ def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> 
 
 
 def _load(usage: UsageStore, users: list[UserInfo], since: datetime, now: datetime) -> AdminData:
+    usage.settle_stale(now)  # requests a dead process left 'sent' show as what they became
     return AdminData(
         users=users,
         daily=usage.daily_usage(since),
@@ -130,6 +131,12 @@ def _summary(data: AdminData) -> None:
     row[1].metric("Tokens", f"{sum(t.total_tokens for t in totals):,}")
     row[2].metric("Cost (est.)", f"${sum(t.cost_usd for t in totals):,.2f}")
     row[3].metric("Errors", f"{sum(t.errors for t in totals):,}")
+    estimated = sum(t.estimated_tokens for t in totals)
+    if estimated:
+        st.caption(
+            f"≈ {estimated:,} of these tokens are estimates: answers stopped, closed or cut short "
+            "before the gateway reported their usage, and what is held for answers still streaming."
+        )
     if not totals:
         st.info("No requests in this period.", icon=":material/query_stats:")
 
@@ -173,6 +180,7 @@ def _per_user(data: AdminData) -> None:
             "reasoning tokens": row.totals.reasoning_tokens,
             "cached tokens": row.totals.cached_tokens,
             "total tokens": row.totals.total_tokens,
+            "of them estimated": row.totals.estimated_tokens,
             "cost (USD, est.)": round(row.totals.cost_usd, 4),
             "errors": row.totals.errors,
             "last request (UTC)": f"{row.last_request_at:%Y-%m-%d %H:%M}",
@@ -214,7 +222,10 @@ def _budgets(data: AdminData, defaults: Limits) -> None:
     if not data.users:
         return
     st.subheader("Budgets now")
-    st.caption(f"Defaults from the settings: {describe_limits(merge_limits(defaults, None))}.")
+    st.caption(
+        f"Defaults from the settings: {describe_limits(merge_limits(defaults, None))}. Tokens and "
+        "cost include what is held for answers still streaming."
+    )
     rows = []
     for user in data.users:
         override = data.overrides.get(user.id)
@@ -325,7 +336,10 @@ def _download(data: AdminData, days: int) -> None:
     st.subheader("Request log")
     count = len(data.log)
     note = f" (the newest {LOG_LIMIT:,})" if count >= LOG_LIMIT else ""
-    st.caption(f"{count:,} request(s) in the last {days} days{note}, one line each, times in UTC.")
+    st.caption(
+        f"{count:,} request(s) in the last {days} days{note}, one line each, times in UTC; "
+        "tokens_estimated says whose token figures are estimates."
+    )
     download_button(
         st.container(),
         "Download the request log (CSV)",

@@ -181,10 +181,23 @@ def run_lanes(lanes: Sequence[Lane], *, pump: EventPump[int] | None = None, stop
                 index, event = tick
                 lanes[index].apply(event, stop_label)
     finally:
-        for lane in lanes:
-            lane.settle()
+        settle_all(lanes)
     for lane in lanes:
         lane.view.finish(lane.answer.text)  # a lane cancelled without an event still ends drawn
+
+
+def settle_all(lanes: Sequence[Lane]) -> None:
+    """Settle every lane, even when one's hook raises: once a closed tab has stopped the script,
+    every st call raises, and the lanes after it must still record their usage. The first error
+    is raised again once all have settled."""
+    error: BaseException | None = None
+    for lane in lanes:
+        try:
+            lane.settle()
+        except BaseException as exc:  # StopException included; raised again below
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 def retry_text(wait: RetryWait, stop_label: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +61,9 @@ class Settings:
     limit_requests_per_minute: int | None = None
     limit_tokens_per_day: int | None = None
     limit_cost_per_month: float | None = None
+    # Held against the token and cost limits for an answer still streaming that has no
+    # max_completion_tokens (the same room core.context_fit keeps for such an answer's context).
+    limit_reserve_tokens: int = 4_096
     max_prompt_chars: int = 100_000
     max_instructions_chars: int = 20_000
     context_windows: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CONTEXT_WINDOWS))
@@ -122,6 +126,16 @@ def _grace_seconds(name: str) -> Callable[[str], float]:
         value = _seconds(name, raw)
         if not 0 <= value <= 3600:
             raise SettingsError(f"{name} must be from 0 (stop at once) to 3600 seconds, got {raw!r}.")
+        return value
+
+    return parse
+
+
+def _positive_int(name: str) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = _non_negative_int(name)(raw)
+        if value == 0:
+            raise SettingsError(f"{name} must be at least 1, got {raw!r}.")
         return value
 
     return parse
@@ -272,6 +286,7 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ),
     ("GPTPROTO_LIMIT_TOKENS_PER_DAY", "limit_tokens_per_day", _limit_int("GPTPROTO_LIMIT_TOKENS_PER_DAY")),
     ("GPTPROTO_LIMIT_COST_PER_MONTH", "limit_cost_per_month", _limit_usd("GPTPROTO_LIMIT_COST_PER_MONTH")),
+    ("GPTPROTO_LIMIT_RESERVE_TOKENS", "limit_reserve_tokens", _positive_int("GPTPROTO_LIMIT_RESERVE_TOKENS")),
     ("GPTPROTO_MAX_PROMPT_CHARS", "max_prompt_chars", _non_negative_int("GPTPROTO_MAX_PROMPT_CHARS")),
     (
         "GPTPROTO_MAX_INSTRUCTIONS_CHARS",
@@ -292,6 +307,20 @@ def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> dict[str, str]:
     if not Path(path).is_file():
         return {}
     return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
+def load_secrets_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, object]:
+    """What Streamlit would read from these `secrets.toml` files, for code that runs without it
+    (later files win, as in Streamlit); a missing file adds nothing."""
+    secrets: dict[str, object] = {}
+    for path in paths:
+        if not Path(path).is_file():
+            continue
+        try:
+            secrets.update(tomllib.loads(Path(path).read_text()))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path} is not valid TOML ({exc}): fix it.") from None
+    return secrets
 
 
 def resolve_settings(

@@ -21,10 +21,10 @@ from components.plumbing.compare_persistence import cast_vote, leaderboard_votes
 from components.plumbing.config import preload_gateway, require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
-from components.prompt_sets_view import (
+from components.prompt_set_editor import render_editor
+from components.prompt_set_runner import (
     finish_step,
     halt_step,
-    render_editor,
     render_run_panel,
     render_step_progress,
     take_sheet_step,

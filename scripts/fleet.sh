@@ -7,7 +7,9 @@
 # The first line printed is the proxy's URL. SIGINT (Ctrl-C) or SIGTERM stops everything this
 # script started; SIGHUP restarts the replicas one after the other (a rolling restart: each
 # drains, stops and comes back on its port before the next). The replicas take the usual
-# GPTPROTO_* settings from the environment.
+# GPTPROTO_* settings from the environment; a fleet serves a team, so it needs a sign-in mode (an
+# [auth] section in .streamlit/secrets.toml, or GPTPROTO_IDENTITY_HEADER) or an explicit
+# GPTPROTO_ALLOW_ANONYMOUS=true, which it logs.
 # See deploy/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +39,8 @@ exit); otherwise (or with --throwaway-postgres) a throwaway cluster in a tempora
 free port (removed at exit).
 Cookie secret: STREAMLIT_SERVER_COOKIE_SECRET when set, otherwise a random one; every replica
 gets the same.
+Sign-in: required ([auth] in .streamlit/secrets.toml, or GPTPROTO_IDENTITY_HEADER), unless
+GPTPROTO_ALLOW_ANONYMOUS=true, which is logged here and by every replica.
 EOF
 }
 
@@ -141,6 +145,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 PYTHON=$ROOT/.venv/bin/python
+
+# --- who may use it: nothing starts without sign-in unless anonymous use was accepted ----------
+# It prints what to configure (exit 2), or the warning for GPTPROTO_ALLOW_ANONYMOUS=true.
+"$PYTHON" -m core.sign_in_required || exit 2
 
 if [ -z "$fleet_dir" ]; then
   fleet_dir=$(mktemp -d "${TMPDIR:-/tmp}/gptproto-fleet.XXXXXX")
@@ -257,8 +265,8 @@ start_replica() {
   local i=$1 port=${replica_ports[$(($1 - 1))]}
   # The secret goes by environment, not argv, so other users cannot read it in `ps`.
   DATABASE_URL=$DATABASE_URL STREAMLIT_SERVER_COOKIE_SECRET=$cookie_secret \
-    "$PYTHON" serve.py --server.headless true --server.address 127.0.0.1 --server.port "$port" \
-    --browser.gatherUsageStats false >>"$fleet_dir/replica-$i.log" 2>&1 &
+    "$PYTHON" serve.py --require-sign-in --server.headless true --server.address 127.0.0.1 \
+    --server.port "$port" --browser.gatherUsageStats false >>"$fleet_dir/replica-$i.log" 2>&1 &
   replica_pids[$((i - 1))]=$!
   upstreams[$((i - 1))]="127.0.0.1:$port"
 }

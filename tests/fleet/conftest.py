@@ -94,8 +94,10 @@ class Fleet:
 
 
 def fleet_env(**overrides: str) -> dict[str, str]:
-    """The test's sealed environment (no STREAMLIT_* leaking in) plus overrides."""
+    """The test's sealed environment (no STREAMLIT_* leaking in), with anonymous use accepted (a
+    fleet without sign-in only starts when the operator says so), plus overrides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    env["GPTPROTO_ALLOW_ANONYMOUS"] = "true"
     env.update(overrides)
     return env
 

@@ -16,6 +16,8 @@ import pytest
 from tests.fleet.conftest import FLEET, alive, children_of, command_line, fleet_env, postgres_server
 from tests.waiting import wait_until
 
+ANONYMOUS_WARNING = "WARNING: GPTPROTO_ALLOW_ANONYMOUS=true and no sign-in is configured"
+
 
 def _get(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
@@ -72,6 +74,11 @@ def test_two_replicas_behind_the_proxy_then_sigterm_stops_everything(fleet_facto
     assert database, fleet.database_line
     assert database.group(1) in _databases()
 
+    # fleet_env accepted anonymous use: fleet.sh and every replica say so in their logs.
+    assert ANONYMOUS_WARNING in fleet.stderr()
+    assert all(ANONYMOUS_WARNING in replica.log_text() for replica in fleet.replicas)
+    assert all("--require-sign-in" in command_line(pid) for pid in replica_pids)
+
     assert fleet.stop(signal.SIGTERM) == 143
     assert not [pid for pid in started if alive(pid)], [command_line(p) for p in started if alive(p)]
     assert not any(_accepts(port) for port in ports)
@@ -120,4 +127,21 @@ def test_bad_arguments_say_what_to_do_and_start_nothing(arguments, message):
     assert done.returncode == 2
     assert done.stdout == ""
     assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_fleet_without_sign_in_does_not_start(tmp_path):
+    env = {k: v for k, v in fleet_env().items() if k != "GPTPROTO_ALLOW_ANONYMOUS"}
+    done = subprocess.run(
+        ["bash", str(FLEET), "1", "--dir", str(tmp_path / "fleet")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""  # no proxy URL: nothing was started
+    assert "Not starting: this is a replica for a team and no sign-in is configured" in done.stderr
+    assert "GPTPROTO_IDENTITY_HEADER" in done.stderr and "GPTPROTO_ALLOW_ANONYMOUS=true" in done.stderr
+    assert not list((tmp_path / "fleet").glob("replica-*.log"))
     assert "Traceback" not in done.stderr
