@@ -8,6 +8,7 @@ from components.plumbing import routes
 from components.plumbing.config import require_settings, warn_about_replica_settings
 from components.plumbing.identity import require_identity
 from components.presenter import presenting, render_presenter_controls
+from components.reconnect import run_again_after_reconnecting
 
 st.set_page_config(
     page_title="GPTProto Chat",
@@ -57,4 +58,5 @@ routes.register(pages)
 navigation = st.navigation(list(pages.values()))
 render_account(user)
 render_presenter_controls()
+run_again_after_reconnecting()
 navigation.run()

@@ -1,5 +1,7 @@
-"""What the per-user limits add in front of every request: `UsageStore.reserve` (check the
-limits and record the request, one transaction under the user's lock), timed on SQLite and, when
+"""What the per-user limits add in front of every request: `UsageStore.reserve` (settle the
+user's requests a dead process left in flight, check the limits with the holds of the answers
+still streaming, and record the request with its own hold, one transaction under the user's
+lock), timed on SQLite and, when
 it answers, PostgreSQL; then, on SQLite, how long each write waits when 20 sessions of one process
 write at once (each a reserve and two checkpoints of its answer, twice).
 
@@ -18,12 +20,14 @@ import uuid
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
+from core.admission import Hold
 from core.conversation import ChatParams, Message, user_message
 from core.quotas import Limits
 from core.storage import ConversationStore, UsageStore, database_url, make_engine, migrate
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 LIMITS = Limits(requests_per_minute=1_000_000, tokens_per_day=10**12, cost_per_month_usd=1e9)
+HOLD = Hold(prompt_tokens=12, completion_tokens=4_096, cost_usd=0.01)  # a short prompt, the default
 
 
 def timed_reserves(engine: Engine, calls: int) -> list[float]:
@@ -34,7 +38,7 @@ def timed_reserves(engine: Engine, calls: int) -> list[float]:
     times = []
     for _ in range(calls):
         started = time.perf_counter()
-        usage.reserve("bench-user", ["o4-mini"], page="chat", defaults=LIMITS)
+        usage.reserve("bench-user", ["o4-mini"], page="chat", defaults=LIMITS, holds=[HOLD])
         times.append((time.perf_counter() - started) * 1000)
     return times
 
@@ -59,7 +63,7 @@ def concurrent_writes(engine: Engine, sessions: int) -> list[float]:
         for step in range(6):
             started = time.perf_counter()
             if step % 3 == 0:
-                usage.reserve(user, ["o4-mini"], page="chat", defaults=LIMITS)
+                usage.reserve(user, ["o4-mini"], page="chat", defaults=LIMITS, holds=[HOLD])
             else:
                 answer.text += " word" * 50
                 store.save_message(conversation, answer, params)

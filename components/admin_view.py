@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import streamlit as st
 
+from components.downloads import download_button
 from components.plumbing.storage import RunStore
 from components.state.admin import (
     DOWNLOAD_CSV,
@@ -112,6 +113,7 @@ def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> 
 
 
 def _load(usage: UsageStore, users: list[UserInfo], since: datetime, now: datetime) -> AdminData:
+    usage.settle_stale(now)  # requests a dead process left 'sent' show as what they became
     return AdminData(
         users=users,
         daily=usage.daily_usage(since),
@@ -131,6 +133,12 @@ def _summary(data: AdminData) -> None:
     row[1].metric("Tokens", f"{sum(t.total_tokens for t in totals):,}")
     row[2].metric("Cost (est.)", f"${sum(t.cost_usd for t in totals):,.2f}")
     row[3].metric("Errors", f"{sum(t.errors for t in totals):,}")
+    estimated = sum(t.estimated_tokens for t in totals)
+    if estimated:
+        st.caption(
+            f"≈ {estimated:,} of these tokens are estimates: answers stopped, closed or cut short "
+            "before the gateway reported their usage, and what is held for answers still streaming."
+        )
     if not totals:
         st.info("No requests in this period.", icon=":material/query_stats:")
 
@@ -174,6 +182,7 @@ def _per_user(data: AdminData) -> None:
             "reasoning tokens": row.totals.reasoning_tokens,
             "cached tokens": row.totals.cached_tokens,
             "total tokens": row.totals.total_tokens,
+            "of them estimated": row.totals.estimated_tokens,
             "cost (USD, est.)": round(row.totals.cost_usd, 4),
             "errors": row.totals.errors,
             "last request (UTC)": f"{row.last_request_at:%Y-%m-%d %H:%M}",
@@ -215,7 +224,10 @@ def _budgets(data: AdminData, defaults: Limits) -> None:
     if not data.users:
         return
     st.subheader("Budgets now")
-    st.caption(f"Defaults from the settings: {literal(describe_limits(merge_limits(defaults, None)))}.")
+    st.caption(
+        f"Defaults from the settings: {literal(describe_limits(merge_limits(defaults, None)))}. Tokens and "
+        "cost include what is held for answers still streaming."
+    )
     rows = []
     for user in data.users:
         override = data.overrides.get(user.id)
@@ -327,14 +339,17 @@ def _download(data: AdminData, days: int) -> None:
     st.subheader("Request log")
     count = len(data.log)
     note = f" (the newest {LOG_LIMIT:,})" if count >= LOG_LIMIT else ""
-    st.caption(f"{count:,} request(s) in the last {days:d} days{note}, one line each, times in UTC.")
-    st.download_button(
+    st.caption(
+        f"{count:,} request(s) in the last {days:d} days{note}, one line each, times in UTC; "
+        "tokens_estimated says whose token figures are estimates."
+    )
+    download_button(
+        st.container(),
         "Download the request log (CSV)",
-        requests_csv(data.log),
+        lambda: requests_csv(data.log),
         f"gptproto-requests-last-{days}-days.csv",
         mime="text/csv",
         key=DOWNLOAD_CSV,
         icon=":material/download:",
-        on_click="ignore",
         disabled=not data.log,
     )

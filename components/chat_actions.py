@@ -40,7 +40,7 @@ def plan_turn(
         return None
     if not choice.ready:
         return turn, None  # not sent: the answer will say what to fix in the sidebar
-    admitted = reserve(store, settings, [choice.params.model], page="chat")
+    admitted = reserve(store, settings, [(turn.context, choice.params)], page="chat")
     if isinstance(admitted, Reservation):
         return turn, admitted
     if typed:

@@ -83,11 +83,15 @@ def send_turn(
 
 
 def _settled(saver: TurnSaver, reservation: Reservation, turn: Turn) -> Callable[[Message], None]:
+    # A Continue adds to the answer: only what this request brings is its usage.
     prior_usage = turn.answer.usage if turn.continuing else None
+    prior_chars = len(turn.answer.text) if turn.continuing else 0
 
     def settled(answer: Message) -> None:
+        # The usage first: it touches no st state, so a closed tab (after which every st call
+        # raises) cannot keep it from being recorded.
+        reservation.settle(0, answer, prior_usage, prior_chars)
         saver.settled(answer)
-        reservation.settle(0, answer, prior_usage)
 
     return settled
 

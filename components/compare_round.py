@@ -47,14 +47,17 @@ def send_round(
     model at once; over a limit, nothing is sent and the refusal is returned. `instructions` (a
     prompt set prompt's own) replace the sidebar's for this round; `fresh` sends it without
     earlier rounds."""
-    admitted = reserve(store, settings, choice.models, page="compare")
-    if isinstance(admitted, str):
-        return admitted
     past = rounds()
     params = with_instructions(choice.params, instructions)
     round_ = start_round(
         past, choice.models, prompt, images=images, blind=choice.blind, fresh=fresh, params=params
     )
+    requests = [
+        (column.history, column_params(params, column.model, choice.role)) for column in round_.columns
+    ]
+    admitted = reserve(store, settings, requests, page="compare")
+    if isinstance(admitted, str):
+        return admitted
     saver = RoundSaver(store.comparisons(), choice.params)
     saver.before_sending(round_)
     past.append(round_)
@@ -74,8 +77,10 @@ def _settled(saver: RoundSaver, reservation: Reservation) -> AnswerHook:
     """A column's final answer: stored with the round, and its request's usage recorded."""
 
     def settled(index: int, answer: Message) -> None:
-        saver.settled(answer)
+        # The usage first: it touches no st state, so a closed tab (after which every st call
+        # raises) cannot keep it from being recorded.
         reservation.settle(index, answer)
+        saver.settled(answer)
 
     return settled
 

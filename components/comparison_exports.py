@@ -3,11 +3,12 @@ and the recent comparisons in the compare sidebar."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.downloads import download_button
 from components.library import COMPARISON_ICON, when
 from components.plumbing.storage import NotFound, RunStore, safely
 from components.state import compare as state
@@ -16,10 +17,10 @@ from core.conversation import ChatParams
 from core.formats.comparison import export_comparison_json
 from core.pricing import Prices
 from core.report import report_html, report_markdown
-from core.safe_text import SafeMarkdown, literal
+from core.safe_text import literal
 
 DEFAULT_TITLE = "GPTProto model comparison"
-NO_PREFIX = SafeMarkdown("")
+JSON = "application/json"
 RECENT_COUNT = 8
 
 
@@ -44,24 +45,19 @@ def render_comparison_downloads(
     *,
     stem: str,
     keys: tuple[str, str, str],
-    label_prefix: SafeMarkdown = NO_PREFIX,
+    label_prefix: str = "",
 ) -> None:
     """A comparison's three downloads in `row`: Markdown and the HTML report to read, JSON to
     import back; `keys` are the buttons' widget keys, in that order."""
-    files = (
-        ("Markdown", report_markdown(title, rounds, prices), "md", "text/markdown"),
-        ("HTML report", report_html(title, rounds, prices), "html", "text/html"),
-        ("JSON (can be imported)", export_comparison_json(title, params, rounds), "json", "application/json"),
+    # Each file is made at its click (see components/downloads.py), not at every run.
+    files: tuple[tuple[str, Callable[[], str], str, str], ...] = (
+        ("Markdown", lambda: report_markdown(title, rounds, prices), "md", "text/markdown"),
+        ("HTML report", lambda: report_html(title, rounds, prices), "html", "text/html"),
+        ("JSON (can be imported)", lambda: export_comparison_json(title, params, rounds), "json", JSON),
     )
-    for (label, data, extension, mime), key in zip(files, keys, strict=True):
-        row.download_button(
-            f"{label_prefix}{literal(label)}",
-            data,
-            f"{stem}.{extension}",
-            mime=mime,
-            key=key,
-            icon=":material/download:",
-        )
+    for (label, make, extension, mime), key in zip(files, keys, strict=True):
+        name, icon = f"{stem}.{extension}", ":material/download:"
+        download_button(row, f"{label_prefix}{label}", make, name, mime=mime, key=key, icon=icon)
 
 
 def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], prices: Prices) -> None:
@@ -71,7 +67,7 @@ def render_comparison_actions(store: RunStore, rounds: Sequence[CompareRound], p
     params = latest.params or ChatParams(model=latest.models[0])
     row = st.container(horizontal=True)
     render_comparison_downloads(
-        row, title, params, rounds, prices, stem="comparison", label_prefix=SafeMarkdown("Export "),
+        row, title, params, rounds, prices, stem="comparison", label_prefix="Export ",
         keys=(state.EXPORT_MD, state.EXPORT_HTML, state.EXPORT_JSON),
     )  # fmt: skip
     current, opened = state.comparison_id(), store.conversations()

@@ -9,17 +9,19 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.comparison_exports import render_comparison_downloads
+from components.downloads import download_button
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
 from components.plumbing import routes
 from components.plumbing.config import load_settings
 from components.plumbing.storage import NotFound, RunStore, safely
-from components.share import render_share_button
+from components.share_links import render_share_button
 from components.state import conversations as state
-from components.state import share as share_state
+from components.state import share_links as share_state
 from core.formats.comparison import import_comparison_json, is_comparison_export
 from core.formats.conversation import export_json, export_markdown, import_json
 from core.formats.strict import ImportRejected
 from core.images import ImageLimits
+from core.metrics import count_import_refusal
 from core.safe_text import literal
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ def render_import(store: RunStore) -> None:
                     )
                     title = imported.title if created is not None else None
             except ImportRejected as exc:
+                count_import_refusal("comparison" if is_comparison_export(raw) else "conversation")
                 st.error(f"{literal(upload.name)} was not imported: {literal(exc)}", icon=":material/error:")
                 return
             if title is not None:
@@ -99,18 +102,20 @@ def render_export(store: RunStore, conversation_id: str) -> None:
     with st.container(border=True):
         st.markdown(f"**Export “{literal(title)}”**")
         row = st.container(horizontal=True)
-        row.download_button(
+        download_button(
+            row,
             "Markdown",
-            export_markdown(title, params, tree.path()),
-            file_name=f"{file_stem(title)}.md",
+            lambda: export_markdown(title, params, tree.path()),
+            f"{file_stem(title)}.md",
             mime="text/markdown",
             icon=":material/description:",
             key=state.EXPORT_MD,
         )
-        row.download_button(
+        download_button(
+            row,
             "JSON (can be imported)",
-            export_json(title, params, tree),
-            file_name=f"{file_stem(title)}.json",
+            lambda: export_json(title, params, tree),
+            f"{file_stem(title)}.json",
             mime="application/json",
             icon=":material/data_object:",
             key=state.EXPORT_JSON,

@@ -17,6 +17,7 @@ from core.answer_notes import format_waited
 from core.chat_flow import fail_before_sending
 from core.context_fit import ContextTooLong, context_window, fit_context
 from core.conversation import ChatParams, Message, Status
+from core.drain import REPLICA
 from core.gateway.errors import context_error, with_vision_models
 from core.gateway.events import Event, Failure, Finish, RetryWait, TextDelta
 from core.gateway.pump import EventPump
@@ -46,6 +47,7 @@ class Lane:
     view: StreamView = field(init=False)
     stream_state: StreamState = field(init=False)
     _settled: bool = field(init=False, default=False)
+    _in_flight: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         if self.gateway is not None:
@@ -86,17 +88,34 @@ class Lane:
         if self.answer.status == Status.STREAMING and state.retry_wait is None and not state.new_text:
             self.view.show_status(f"Waiting for {self.label}…{format_waited(waited_s)}")
 
+    def sent(self) -> None:
+        """Its request has left: the answer counts as streaming (for a drain and the metrics)
+        until it settles."""
+        if self.gateway is not None and not self._in_flight:
+            self._in_flight = True
+            REPLICA.started()
+
+    def interrupt(self) -> None:
+        """The replica is stopping and its grace is over: keep the text so far, as interrupted."""
+        if self.gateway is not None:
+            self.stream_state.interrupt()
+
     def settle(self) -> None:
-        """Once: the final status (stopped if the run ended mid-stream), then the settled hook."""
+        """Once: the final status (stopped if the run ended mid-stream), then the settled hook;
+        only then may a draining replica, which waits for the save, stop."""
         if self._settled:
             return
         self._settled = True
-        if self.gateway is not None:
-            self.stream_state.stop()
-        if self.answer.error is not None:
-            self.answer.error = with_vision_models(self.answer.error, self.vision_models)
-        if self.on_settled is not None:
-            self.on_settled(self.answer)
+        try:
+            if self.gateway is not None:
+                self.stream_state.stop()
+            if self.answer.error is not None:
+                self.answer.error = with_vision_models(self.answer.error, self.vision_models)
+            if self.on_settled is not None:
+                self.on_settled(self.answer)
+        finally:
+            if self._in_flight:
+                REPLICA.ended()
 
 
 def prepare_lane(
@@ -136,17 +155,25 @@ def start_lanes(lanes: Sequence[Lane]) -> EventPump[int]:
     """Send every lane's request now; run_lanes then streams them. Whoever starts them must see
     that run_lanes runs or the pump is cancelled and the lanes settled, however the run ends."""
     calls = {index: (lane.gateway, lane.body) for index, lane in enumerate(lanes) if lane.gateway}
-    return EventPump(calls).start()
+    pump = EventPump(calls).start()
+    for lane in lanes:
+        lane.sent()
+    return pump
 
 
 def run_lanes(lanes: Sequence[Lane], *, pump: EventPump[int] | None = None, stop_label: str = "Stop") -> None:
     """Stream every lane at once until each has ended (their requests sent now, or already by
     `pump`). A Stop press or a rerun ends the run mid-stream: every call still open is closed,
-    and each answer keeps its text, marked stopped."""
+    and each answer keeps its text, marked stopped. When a draining replica's grace runs out,
+    each keeps its text marked interrupted, and the run ends."""
     try:
         with pump or start_lanes(lanes) as running:
             started = running.started_at or time.monotonic()
             for tick in running.ticks():
+                if REPLICA.grace_over():
+                    for lane in lanes:
+                        lane.interrupt()
+                    break
                 if tick is None:
                     # A quiet tick, also where a Stop press reaches the run when nothing streams.
                     for lane in lanes:
@@ -155,10 +182,23 @@ def run_lanes(lanes: Sequence[Lane], *, pump: EventPump[int] | None = None, stop
                 index, event = tick
                 lanes[index].apply(event, stop_label)
     finally:
-        for lane in lanes:
-            lane.settle()
+        settle_all(lanes)
     for lane in lanes:
         lane.view.finish(lane.answer.text)  # a lane cancelled without an event still ends drawn
+
+
+def settle_all(lanes: Sequence[Lane]) -> None:
+    """Settle every lane, even when one's hook raises: once a closed tab has stopped the script,
+    every st call raises, and the lanes after it must still record their usage. The first error
+    is raised again once all have settled."""
+    error: BaseException | None = None
+    for lane in lanes:
+        try:
+            lane.settle()
+        except BaseException as exc:  # StopException included; raised again below
+            error = error or exc
+    if error is not None:
+        raise error
 
 
 def retry_text(wait: RetryWait, stop_label: str) -> str:

@@ -57,16 +57,16 @@ def estimate_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
     up, per text; TOKENS_PER_IMAGE per image part; TOKENS_PER_MESSAGE per message."""
     total = 0
     for message in messages:
-        total += TOKENS_PER_MESSAGE + _text_tokens(str(message.get("name") or ""))
+        total += TOKENS_PER_MESSAGE + text_tokens(str(message.get("name") or ""))
         content = message.get("content")
         if isinstance(content, str):
-            total += _text_tokens(content)
+            total += text_tokens(content)
             continue
         for part in content or []:
             if part.get("type") == "image_url":
                 total += TOKENS_PER_IMAGE
             else:
-                total += _text_tokens(str(part.get("text") or ""))
+                total += text_tokens(str(part.get("text") or ""))
     return total
 
 
@@ -119,5 +119,6 @@ def _exchanges(history: Sequence[Message]) -> list[list[Message]]:
     return exchanges
 
 
-def _text_tokens(text: str) -> int:
+def text_tokens(text: str) -> int:
+    """Estimated tokens of a text: its characters / CHARS_PER_TOKEN, rounded up (see above)."""
     return math.ceil(len(text) / CHARS_PER_TOKEN)

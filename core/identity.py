@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from core.local_browser import RequestHeaders, why_not_local
+
 Mode = Literal["oidc", "header", "none"]
 
 LOCAL_USER = "local"
@@ -26,6 +28,9 @@ class Identity:
     is_admin: bool = False
     issuer: str | None = None
     subject: str | None = None
+    # Only a verified email may name an admin or pick whose chats a command moves: a provider that
+    # lets anyone type an address without confirming it says so with email_verified false.
+    email_verified: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,30 +72,41 @@ def oidc_identity(claims: Mapping[str, object], admins: tuple[str, ...]) -> Iden
     if not subject:
         return None
     email = _text(claims.get("email"))
+    verified = email is not None and _is_true(claims.get("email_verified"))
     name = _text(claims.get("name")) or email or subject
     user_id = _hashed("oidc", issuer, subject)
-    return Identity(user_id, name, email, "oidc", _is_admin(admins, user_id, email, subject), issuer, subject)
+    is_admin = _is_admin(admins, user_id, email if verified else None, subject)
+    return Identity(user_id, name, email, "oidc", is_admin, issuer, subject, verified)
 
 
-def header_identity(headers: Mapping[str, str], header: str, admins: tuple[str, ...]) -> Identity | None:
-    """The user an authenticating proxy named in `header`; None when the header is missing."""
-    value = next((v for k, v in headers.items() if k.lower() == header.lower()), "").strip()
-    if not value:
+def header_identity(values: list[str], header: str, admins: tuple[str, ...]) -> Identity | None:
+    """The user an authenticating proxy named in `header` (every value the request carried for
+    it); None unless it carried exactly one: a second value is a client's attempt to be someone
+    else that the proxy passed along, and neither value can be trusted over the other."""
+    if len(values) != 1 or not values[0].strip():
         return None
+    value = values[0].strip()
     user_id = _hashed("hdr", header.lower(), value.lower())
-    email = value if "@" in value else None
-    return Identity(user_id, value, email, "header", _is_admin(admins, user_id, email, value), None, value)
+    email = value if "@" in value else None  # the proxy signed this person in: it vouches for it
+    is_admin = _is_admin(admins, user_id, email, value)
+    return Identity(user_id, value, email, "header", is_admin, None, value, email is not None)
 
 
-def local_identity(admins: tuple[str, ...], on_loopback: bool) -> Identity:
-    """The single user of an install with no sign-in: they administer their own machine (on a
-    network, with anonymous use accepted, only if GPTPROTO_ADMINS names 'local')."""
-    return Identity(LOCAL_USER, "Local user", None, "none", on_loopback or _is_admin(admins, LOCAL_USER))
+def local_identity(admins: tuple[str, ...], visibly_local: bool) -> Identity:
+    """The single user of an install with no sign-in: they administer their own machine, from a
+    browser visibly on it (otherwise, with anonymous use accepted, only if GPTPROTO_ADMINS names
+    'local')."""
+    return Identity(LOCAL_USER, "Local user", None, "none", visibly_local or _is_admin(admins, LOCAL_USER))
 
 
 def _is_admin(admins: tuple[str, ...], *ids: str | None) -> bool:
     wanted = {admin.lower() for admin in admins}
     return any(value is not None and value.lower() in wanted for value in ids)
+
+
+def _is_true(claim: object) -> bool:
+    # Some providers send the boolean claims of the ID token as strings.
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
 
 
 def _text(value: object) -> str | None:
@@ -111,19 +127,37 @@ def is_loopback(address: str | None) -> bool:
         return False
 
 
-def anonymous_refusal(address: str | None, allow_anonymous: bool) -> Refusal | None:
-    """With no sign-in configured, refuse to serve chats to other machines unless the operator
-    explicitly accepted anonymous use."""
-    if allow_anonymous or is_loopback(address):
+CONFIGURE_SIGN_IN = (
+    "To host it for a team, configure sign-in: an [auth] section in .streamlit/secrets.toml (OIDC: "
+    "Google, Microsoft Entra, Okta, Keycloak...), or GPTPROTO_IDENTITY_HEADER behind an "
+    "authenticating proxy."
+)
+
+
+def anonymous_refusal(
+    address: str | None, allow_anonymous: bool, headers: RequestHeaders | None
+) -> Refusal | None:
+    """With no sign-in configured, serve chats only to a browser visibly on this machine (a server
+    on loopback, opened by a loopback name, with no proxy in between) unless the operator
+    explicitly accepted anonymous use. `headers` is None when no browser made the request (a
+    script run with no server, as in tests)."""
+    if allow_anonymous:
         return None
-    where = f"server.address = {address}" if address else "every network interface (no server.address set)"
+    if not is_loopback(address):
+        where = f"server.address = {address}" if address else "every network interface"
+        reason = f"this server listens on {where}, so other people can reach it"
+        stay_local = "To keep it on this machine only, run it with --server.address 127.0.0.1"
+        stay_local += " (scripts/start.sh does)."
+    else:
+        not_local = why_not_local(headers) if headers is not None else None
+        if not_local is None:
+            return None
+        reason = not_local
+        stay_local = "To use it alone, open http://localhost:<port> in a browser on the server's own machine."
     return Refusal(
         "Sign-in is not configured",
-        f"This server listens on {where}, so other people can reach it, and no sign-in is configured: "
-        "everyone would share one user's chats and the server's key. To host it for a team, configure "
-        "sign-in: an [auth] section in .streamlit/secrets.toml (OIDC: Google, Microsoft Entra, Okta, "
-        "Keycloak...), or GPTPROTO_IDENTITY_HEADER behind an authenticating proxy. To keep it on this "
-        "machine only, run it with --server.address 127.0.0.1 (scripts/start.sh does). To accept "
+        f"No sign-in is configured, and {reason}: everyone who can reach it would share one user's "
+        f"chats, the Admin page and the server's key. {CONFIGURE_SIGN_IN} {stay_local} To accept "
         "anonymous use anyway, set GPTPROTO_ALLOW_ANONYMOUS=true.",
     )
 
@@ -135,11 +169,13 @@ SIGN_IN = Refusal(
 )
 
 
-def proxy_refusal(header: str) -> Refusal:
-    """A request that reached the app without the proxy's identity header."""
+def proxy_refusal(header: str, values: int = 0) -> Refusal:
+    """A request that reached the app without exactly one value of the proxy's identity header."""
+    had = f"carried it {values} times, so it names no one the app can trust" if values > 1 else "had none"
     return Refusal(
         "Sign-in required",
         f"This app expects your sign-in proxy to name you in the {header} header, and this request "
-        "had none. Open the app through your organisation's sign-in address; if you did, ask the "
-        "administrator to check the proxy's configuration.",
+        f"{had}. Open the app through your organisation's sign-in address; if you did, ask the "
+        "administrator to check the proxy's configuration (it must replace any "
+        f"{header} a browser sends, not add to it).",
     )

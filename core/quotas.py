@@ -6,9 +6,11 @@ month (calendar day and month in UTC). In an admin's override a field left as No
 default from settings"; the value 0 (UNLIMITED), in an override or in the settings, means "no
 limit". After `merge_limits`, None means no limit and every other value is a real cap.
 
-Tokens and cost are only known once an answer ends, so those two budgets refuse a request once
-they are used up (a request started just under a budget may end a little over it); the request
-count is known beforehand, and Compare asks for one request per column at once.
+Tokens and cost are only known once an answer ends, so every answer still streaming counts what
+admission holds for it (core.admission), and the budgets refuse a request once they are used up
+with those holds counted: a budget is passed by at most the last admitted answer's hold. The request
+count is known beforehand, and Compare asks for one request per column at once; a request counts
+against the rate for 60 s after it was sent, or for as long as its answer is still streaming.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
+from core.admission import Hold
 from core.conversation import Usage
 from core.settings import Settings
 from core.utc import as_utc
@@ -81,9 +84,12 @@ def default_limits(settings: Settings) -> Limits:
 class UsageWindow:
     """What one user has used, as the limits count it, at one moment."""
 
-    request_times: tuple[datetime, ...] = ()  # requests sent in the last 60 s, oldest first
-    tokens_today: int = 0  # since midnight UTC
+    # Requests the rate counts, oldest first: sent in the last 60 s, or earlier and still streaming.
+    request_times: tuple[datetime, ...] = ()
+    tokens_today: int = 0  # since midnight UTC, the holds of answers still streaming included
     cost_this_month_usd: float = 0.0  # since the 1st, 00:00 UTC; requests without a price add 0
+    held_tokens: int = 0  # of tokens_today: held for answers still streaming
+    held_cost_usd: float = 0.0  # of cost_this_month_usd: held for answers still streaming
 
     @property
     def requests_last_minute(self) -> int:
@@ -99,7 +105,9 @@ class LimitRefusal:
     message: str  # for the user: names the limit, the figures and when it resets
     used: float
     allowed: float
-    resets_at: datetime | None  # None when waiting cannot help (more requests at once than allowed)
+    # None when waiting cannot help (more requests at once than allowed) or when it is an answer
+    # still streaming, not the clock, that holds the place.
+    resets_at: datetime | None
     resets_in_s: float | None
 
 
@@ -153,13 +161,25 @@ def _ceil_second(moment: datetime) -> datetime:
     return whole if whole == moment else whole + timedelta(seconds=1)
 
 
-def check(limits: Limits, window: UsageWindow, requests_needed: int, now: datetime) -> LimitRefusal | None:
+def check(
+    limits: Limits,
+    window: UsageWindow,
+    requests_needed: int,
+    now: datetime,
+    holds: Sequence[Hold] = (),
+) -> LimitRefusal | None:
     """None when `requests_needed` more requests may be sent now, else the limit that stops them.
-    `limits` are merged (None: no limit). Of several limits reached, the one that lasts longest."""
-    if limits.cost_per_month_usd is not None and window.cost_this_month_usd >= limits.cost_per_month_usd:
-        return _cost_refusal(limits.cost_per_month_usd, window.cost_this_month_usd, now)
-    if limits.tokens_per_day is not None and window.tokens_today >= limits.tokens_per_day:
-        return _token_refusal(limits.tokens_per_day, window.tokens_today, now)
+    `limits` are merged (None: no limit). `holds` are the new answers' holds: each answer must
+    start under the token and cost budgets with the holds before it counted, so the last one
+    passes a budget by at most its own hold. Of several limits reached, the one that lasts longest."""
+    ahead = holds[:-1]
+    cost_ahead = sum(hold.cost_usd or 0.0 for hold in ahead)
+    allowed_usd = limits.cost_per_month_usd
+    if allowed_usd is not None and window.cost_this_month_usd + cost_ahead >= allowed_usd:
+        return _cost_refusal(allowed_usd, window, holds, now)
+    tokens_ahead = sum(hold.tokens for hold in ahead)
+    if limits.tokens_per_day is not None and window.tokens_today + tokens_ahead >= limits.tokens_per_day:
+        return _token_refusal(limits.tokens_per_day, window, holds, now)
     allowed = limits.requests_per_minute
     if allowed is not None and window.requests_last_minute + requests_needed > allowed:
         return _rate_refusal(allowed, window, requests_needed, now)
@@ -177,7 +197,14 @@ def _rate_refusal(allowed: int, window: UsageWindow, needed: int, now: datetime)
         return LimitRefusal("requests_per_minute", message, used, allowed, None, None)
     # Sending works again once enough of the window's requests have aged out of it.
     must_expire = used + needed - allowed
-    resets_at = _ceil_second(window.request_times[must_expire - 1] + RATE_WINDOW)
+    leaves_at = window.request_times[must_expire - 1] + RATE_WINDOW
+    if leaves_at <= now:  # sent over a minute ago and still streaming: it counts until it ends
+        message = (
+            f"{head} reached, counting the answers still streaming. "
+            "Try again once one of them has ended. Your prompt is kept."
+        )
+        return LimitRefusal("requests_per_minute", message, used, allowed, None, None)
+    resets_at = _ceil_second(leaves_at)
     resets_in = max(1.0, (resets_at - now).total_seconds())
     figures = " reached" if needed == 1 else f": {used} sent in the last minute, and this needs {needed}"
     message = (
@@ -187,25 +214,68 @@ def _rate_refusal(allowed: int, window: UsageWindow, needed: int, now: datetime)
     return LimitRefusal("requests_per_minute", message, used, allowed, resets_at, resets_in)
 
 
-def _token_refusal(allowed: int, used: int, now: datetime) -> LimitRefusal:
-    resets_at = day_start(now) + timedelta(days=1)
-    resets_in = (resets_at - now).total_seconds()
-    message = (
-        f"Daily token budget of {allowed:,} tokens used ({used:,} today). "
-        f"It resets at midnight UTC (in {format_wait(resets_in)}). Your prompt is kept."
+def _token_refusal(allowed: int, window: UsageWindow, holds: Sequence[Hold], now: datetime) -> LimitRefusal:
+    used, held = window.tokens_today, window.held_tokens
+    held_note = f", {held:,} of them held for answers still streaming" if held else ""
+    return _budget_refusal(
+        "tokens_per_day",
+        allowed,
+        used,
+        holds,
+        now,
+        resets_at=day_start(now) + timedelta(days=1),
+        when="at midnight UTC",
+        used_up=f"Daily token budget of {allowed:,} tokens used ({used:,} today{held_note})",
+        head=f"Daily token budget of {allowed:,} tokens: {used:,} used today{held_note}",
+        round_=f"may use up to {sum(hold.tokens for hold in holds):,} tokens",
     )
-    return LimitRefusal("tokens_per_day", message, used, allowed, resets_at, resets_in)
 
 
-def _cost_refusal(allowed: float, used: float, now: datetime) -> LimitRefusal:
+def _cost_refusal(allowed: float, window: UsageWindow, holds: Sequence[Hold], now: datetime) -> LimitRefusal:
+    used, held = window.cost_this_month_usd, window.held_cost_usd
+    held_note = f", ${held:,.2f} of it held for answers still streaming" if held else ""
+    month = f"${used:,.2f} this month, estimated{held_note}"
     resets_at = next_month_start(now)
-    resets_in = (resets_at - now).total_seconds()
-    message = (
-        f"Monthly cost budget of ${allowed:,.2f} used (${used:,.2f} this month, estimated). "
-        f"It resets on {format_day(resets_at.date())} at 00:00 UTC (in {format_wait(resets_in)}). "
-        "Your prompt is kept."
+    return _budget_refusal(
+        "cost_per_month_usd",
+        allowed,
+        used,
+        holds,
+        now,
+        resets_at=resets_at,
+        when=f"on {format_day(resets_at.date())} at 00:00 UTC",
+        used_up=f"Monthly cost budget of ${allowed:,.2f} used ({month})",
+        head=f"Monthly cost budget of ${allowed:,.2f}: {month}",
+        round_=f"may cost up to ${sum(hold.cost_usd or 0.0 for hold in holds):,.2f}",
     )
-    return LimitRefusal("cost_per_month_usd", message, used, allowed, resets_at, resets_in)
+
+
+def _budget_refusal(
+    limit: LimitName,
+    allowed: float,
+    used: float,
+    holds: Sequence[Hold],
+    now: datetime,
+    *,
+    resets_at: datetime,
+    when: str,
+    used_up: str,
+    head: str,
+    round_: str,
+) -> LimitRefusal:
+    """A budget used up (`used_up`), or one not used up that a Compare round's answers together
+    would pass (`head`, then what the round `round_`)."""
+    resets_in = (resets_at - now).total_seconds()
+    resets = f"resets {when} (in {format_wait(resets_in)})"
+    if used >= allowed:
+        message = f"{used_up}. It {resets}. Your prompt is kept."
+    else:
+        message = (
+            f"{head}; these {len(holds)} answers {round_} together (each its prompt and its max "
+            "completion tokens). Compare fewer models or lower max completion tokens, or wait: the "
+            f"budget {resets}. Your prompt is kept."
+        )
+    return LimitRefusal(limit, message, used, allowed, resets_at, resets_in)
 
 
 def _requests(count: int) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,10 +61,18 @@ class Settings:
     limit_requests_per_minute: int | None = None
     limit_tokens_per_day: int | None = None
     limit_cost_per_month: float | None = None
+    # Held against the token and cost limits for an answer still streaming that has no
+    # max_completion_tokens (the same room core.context_fit keeps for such an answer's context).
+    limit_reserve_tokens: int = 4_096
     max_prompt_chars: int = 100_000
     max_instructions_chars: int = 20_000
     context_windows: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CONTEXT_WINDOWS))
     allowed_image_hosts: tuple[str, ...] = ()
+    # Operating replicas (serve.py): the drain on SIGTERM, the Prometheus endpoint, the log lines.
+    shutdown_grace: float = 20.0
+    metrics_port: int | None = None
+    metrics_address: str = "127.0.0.1"
+    log_format: str = "text"
 
     @property
     def has_server_key(self) -> bool:
@@ -82,12 +91,16 @@ def _split_list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _seconds(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
+
+
 def _positive_float(name: str) -> Callable[[str], float]:
     def parse(raw: str) -> float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}.") from None
+        value = _seconds(name, raw)
         if value <= 0:
             raise SettingsError(f"{name} must be greater than zero, got {raw!r}.")
         return value
@@ -106,6 +119,53 @@ def _non_negative_int(name: str) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _grace_seconds(name: str) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = _seconds(name, raw)
+        if not 0 <= value <= 3600:
+            raise SettingsError(f"{name} must be from 0 (stop at once) to 3600 seconds, got {raw!r}.")
+        return value
+
+    return parse
+
+
+def _positive_int(name: str) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = _non_negative_int(name)(raw)
+        if value == 0:
+            raise SettingsError(f"{name} must be at least 1, got {raw!r}.")
+        return value
+
+    return parse
+
+
+def _port(name: str) -> Callable[[str], int | None]:
+    """A TCP port; 'off' (or 'none') leaves the listener out."""
+
+    def parse(raw: str) -> int | None:
+        if raw.strip().lower() in ("none", "off"):
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= 65535:
+            raise SettingsError(f"{name} must be a port number from 1 to 65535 (or 'off'), got {raw!r}.")
+        return value
+
+    return parse
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in LOG_FORMATS:
+        raise SettingsError(f"GPTPROTO_LOG_FORMAT must be text or json, got {raw!r}.")
+    return value
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -226,6 +286,7 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ),
     ("GPTPROTO_LIMIT_TOKENS_PER_DAY", "limit_tokens_per_day", _limit_int("GPTPROTO_LIMIT_TOKENS_PER_DAY")),
     ("GPTPROTO_LIMIT_COST_PER_MONTH", "limit_cost_per_month", _limit_usd("GPTPROTO_LIMIT_COST_PER_MONTH")),
+    ("GPTPROTO_LIMIT_RESERVE_TOKENS", "limit_reserve_tokens", _positive_int("GPTPROTO_LIMIT_RESERVE_TOKENS")),
     ("GPTPROTO_MAX_PROMPT_CHARS", "max_prompt_chars", _non_negative_int("GPTPROTO_MAX_PROMPT_CHARS")),
     (
         "GPTPROTO_MAX_INSTRUCTIONS_CHARS",
@@ -234,6 +295,10 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ),
     ("GPTPROTO_CONTEXT_WINDOWS", "context_windows", _context_windows),
     ("GPTPROTO_ALLOWED_IMAGE_HOSTS", "allowed_image_hosts", _split_list),
+    ("GPTPROTO_SHUTDOWN_GRACE", "shutdown_grace", _grace_seconds("GPTPROTO_SHUTDOWN_GRACE")),
+    ("GPTPROTO_METRICS_PORT", "metrics_port", _port("GPTPROTO_METRICS_PORT")),
+    ("GPTPROTO_METRICS_ADDRESS", "metrics_address", str.strip),
+    ("GPTPROTO_LOG_FORMAT", "log_format", _log_format),
 )
 
 
@@ -242,6 +307,20 @@ def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> dict[str, str]:
     if not Path(path).is_file():
         return {}
     return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
+def load_secrets_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, object]:
+    """What Streamlit would read from these `secrets.toml` files, for code that runs without it
+    (later files win, as in Streamlit); a missing file adds nothing."""
+    secrets: dict[str, object] = {}
+    for path in paths:
+        if not Path(path).is_file():
+            continue
+        try:
+            secrets.update(tomllib.loads(Path(path).read_text()))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path} is not valid TOML ({exc}): fix it.") from None
+    return secrets
 
 
 def resolve_settings(

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from core.conversation import Message, Status, Timing
-from core.gateway.errors import incomplete_error
+from core.gateway.errors import incomplete_error, interrupted_error
 from core.gateway.events import (
     Accepted,
     Event,
@@ -72,6 +72,14 @@ class StreamState:
         """The user stopped the answer: keep what arrived."""
         if self.answer.status == Status.STREAMING:
             self.answer.status = Status.STOPPED
+            self._stamp_total()
+
+    def interrupt(self) -> None:
+        """The server is stopping: keep what arrived, marked interrupted (Continue or Retry), as
+        the replica that reopens the conversation would show an answer cut short."""
+        if self.answer.status == Status.STREAMING:
+            self.answer.status = Status.INCOMPLETE
+            self.answer.error = interrupted_error()
             self._stamp_total()
 
     def _finish(self, reason: str | None) -> None:

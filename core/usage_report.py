@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from core.admission import Hold, estimated_usage
 from core.conversation import Message, Status, Usage
 from core.pricing import Prices, request_cost
+from core.quotas import total_tokens
 from core.utc import as_utc
 
 
@@ -26,6 +28,7 @@ class RequestOutcome:
     latency_s: float | None = None
     request_id: str | None = None
     error_kind: str | None = None
+    estimated: bool = False  # the usage is an estimate: the gateway reported none
 
 
 def usage_since(after: Usage | None, before: Usage | None) -> Usage | None:
@@ -52,13 +55,22 @@ def outcome_of(
     prices: Prices,
     request_id: str | None = None,
     prior_usage: Usage | None = None,
+    *,
+    hold: Hold | None = None,
+    prior_chars: int = 0,
 ) -> RequestOutcome:
     """The usage record of a settled answer: its status, this request's usage (the answer's, less
     `prior_usage` it had before a Continue), estimated cost, timing, the gateway's request id
-    (given, else the answer's, else the one its error carried) and the error's kind."""
+    (given, else the answer's, else the one its error carried) and the error's kind. When the
+    gateway reported no usage, given the request's `hold`, the usage is estimated from the hold's
+    prompt and the text after the first `prior_chars` (see core.admission.estimated_usage)."""
     status = Status.FAILED if answer.status == Status.STREAMING else answer.status
     error = answer.error
     usage = usage_since(answer.usage, prior_usage)
+    estimated = False
+    if hold is not None and total_tokens(usage) == 0:
+        guess = estimated_usage(answer, hold.prompt_tokens, prior_chars)
+        usage, estimated = (guess, True) if guess is not None else (usage, False)
     return RequestOutcome(
         status=str(status),
         usage=usage,
@@ -67,6 +79,7 @@ def outcome_of(
         latency_s=answer.timing.total_s,
         request_id=request_id or answer.request_id or (error.request_id if error is not None else None),
         error_kind=str(error.kind) if error is not None else None,
+        estimated=estimated,
     )
 
 
@@ -92,6 +105,7 @@ class RequestRow:
     latency_s: float | None
     request_id: str | None
     error_kind: str | None
+    estimated: bool = False  # the token figures (and cost) are an estimate, not the gateway's
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,7 @@ class TokenTotals:
     total_tokens: int
     cost_usd: float  # requests without a configured price add nothing
     errors: int  # requests that ended with an error
+    estimated_tokens: int = 0  # of total_tokens: estimates, where the gateway reported no usage
 
 
 @dataclass(frozen=True)
@@ -167,9 +182,12 @@ CSV_COLUMNS = (
     "latency_s",
     "request_id",
     "error_kind",
+    "tokens_estimated",
 )
-# Each column is the request row's field of the same name (the time is said to be UTC).
-_CSV_FIELDS = tuple("created_at" if column == "created_at_utc" else column for column in CSV_COLUMNS)
+# Each column is the request row's field of the same name (the time is said to be UTC; whether the
+# token figures are the gateway's or an estimate is said as yes or no).
+_RENAMED = {"created_at_utc": "created_at", "tokens_estimated": "estimated"}
+_CSV_FIELDS = tuple(_RENAMED.get(column, column) for column in CSV_COLUMNS)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -179,6 +197,8 @@ def _cell(value: object) -> object:
         return "'" + value
     if isinstance(value, datetime):
         return as_utc(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     return "" if value is None else value
 
 

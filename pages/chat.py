@@ -22,7 +22,7 @@ from components.plumbing.chat_persistence import (
 from components.plumbing.config import preload_gateway, require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
-from components.share import render_share_button
+from components.share_links import render_share_button
 from components.sidebar import chat_choice, render_chat_sidebar, restore_chat_params
 from components.state.chat import (
     INPUT,

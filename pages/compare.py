@@ -21,15 +21,15 @@ from components.plumbing.compare_persistence import cast_vote, leaderboard_votes
 from components.plumbing.config import preload_gateway, require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
-from components.prompt_sets_view import (
+from components.prompt_set_editor import render_editor
+from components.prompt_set_runner import (
     finish_step,
     halt_step,
-    render_editor,
     render_run_panel,
     render_step_progress,
     take_sheet_step,
 )
-from components.share import render_share_button
+from components.share_links import render_share_button
 from components.sidebar import render_compare_sidebar
 from components.state.common import take_save_problem
 from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds

@@ -9,7 +9,7 @@ from components.conversations_view import render_export, render_import, render_r
 from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore, safely
-from components.share import render_shared_links
+from components.share_links import render_shared_links
 from components.state.common import take_save_problem
 from components.state.conversations import SEARCH, exporting
 

@@ -8,8 +8,8 @@ import streamlit as st
 from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
-from components.share import DATABASE_DOWN, render_shared_view
-from core.sharing import QUERY
+from components.share_links import DATABASE_DOWN, render_shared_view
+from core.share_links import QUERY
 
 
 def shared_link_page() -> None:

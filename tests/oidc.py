@@ -30,7 +30,7 @@ import threading
 import time
 import urllib.request
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -73,10 +73,20 @@ class _QuietHandler(werkzeug.serving.WSGIRequestHandler):
 
 
 class OidcProvider:
-    """`oidc-provider-mock` on a free 127.0.0.1 port, in a thread of the test process."""
+    """`oidc-provider-mock` on a free 127.0.0.1 port, in a thread of the test process.
 
-    def __init__(self) -> None:
-        app = oidc_provider_mock.app(require_client_registration=True)
+    `user_claims` are what its command line takes as `--user-claims`: predefined users, each a
+    JSON object with a "sub" and the claims its ID token carries, as written (so a user can have
+    `"email_verified": false`, which `add_user` never gives)."""
+
+    def __init__(self, user_claims: Sequence[Mapping[str, object]] = ()) -> None:
+        users = [
+            oidc_provider_mock.User(
+                sub=str(claims["sub"]), claims={k: v for k, v in claims.items() if k != "sub"}
+            )
+            for claims in user_claims
+        ]
+        app = oidc_provider_mock.app(require_client_registration=True, user_claims=users)
         self._server = werkzeug.serving.make_server(
             "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
         )

@@ -23,6 +23,7 @@ import http.cookiejar
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import websocket
@@ -76,6 +77,7 @@ class _Run:
     prompt_bubble: Path | None = None  # the last user bubble showing the prompt
     assistant: Path | None = None  # the assistant bubble after it: the answer
     errors: list[str] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)  # what a page that is not the chat says
 
     def inside(self, path: Path, block: Path | None) -> bool:
         return block is not None and len(path) > len(block) and path[: len(block)] == block
@@ -102,12 +104,14 @@ class ChatClient:
         self,
         base_url: str,
         *,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] = (),
         timeout: float = 60.0,
         input_key: str = CHAT_INPUT_KEY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.headers = dict(headers or {})
+        # Pairs, so that the websocket can carry a header twice, as a client can send it.
+        self.header_pairs = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+        self.headers = dict(self.header_pairs)
         self.timeout = timeout
         self.input_key = input_key
         self.cookies = http.cookiejar.CookieJar()
@@ -152,7 +156,7 @@ class ChatClient:
             subprotocols=["streamlit", xsrf] if xsrf else ["streamlit"],
             origin=f"{parsed.scheme}://{parsed.netloc}",
             cookie=cookie or None,
-            header=[f"{name}: {value}" for name, value in self.headers.items()],
+            header=[f"{name}: {value}" for name, value in self.header_pairs],
             enable_multithread=False,
         )
         before = self.bytes_received
@@ -161,7 +165,8 @@ class ChatClient:
         if run.errors:
             raise ProtocolError("; ".join(run.errors))
         if self.chat_input_id is None:
-            raise ProtocolError(f"the page drew no chat input keyed {self.input_key!r}")
+            shows = f"; it shows {' / '.join(run.headings)}" if run.headings else ""
+            raise ProtocolError(f"the page drew no chat input keyed {self.input_key!r}{shows}")
         self.open_bytes = self.bytes_received - before
         self.open_seconds = time.monotonic() - started
         return self
@@ -332,6 +337,8 @@ class ChatClient:
                     and body.rstrip().endswith(final_line)
                 ):
                     answer.final_text_at = time.monotonic()
+        elif element_kind == "heading":
+            run.headings.append(element.heading.body)
         elif element_kind == "exception":
             run.errors.append(f"exception on the page: {element.exception.type}: {element.exception.message}")
         elif element_kind == "alert" and element.alert.format == Alert.ERROR:

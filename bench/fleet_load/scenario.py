@@ -530,7 +530,9 @@ def run(args: argparse.Namespace, command: str) -> int:
     started = time.monotonic()
     load_before = load_average()
     text = answer_text(args.words)
-    settings_extra = {} if args.one_user else {"GPTPROTO_IDENTITY_HEADER": IDENTITY_HEADER}
+    # One local user for everyone is anonymous use behind a proxy: the operator must accept it.
+    one_user = {"GPTPROTO_ALLOW_ANONYMOUS": "true"}
+    settings_extra = one_user if args.one_user else {"GPTPROTO_IDENTITY_HEADER": IDENTITY_HEADER}
     results: dict[str, Any] = {
         "command": command,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -2,8 +2,8 @@
 
 The mode follows the configuration: an [auth] section in secrets means Streamlit's OIDC sign-in
 (required, with no further setting); GPTPROTO_IDENTITY_HEADER means an authenticating proxy names
-the user; neither means the single local user, served only on loopback unless the operator
-accepts anonymous use."""
+the user; neither means the single local user, served only to a browser visibly on the server's
+own machine unless the operator accepts anonymous use."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from core.identity import (
     oidc_identity,
     proxy_refusal,
 )
+from core.local_browser import RequestHeaders, header_values, why_not_local
 from core.safe_text import literal
 from core.settings import Settings
 
@@ -43,12 +44,24 @@ def resolve_identity(settings: Settings) -> Identity | Refusal:
         return Refusal("The app's sign-in configuration needs fixing", str(exc))
     if mode == "oidc":
         return oidc_identity(st.user.to_dict(), settings.admins) or SIGN_IN
+    headers = request_headers()
     if mode == "header" and settings.identity_header:
-        found = header_identity(dict(st.context.headers), settings.identity_header, settings.admins)
-        return found or proxy_refusal(settings.identity_header)
+        values = header_values(headers or (), settings.identity_header)
+        found = header_identity(values, settings.identity_header, settings.admins)
+        return found or proxy_refusal(settings.identity_header, len(values))
     address = st.get_option("server.address")
-    refusal = anonymous_refusal(address, settings.allow_anonymous)
-    return refusal or local_identity(settings.admins, is_loopback(address))
+    refusal = anonymous_refusal(address, settings.allow_anonymous, headers)
+    visibly_local = is_loopback(address) and (headers is None or why_not_local(headers) is None)
+    return refusal or local_identity(settings.admins, visibly_local)
+
+
+def request_headers() -> RequestHeaders | None:
+    """Every header of the request that opened this session, repeats included (dict-like access
+    to st.context.headers keeps one value of each); None when no browser made one (AppTest)."""
+    received = st.context.headers
+    if not received:
+        return None  # a websocket handshake always carries headers
+    return [(name, value) for name in received for value in received.get_all(name)]
 
 
 def current_identity(settings: Settings) -> Identity | None:

@@ -13,8 +13,10 @@ import streamlit as st
 
 from components.plumbing.identity import current_identity
 from components.state.common import SAVE_PROBLEM, STORE_URL, USER_RECORDED
+from core.admission import streaming_bound
 from core.backoff import StoreBackoff
 from core.identity import Identity
+from core.metrics import count_database_error
 from core.missing import NotFound
 from core.settings import Settings
 
@@ -32,7 +34,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
         UsageStore,
         UserInfo,
     )
-    from core.storage.shares import SharedSnapshot, ShareInfo, ShareStore
+    from core.storage.share_store import SharedSnapshot, ShareInfo, ShareStore
 
 __all__ = [  # the stores' types, for the components' annotations: this is their one door
     "ComparisonStore",
@@ -49,6 +51,8 @@ __all__ = [  # the stores' types, for the components' annotations: this is their
     "StoredConversation",
     "UsageStore",
     "UserInfo",
+    "current_backoff",
+    "guarded",
     "safely",
 ]
 
@@ -120,7 +124,8 @@ def _remember(store: ConversationStore, user: Identity) -> UserInfo | None:
     from core.storage import upsert_user
 
     details = {"email": user.email, "name": user.name, "issuer": user.issuer, "subject": user.subject}
-    return safely(lambda: upsert_user(store.engine, user.user_id, **details))
+    verified = user.email_verified  # only a verified email may name an admin or receive moved chats
+    return safely(lambda: upsert_user(store.engine, user.user_id, **details, email_verified=verified))
 
 
 class RunStore:
@@ -150,7 +155,7 @@ class RunStore:
 
     def shares(self) -> ShareStore | None:
         """The share links the user made, and opening anyone's link."""
-        from core.storage.shares import ShareStore
+        from core.storage.share_store import ShareStore
 
         return self._build("shares", ShareStore)
 
@@ -168,7 +173,9 @@ class RunStore:
         if opened is None:
             return None
         if "usage" not in self._built:
-            self._built["usage"] = UsageStore(opened.engine)
+            # How long a request can stream decides when one a dead process left stops counting.
+            bound = streaming_bound(self._settings.total_timeout)
+            self._built["usage"] = UsageStore(opened.engine, bound)
         return cast("UsageStore", self._built["usage"])
 
     def users(self) -> list[UserInfo]:
@@ -197,18 +204,31 @@ class RunStore:
 def safely(action: Callable[[], T]) -> T | None:
     """Run a storage call; on a database failure keep going, tell the user once, and pause this
     process's attempts on that database for a short while."""
-    from sqlalchemy.exc import SQLAlchemyError
+    result, failure = guarded(action, current_backoff())
+    if failure is not None:
+        st.session_state[SAVE_PROBLEM] = _problem(failure)
+    return result
 
+
+def current_backoff() -> StoreBackoff | None:
+    """This process's back-off for the session's database, to take along to a `guarded` call."""
     url = st.session_state.get(STORE_URL)
-    backoff = _backoff(url) if url else None
+    return _backoff(url) if url else None
+
+
+def guarded(action: Callable[[], T], backoff: StoreBackoff | None) -> tuple[T | None, str | None]:
+    """Run a storage call without touching the page or the session: once a closed tab has stopped
+    the script, every st call raises, yet a request's usage must still be written. On a database
+    failure: None and the failure's name, and `backoff` pauses this process's attempts."""
+    from sqlalchemy.exc import SQLAlchemyError
 
     try:
         result = action()
     except SQLAlchemyError as exc:
-        st.session_state[SAVE_PROBLEM] = _problem(type(exc).__name__)
+        count_database_error(exc)  # touches no st state: safe from a closed tab's settle
         if backoff is not None:
             backoff.failed(time.monotonic())
-        return None
+        return None, type(exc).__name__
     if backoff is not None:
         backoff.succeeded()
-    return result
+    return result, None

@@ -5,15 +5,20 @@ and the outcome recorded when the answer settles."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from components.plumbing.identity import current_identity
-from components.plumbing.storage import RunStore, safely
-from core.conversation import Message, Usage
+from components.plumbing.storage import RunStore, current_backoff, guarded, safely
+from core.admission import Hold, hold_for
+from core.backoff import StoreBackoff
+from core.conversation import ChatParams, Message, Usage
+from core.metrics import count_limit_refusal, observe_request
 from core.pricing import Prices
 from core.quotas import LimitRefusal, Limits, default_limits
+from core.request_log import log_request
 from core.settings import Settings
+from core.usage_report import outcome_of
 
 if TYPE_CHECKING:
     from components.plumbing.storage import UsageStore
@@ -26,32 +31,66 @@ DATABASE_DOWN = (
 
 @dataclass
 class Reservation:
-    """Requests recorded as sent, one per model; each is completed when its answer settles."""
+    """Requests recorded as sent, one per model, each holding what its answer may use; each is
+    completed when its answer settles."""
 
     store: UsageStore | None
     row_ids: list[int]
     prices: Prices
+    holds: list[Hold] = field(default_factory=list)
+    backoff: StoreBackoff | None = None  # taken along: settling may come after the page has gone
+    user_id: str | None = None  # for the request's log line
+    page: str = ""
 
-    def settle(self, index: int, answer: Message, prior_usage: Usage | None = None) -> None:
-        """Record how request `index` ended (tokens, cost, status, latency, request id)."""
+    def settle(
+        self, index: int, answer: Message, prior_usage: Usage | None = None, prior_chars: int = 0
+    ) -> None:
+        """Record how request `index` ended (tokens, cost, status, latency, request id), in place
+        of its hold: the reported usage, else an estimate from its prompt and the text after the
+        first `prior_chars` (a Continue's earlier text). Touches no st state, so it also records
+        an answer whose tab was closed mid-stream (the stopped script raises at every st call).
+        The metrics and the log line count it too, whether or not the database answers."""
+        outcome = outcome_of(answer, self.prices, prior_usage=prior_usage)
+        observe_request(answer.model, outcome)
+        log_request(self.user_id, self.page, answer.model, outcome)
         store = self.store
         if store is None or index >= len(self.row_ids):
             return
         row_id = self.row_ids[index]
-        safely(lambda: store.finish_answer(row_id, answer, self.prices, prior_usage=prior_usage))
+        hold = self.holds[index] if index < len(self.holds) else None
+        guarded(
+            lambda: store.finish_answer(
+                row_id, answer, self.prices, prior_usage=prior_usage, hold=hold, prior_chars=prior_chars
+            ),
+            self.backoff,
+        )
 
 
-def reserve(run_store: RunStore, settings: Settings, models: Sequence[str], page: str) -> Reservation | str:
-    """Check the signed-in user's limits for one request per model and record them as sent;
-    over a limit, the message to show instead (which limit, when it resets)."""
+def reserve(
+    run_store: RunStore,
+    settings: Settings,
+    requests: Sequence[tuple[Sequence[Message], ChatParams]],
+    page: str,
+) -> Reservation | str:
+    """Check the signed-in user's limits for `requests` (each the history to send and its
+    options: one per model) and record them as sent, each holding what its answer may use; over a
+    limit, the message to show instead (which limit, when it resets)."""
     defaults = default_limits(settings)
     user = current_identity(settings)
     usage = run_store.usage()
+    models = [params.model for _, params in requests]
+    holds = [hold_for(history, params, settings) for history, params in requests]
     result = None
     if usage is not None and user is not None:
-        result = safely(lambda: usage.reserve(user.user_id, list(models), page=page, defaults=defaults))
+        result = safely(
+            lambda: usage.reserve(user.user_id, models, page=page, defaults=defaults, holds=holds)
+        )
     if isinstance(result, LimitRefusal):
+        count_limit_refusal(result.limit)
         return result.message
+    user_id = user.user_id if user is not None else None
     if result is None:  # no database, no count: refuse only where the operator set limits
-        return DATABASE_DOWN if defaults != Limits() else Reservation(None, [], dict(settings.prices))
-    return Reservation(usage, result, dict(settings.prices))
+        if defaults != Limits():
+            return DATABASE_DOWN
+        return Reservation(None, [], dict(settings.prices), user_id=user_id, page=page)
+    return Reservation(usage, result, dict(settings.prices), holds, current_backoff(), user_id, page)

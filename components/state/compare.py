@@ -31,32 +31,11 @@ EXPORT_JSON = "compare.export.json"
 RENAME = "compare.rename"
 RENAME_SAVE = "compare.rename_save"
 
-# The prompt set (run sheet) panel and its editor.
-SET_PICK = "compare.sets.pick"
-CARRY = "compare.sets.carry"
-RUN_NEXT = "compare.sets.run_next"
-RUN_ALL = "compare.sets.run_all"
-SET_NAME = "compare.sets.name"
-SET_ADD = "compare.sets.add"
-SET_SAVE = "compare.sets.save"
-SET_DELETE = "compare.sets.delete"
-SET_EXPORT_JSON = "compare.sets.export_json"
-SET_EXPORT_YAML = "compare.sets.export_yaml"
-SET_IMPORT_FILE = "compare.sets.import_file"
-SET_IMPORT = "compare.sets.import"
-SET_DRAFT = "compare.sets.draft"  # the prompt set being edited (a SetDraft)
-NEW_SET = "__new__"  # the picker's "New prompt set" entry
-
 
 def vote_key(label: str, position: int | None = None) -> str:
     """The vote button for a blind label ('A', 'B', ...) or the tie: of the latest round, or
     of an earlier round at `position` (0-based) still waiting for its vote."""
     return f"compare.vote.{label}" if position is None else f"compare.vote.{position}.{label}"
-
-
-def item_key(field: str, item_id: str) -> str:
-    """A widget of one prompt in the prompt set editor: text, instructions, images, remove…"""
-    return f"compare.sets.item.{field}.{item_id}"
 
 
 def library_item_key(comparison_id: str) -> str:

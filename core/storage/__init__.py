@@ -18,7 +18,7 @@ from core.storage.usage_store import (
     UsageStore,
     UserTotals,
 )
-from core.storage.users import LOCAL_USER_ID, UserInfo, find_user_by_email, list_users, upsert_user
+from core.storage.users import LOCAL_USER_ID, UserInfo, find_user, list_users, upsert_user, users_with_email
 
 __all__ = [
     "LOCAL_USER_ID",
@@ -38,10 +38,11 @@ __all__ = [
     "UserInfo",
     "UserTotals",
     "database_url",
-    "find_user_by_email",
+    "find_user",
     "list_users",
     "make_engine",
     "migrate",
     "title_from",
     "upsert_user",
+    "users_with_email",
 ]

@@ -1,9 +1,13 @@
 """Give everything stored before sign-in existed (the user "local") to a person who has signed in.
 
     python -m core.storage.move_chats --to ana@example.com [--database-url URL]
+    python -m core.storage.move_chats --to oidc-6f1c... [--database-url URL]
 
-Moves every conversation, Compare vote and usage record of "local" to the user whose email is
-given, in one transaction. That person must have signed in once, so that their user exists.
+Moves every conversation, Compare vote and usage record of "local" to the user named by --to, in
+one transaction: a user id, or an email that exactly one account signed in with *verified* (an
+address a provider never confirmed proves nothing about who typed it). Anything else is refused
+with the accounts it could mean, so the operator picks one by its id. That person must have signed
+in once, so that their user exists.
 Without --database-url the app's own settings say where the database is (DATABASE_URL, else the
 SQLite file in GPTPROTO_DATA_DIR), read from .streamlit/secrets.toml, the environment and .env.
 """
@@ -12,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +24,10 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.settings import SettingsError, load_dotenv_file, resolve_settings
+from core.settings import SettingsError, load_dotenv_file, load_secrets_files, resolve_settings
 from core.storage.engine import database_url, make_engine, migrate, writer
 from core.storage.schema import ConversationRow, GatewayRequestRow, PromptSetRow, ShareRow, VoteRow
-from core.storage.users import LOCAL_USER_ID, UserInfo, find_user_by_email
+from core.storage.users import LOCAL_USER_ID, UserInfo, find_user, users_with_email
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
 
@@ -52,7 +55,7 @@ class Moved:
 def move_local_data(engine: Engine, target: UserInfo) -> Moved:
     """Reassign every conversation, vote and usage record of "local" to `target`, all or nothing."""
     if target.id == LOCAL_USER_ID:
-        raise MoveError(f"{target.email} is the local user already: there is nothing to move.")
+        raise MoveError(f"{target.id} is the local user already: there is nothing to move.")
     moved: list[int] = []
     with Session(writer(engine)) as session, session.begin():
         for table in (ConversationRow, VoteRow, GatewayRequestRow, PromptSetRow, ShareRow):
@@ -63,18 +66,45 @@ def move_local_data(engine: Engine, target: UserInfo) -> Moved:
     return Moved(*moved)
 
 
-def _secrets() -> dict[str, object]:
-    if not SECRETS_FILE.is_file():
-        return {}
-    try:
-        return dict(tomllib.loads(SECRETS_FILE.read_text()))
-    except tomllib.TOMLDecodeError as exc:
-        raise MoveError(f"{SECRETS_FILE} is not valid TOML ({exc}); fix it or pass --database-url.") from None
+def move_target(engine: Engine, given: str, database: str) -> UserInfo:
+    """The user `--to` names: a user id, or an email that exactly one verified account signed in
+    with; otherwise MoveError listing the accounts it could mean."""
+    wanted = given.strip()
+    by_id = find_user(engine, wanted)
+    if by_id is not None:
+        return by_id
+    candidates = users_with_email(engine, wanted)
+    verified = [user for user in candidates if user.email_verified]
+    if len(verified) == 1:
+        return verified[0]
+    if not candidates:
+        raise MoveError(
+            f"Nobody with the {'email' if '@' in wanted else 'user id'} {wanted} has signed in to this "
+            f"database ({database}) yet. Ask them to sign in to the app once, then run this again."
+        )
+    why = (
+        f"{len(verified)} accounts signed in with the verified email {wanted}"
+        if verified
+        else f"no account signed in with {wanted} as a verified email (the identity provider never "
+        "confirmed that whoever typed it owns it)"
+    )
+    listed = "\n".join(f"  {_candidate(user)}" for user in candidates)
+    raise MoveError(
+        f"Not moving anything: {why}. The accounts with this email:\n{listed}\n"
+        "Check which one is the person, then run this again with --to and that account's user id."
+    )
+
+
+def _candidate(user: UserInfo) -> str:
+    seen = user.last_seen_at.strftime("%Y-%m-%d %H:%M UTC") if user.last_seen_at else "never"
+    status = "verified" if user.email_verified else "NOT verified"
+    who = f"{user.name or '-'}  issuer {user.issuer or '-'}"
+    return f"{user.id}  {user.email} ({status})  {who}  last seen {seen}"
 
 
 def _url(given: str | None) -> str:
     try:
-        settings = resolve_settings(_secrets(), dotenv=load_dotenv_file(".env"))
+        settings = resolve_settings(load_secrets_files([SECRETS_FILE]), dotenv=load_dotenv_file(".env"))
     except SettingsError as exc:
         raise MoveError(f"The app's configuration needs fixing: {exc}") from None
     try:
@@ -83,23 +113,18 @@ def _url(given: str | None) -> str:
         raise MoveError("The database URL is not a valid URL, e.g. postgresql://user@host/db.") from None
 
 
-def run(email: str, given_url: str | None) -> str:
+def run(to: str, given_url: str | None) -> str:
     """Do the move and say what happened (raises MoveError with what to fix)."""
     url = _url(given_url)
     shown = url.split("@")[-1] if "@" in url else url  # no password in what is printed
     try:
         engine = make_engine(url)
         migrate(engine)
-        target = find_user_by_email(engine, email)
-        if target is None:
-            raise MoveError(
-                f"Nobody with the email {email} has signed in to this database ({shown}) yet. "
-                "Ask them to sign in to the app once, then run this again."
-            )
+        target = move_target(engine, to, shown)
         moved = move_local_data(engine, target)
     except (SQLAlchemyError, ArgumentError) as exc:
         raise MoveError(f"Could not use the database at {shown}: {type(exc).__name__}.") from None
-    who = f"{target.email} (user id {target.id})"
+    who = f"{target.email or target.name or target.id} (user id {target.id})"
     if moved.nothing:
         return f"Nothing to move: the local user has no conversations, votes or usage records ({who})."
     return (
@@ -115,7 +140,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m core.storage.move_chats",
         description='Move every conversation, vote and usage record of the user "local" to a signed-in user.',
     )
-    parser.add_argument("--to", required=True, metavar="EMAIL", help="the email the person signed in with")
+    parser.add_argument(
+        "--to",
+        required=True,
+        metavar="USER_ID_OR_EMAIL",
+        help="the person's user id, or the verified email they signed in with",
+    )
     parser.add_argument("--database-url", help="the database (default: the app's settings)")
     args = parser.parse_args(argv)
     try:

@@ -7,7 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -26,6 +38,8 @@ class UserRow(Base):
     issuer: Mapped[str | None] = mapped_column(String(500), nullable=True)
     subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # True only when the provider (or the trusted proxy) vouched for the email at the last sign-in.
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ConversationRow(Base):
@@ -149,12 +163,14 @@ class ShareRow(Base):
 
 
 class GatewayRequestRow(Base):
-    """One request sent to the gateway: 'sent' while in flight, then the answer's final status."""
+    """One request sent to the gateway: 'sent' while in flight, its figures then what admission
+    holds for it (an estimate), and once the answer ends its final status and figures."""
 
     __tablename__ = "gateway_requests"
     __table_args__ = (
         Index("ix_gateway_requests_user_created", "user_id", "created_at"),
         Index("ix_gateway_requests_created", "created_at"),
+        Index("ix_gateway_requests_status_created", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -173,6 +189,8 @@ class GatewayRequestRow(Base):
     latency_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     request_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     error_kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The token figures (and cost) are an estimate: a hold while sent, or an answer without usage.
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class UserLimitsRow(Base):

@@ -4,13 +4,18 @@
 requests in one transaction that the user's other sessions (on any replica) wait for, so two of
 them can never both pass a check that only one of them fits. PostgreSQL takes a transaction-level
 advisory lock per user; SQLite's writers begin IMMEDIATE and so take turns on the whole file.
+
+A request row is 'sent' while its answer streams, carrying what admission holds for it (marked as
+an estimate), so the limits count answers in flight; `finish` replaces those figures with the
+reported or estimated ones. A row still 'sent' once it can no longer be streaming was left by a
+process that died: it keeps its hold as its estimate and is marked incomplete.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -19,10 +24,12 @@ from sqlalchemy import (
     Engine,
     Row,
     and_,
+    bindparam,
     case,
     delete,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -30,10 +37,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.conversation import Message, Usage
+from core.admission import Hold, streaming_bound
+from core.conversation import Message, Status, Usage
+from core.gateway.errors import ErrorKind
 from core.pricing import Prices
 from core.quotas import (
     LIMIT_NAMES,
+    RATE_WINDOW,
     LimitRefusal,
     Limits,
     UsageWindow,
@@ -45,6 +55,7 @@ from core.quotas import (
     sorted_times,
     total_tokens,
 )
+from core.settings import Settings
 from core.storage.codec import clip, now
 from core.storage.engine import writer
 from core.storage.schema import GatewayRequestRow, UserLimitsRow, UserRow, max_length
@@ -52,6 +63,10 @@ from core.usage_report import DailyUsage, ModelTotals, RequestRow, TokenTotals, 
 from core.utc import as_utc
 
 SENT = "sent"  # a request in flight; `finish` replaces it with the answer's final status
+# What a request left 'sent' by a process that died mid-answer becomes (as a stored answer
+# interrupted by a restart shows).
+INTERRUPTED = (str(Status.INCOMPLETE), str(ErrorKind.INCOMPLETE))
+DEFAULT_STREAMING_BOUND = streaming_bound(Settings().total_timeout)
 PAGES = ("chat", "compare")
 # Two-key advisory locks live apart from the one-key lock migrations take.
 _LOCK_SPACE = zlib.crc32(b"gptproto-chat usage") & 0x7FFFFFFF
@@ -62,7 +77,6 @@ _LIMIT_COLUMNS = (
     UserLimitsRow.tokens_per_day,
     UserLimitsRow.cost_per_month_usd,
 )
-_TOKEN_COLUMNS = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "cached_tokens", "total_tokens")
 
 
 def _limits(row: UserLimitsRow | Row[int | None, int | None, float | None] | None) -> Limits | None:
@@ -83,11 +97,12 @@ def _totals_columns() -> list[Any]:
         func.coalesce(func.sum(r.total_tokens), 0),
         func.coalesce(func.sum(r.cost_usd), 0.0),
         func.coalesce(func.sum(failed), 0),
+        func.coalesce(func.sum(case((r.estimated, r.total_tokens), else_=0)), 0),
     ]
 
 
 def _totals(values: Sequence[Any]) -> TokenTotals:
-    requests, prompt, completion, reasoning, cached, total, cost, errors = values
+    requests, prompt, completion, reasoning, cached, total, cost, errors, estimated = values
     return TokenTotals(
         int(requests),
         int(prompt),
@@ -97,7 +112,69 @@ def _totals(values: Sequence[Any]) -> TokenTotals:
         int(total),
         float(cost),
         int(errors),
+        int(estimated),
     )
+
+
+# What the limits count, as statements built once with the moments as parameters (`_moments`):
+# built on every request, their expressions and cache keys cost more than running them.
+_R = GatewayRequestRow
+_IN_FLIGHT = _R.status == SENT
+_TODAY = _R.created_at >= bindparam("day_start")
+# Over one month's rows: tokens since midnight UTC and cost, and of them what is held for answers
+# still streaming.
+_BUDGET_SUMS = (
+    func.coalesce(func.sum(case((_TODAY, _R.total_tokens), else_=0)), 0),
+    func.coalesce(func.sum(_R.cost_usd), 0.0),
+    func.coalesce(func.sum(case((and_(_TODAY, _IN_FLIGHT), _R.total_tokens), else_=0)), 0),
+    func.coalesce(func.sum(case((_IN_FLIGHT, _R.cost_usd), else_=0.0)), 0.0),
+)
+_THIS_MONTH = _R.created_at >= bindparam("month_start")
+# Counted by the rate: sent in the last minute, or before and still streaming (a row a dead
+# process left 'sent' stops counting once it can no longer be).
+_RATE_COUNTS = and_(
+    _R.created_at > bindparam("streaming_since"),
+    _R.created_at <= bindparam("moment"),
+    or_(_R.created_at > bindparam("minute_start"), _IN_FLIGHT),
+)
+_MINE = _R.user_id == bindparam("who")  # not "user_id": an UPDATE keeps column names for SET
+_MY_RATE = select(_R.created_at).where(_MINE, _RATE_COUNTS)
+_MY_BUDGETS = select(*_BUDGET_SUMS).where(_MINE, _THIS_MONTH)
+_ALL_RATES = select(_R.user_id, _R.created_at).where(_RATE_COUNTS)
+_ALL_BUDGETS = select(_R.user_id, *_BUDGET_SUMS).where(_THIS_MONTH).group_by(_R.user_id)
+_STALE = and_(_IN_FLIGHT, _R.created_at <= bindparam("streaming_since"))
+_STATUS, _ERROR_KIND = INTERRUPTED
+_SETTLE_ALL = update(_R).where(_STALE).values(status=_STATUS, error_kind=_ERROR_KIND)
+_SETTLE_MINE = update(_R).where(_STALE, _MINE).values(status=_STATUS, error_kind=_ERROR_KIND)
+
+
+def _moments(moment: datetime, streaming_for: timedelta) -> dict[str, datetime]:
+    """The parameters of the statements above at `moment`."""
+    return {
+        "moment": moment,
+        "minute_start": minute_start(moment),
+        "day_start": day_start(moment),
+        "month_start": month_start(moment),
+        "streaming_since": moment - streaming_for,
+    }
+
+
+def _budget_figures(values: Sequence[Any]) -> tuple[int, float, int, float]:
+    tokens, cost, held_tokens, held_cost = values
+    return int(tokens or 0), float(cost or 0.0), int(held_tokens or 0), float(held_cost or 0.0)
+
+
+def _held(hold: Hold) -> dict[str, Any]:
+    """A sent row's figures: what admission holds for its answer, an estimate until it ends."""
+    return {
+        "prompt_tokens": hold.prompt_tokens,
+        "completion_tokens": hold.completion_tokens,
+        "reasoning_tokens": 0,
+        "cached_tokens": 0,
+        "total_tokens": hold.tokens,
+        "cost_usd": hold.cost_usd,
+        "estimated": hold.tokens > 0,
+    }
 
 
 def _as_date(value: Any) -> date:
@@ -107,10 +184,14 @@ def _as_date(value: Any) -> date:
 
 
 class UsageStore:
-    """Every user's gateway requests and limits (the caller decides who may see what)."""
+    """Every user's gateway requests and limits (the caller decides who may see what).
+    `streaming_for` is how long after it was sent a request can still be streaming
+    (core.admission.streaming_bound of the settings' total timeout)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, streaming_for: timedelta = DEFAULT_STREAMING_BOUND) -> None:
         self.engine = engine
+        # Every request counts toward the rate for its first minute, streaming or not.
+        self.streaming_for = max(streaming_for, RATE_WINDOW)
         self._writer = writer(engine)
         self._postgres = engine.dialect.name == "postgresql"
 
@@ -130,21 +211,29 @@ class UsageStore:
         page: str,
         defaults: Limits,
         at: datetime | None = None,
+        holds: Sequence[Hold] | None = None,
     ) -> list[int] | LimitRefusal:
         """Check `user_id`'s limits (their override merged over `defaults`) for one request per
         model and, if they allow it, record the requests as 'sent': one row id per model, in order.
-        Over a limit nothing is recorded and the refusal says which limit and when it resets."""
+        `holds` (one per model; none: nothing held) are what each answer may use, counted against
+        the token and cost budgets until `finish` records what it did use. Over a limit nothing is
+        recorded and the refusal says which limit and when it resets."""
         if not models:
             return []
+        held = list(holds) if holds is not None else [Hold()] * len(models)
+        if len(held) != len(models):
+            raise ValueError(f"reserve needs one hold per model: {len(models)} models, {len(held)} holds.")
         moment = as_utc(at or now())
         # Core statements, not the ORM: this runs between the key press and the request.
         with self._writer.begin() as connection:
             self._serialise(connection, user_id, moment)
+            self._settle_stale(connection, moment, user_id)
             override = connection.execute(
                 select(*_LIMIT_COLUMNS).where(UserLimitsRow.user_id == user_id)
             ).one_or_none()
             limits = merge_limits(defaults, _limits(override))
-            refusal = check(limits, self._window(connection, user_id, moment), len(models), moment)
+            window = self._window(connection, user_id, moment)
+            refusal = check(limits, window, len(models), moment, held)
             if refusal is not None:
                 return refusal
             rows = [
@@ -154,14 +243,26 @@ class UsageStore:
                     "page": clip(page, max_length(GatewayRequestRow.page)) or "",
                     "model": clip(model, max_length(GatewayRequestRow.model)) or "",
                     "status": SENT,
-                    **dict.fromkeys(_TOKEN_COLUMNS, 0),
+                    **_held(hold),
                 }
-                for model in models
+                for model, hold in zip(models, held, strict=True)
             ]
             inserted = connection.execute(
                 insert(GatewayRequestRow).returning(GatewayRequestRow.id, sort_by_parameter_order=True), rows
             )
             return list(inserted.scalars())
+
+    def settle_stale(self, at: datetime | None = None) -> int:
+        """Mark every request still 'sent' that can no longer be streaming (its process died) as
+        incomplete; its hold stays as its estimate. Returns how many there were."""
+        with self._writer.begin() as connection:
+            return self._settle_stale(connection, as_utc(at or now()))
+
+    def _settle_stale(self, connection: Connection, moment: datetime, user_id: str | None = None) -> int:
+        since = {"streaming_since": moment - self.streaming_for}
+        if user_id is None:
+            return connection.execute(_SETTLE_ALL, since).rowcount
+        return connection.execute(_SETTLE_MINE, {**since, "who": user_id}).rowcount
 
     def _serialise(self, connection: Connection, user_id: str, moment: datetime) -> None:
         """Make sure the user exists, then hold the user's lock until this transaction ends."""
@@ -187,8 +288,10 @@ class UsageStore:
         latency_s: float | None = None,
         request_id: str | None = None,
         error_kind: str | None = None,
+        estimated: bool = False,
     ) -> None:
-        """Record how a reserved request ended: its final status, usage, cost and timing."""
+        """Record how a reserved request ended: its final status, usage (`estimated` when the
+        gateway reported none), cost and timing, in place of what was held for it."""
         usage = usage or Usage()
         values = {
             "status": clip(status, max_length(GatewayRequestRow.status)),
@@ -202,6 +305,7 @@ class UsageStore:
             "latency_s": latency_s,
             "request_id": clip(request_id, max_length(GatewayRequestRow.request_id)),
             "error_kind": clip(error_kind, max_length(GatewayRequestRow.error_kind)),
+            "estimated": estimated,
         }
         with self._writing() as session, session.begin():
             session.execute(update(GatewayRequestRow).where(GatewayRequestRow.id == row_id).values(**values))
@@ -213,10 +317,15 @@ class UsageStore:
         prices: Prices,
         request_id: str | None = None,
         prior_usage: Usage | None = None,
+        *,
+        hold: Hold | None = None,
+        prior_chars: int = 0,
     ) -> None:
-        """`finish` with everything taken from a settled answer (see core.usage_report.outcome_of); pass
-        the usage the answer had before a Continue as `prior_usage`, so it is not counted twice."""
-        outcome = outcome_of(answer, prices, request_id, prior_usage)
+        """`finish` with everything taken from a settled answer (see core.usage_report.outcome_of);
+        pass the usage the answer had before a Continue as `prior_usage`, so it is not counted
+        twice, and the request's `hold` (and the text length before a Continue, `prior_chars`) so an
+        answer without reported usage is recorded as an estimate, never as 0."""
+        outcome = outcome_of(answer, prices, request_id, prior_usage, hold=hold, prior_chars=prior_chars)
         self.finish(
             row_id,
             status=outcome.status,
@@ -226,53 +335,31 @@ class UsageStore:
             latency_s=outcome.latency_s,
             request_id=outcome.request_id,
             error_kind=outcome.error_kind,
+            estimated=outcome.estimated,
         )
 
     # -- what the limits count --------------------------------------------------------------
 
-    @staticmethod
-    def _window(session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
-        r = GatewayRequestRow
-        mine = r.user_id == user_id
-        times = session.scalars(
-            select(r.created_at).where(mine, r.created_at > minute_start(moment), r.created_at <= moment)
-        ).all()
-        today = case((r.created_at >= day_start(moment), r.total_tokens), else_=0)
-        tokens, cost = session.execute(
-            select(func.coalesce(func.sum(today), 0), func.coalesce(func.sum(r.cost_usd), 0.0)).where(
-                mine, r.created_at >= month_start(moment)
-            )
-        ).one()
-        return UsageWindow(sorted_times(times), int(tokens or 0), float(cost or 0.0))
+    def _window(self, session: Session | Connection, user_id: str, moment: datetime) -> UsageWindow:
+        params = {**_moments(moment, self.streaming_for), "who": user_id}
+        times = session.scalars(_MY_RATE, params).all()
+        budget = session.execute(_MY_BUDGETS, params).one()
+        return UsageWindow(sorted_times(times), *_budget_figures(budget))
 
     def windows(self, at: datetime | None = None) -> dict[str, UsageWindow]:
         """Every user's window who has sent anything this month, by user id."""
-        moment = as_utc(at or now())
-        r = GatewayRequestRow
+        params = _moments(as_utc(at or now()), self.streaming_for)
         with self._reading() as session:
             times: dict[str, list[datetime]] = {}
-            recent = select(r.user_id, r.created_at).where(
-                r.created_at > minute_start(moment), r.created_at <= moment
-            )
-            for user_id, created in session.execute(recent):
+            for user_id, created in session.execute(_ALL_RATES, params):
                 times.setdefault(user_id, []).append(created)
-            tokens_today = select(r.user_id, func.coalesce(func.sum(r.total_tokens), 0)).where(
-                r.created_at >= day_start(moment)
-            )
-            tokens = {user_id: int(n) for user_id, n in session.execute(tokens_today.group_by(r.user_id))}
-            cost_month = select(r.user_id, func.coalesce(func.sum(r.cost_usd), 0.0)).where(
-                r.created_at >= month_start(moment)
-            )
-            costs = {
-                user_id: float(usd or 0.0) for user_id, usd in session.execute(cost_month.group_by(r.user_id))
-            }
+            budgets = {user_id: values for user_id, *values in session.execute(_ALL_BUDGETS, params)}
         return {
             user_id: UsageWindow(
                 sorted_times(times.get(user_id, [])),
-                tokens.get(user_id, 0),
-                costs.get(user_id, 0.0),
+                *_budget_figures(budgets.get(user_id, (0, 0.0, 0, 0.0))),
             )
-            for user_id in set(times) | set(tokens) | set(costs)
+            for user_id in set(times) | set(budgets)
         }
 
     # -- limits -----------------------------------------------------------------------------
@@ -338,6 +425,7 @@ class UsageStore:
                     row.latency_s,
                     row.request_id,
                     row.error_kind,
+                    row.estimated,
                 )
                 for row, email, name in session.execute(query)
             ]

@@ -28,6 +28,7 @@ class UserInfo:
     subject: str | None
     created_at: datetime
     last_seen_at: datetime | None
+    email_verified: bool = False
 
     @property
     def label(self) -> str:
@@ -44,6 +45,7 @@ def _info(row: UserRow) -> UserInfo:
         row.subject,
         as_utc(row.created_at),
         None if row.last_seen_at is None else as_utc(row.last_seen_at),
+        bool(row.email_verified),
     )
 
 
@@ -55,6 +57,7 @@ def upsert_user(
     name: str | None,
     issuer: str | None,
     subject: str | None,
+    email_verified: bool = False,
 ) -> UserInfo:
     """Create the user or refresh what the sign-in says about them, and mark them seen now; one
     statement, so sessions signing the same person in at once on any replica all succeed."""
@@ -64,6 +67,7 @@ def upsert_user(
         "name": clip(name, max_length(UserRow.name)),
         "issuer": clip(issuer, max_length(UserRow.issuer)),
         "subject": clip(subject, max_length(UserRow.subject)),
+        "email_verified": bool(email and email_verified),
         "last_seen_at": seen,
     }
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
@@ -76,20 +80,28 @@ def upsert_user(
         return _info(row)
 
 
-def find_user_by_email(engine: Engine, email: str) -> UserInfo | None:
-    """The user who signed in with `email` (any case), the most recently seen if several did."""
+def find_user(engine: Engine, user_id: str) -> UserInfo | None:
+    """The user with this id, or None."""
+    with Session(engine) as session:
+        row = session.get(UserRow, user_id)
+        return None if row is None else _info(row)
+
+
+def users_with_email(engine: Engine, email: str) -> list[UserInfo]:
+    """Every user who signed in with `email` (any case), verified or not: verified first, then the
+    most recently seen."""
     wanted = email.strip().lower()
     if not wanted:
-        return None
+        return []
     query = (
         select(UserRow)
         .where(func.lower(UserRow.email) == wanted)
-        .order_by(UserRow.last_seen_at.desc().nulls_last(), UserRow.created_at.desc())
-        .limit(1)
+        .order_by(
+            UserRow.email_verified.desc(), UserRow.last_seen_at.desc().nulls_last(), UserRow.created_at.desc()
+        )
     )
     with Session(engine) as session:
-        row = session.scalars(query).first()
-        return None if row is None else _info(row)
+        return [_info(row) for row in session.scalars(query)]
 
 
 def list_users(engine: Engine) -> list[UserInfo]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 
 @pytest.fixture
@@ -15,15 +18,21 @@ def gateway_env(standin, monkeypatch):
 
 
 @pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """The bytes behind every download button, by file id (AppTest drops its media store)."""
-    saved: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
+def downloads(monkeypatch) -> Callable[[Any], bytes]:
+    """`downloads(button)`: the bytes a click on that download button gives. The buttons make
+    their file at the click; AppTest drops its media manager after each run, so the makers the
+    page registered are kept here (a button with its bytes fixed at the run has none: KeyError)."""
+    makers: dict[str, Callable[[], str | bytes]] = {}
+    original = MediaFileManager.add_deferred
 
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        saved[file_id] = self._files_by_id[file_id].content
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **options):
+        file_id = original(self, data_callable, mimetype, coordinates, file_name, **options)
+        makers[file_id] = data_callable
         return file_id
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return saved
+    def click(button: Any) -> bytes:
+        made = makers[button.proto.deferred_file_id]()
+        return made.encode() if isinstance(made, str) else made
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return click

@@ -10,7 +10,6 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -18,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 from components.state import admin as admin_state
-from core.conversation import Usage
+from core.admission import Hold
+from core.conversation import Message, Status, Usage
 from core.identity import Identity
 from core.quotas import Limits
 from core.storage import UsageStore, database_url, make_engine, migrate, upsert_user
@@ -165,7 +165,7 @@ def test_the_csv_download_holds_every_request_of_the_period(monkeypatch, team, d
     at = open_admin()
     [button] = at.get("download_button")
     assert button.key == admin_state.DOWNLOAD_CSV
-    raw = downloads[Path(button.proto.url).stem].decode()
+    raw = downloads(button).decode()
     rows = list(csv.DictReader(io.StringIO(raw)))
     assert sorted(row["request_id"] for row in rows) == ["r-1", "r-2", "r-3", "r-4", "r-5"]
     first = next(row for row in rows if row["request_id"] == "r-1")
@@ -202,3 +202,39 @@ def test_editing_a_users_limits_saves_them_for_every_replica(monkeypatch, team, 
     at.button(key=admin_state.LIMITS_SAVE).click().run()
     assert not at.exception, at.exception
     assert "bob" not in UsageStore(engine).all_limits()
+
+
+def test_estimated_figures_are_marked_and_a_request_a_dead_process_left_is_settled(
+    monkeypatch, team, downloads
+):
+    # Ana's request was left 'sent' 700 s ago by a process that died: past the 600 s total
+    # timeout and a minute, its hold of 104 + 4,096 tokens stays as its estimate.
+    [dead] = team.reserve(
+        "ana", ["o3"], page="chat", defaults=Limits(), at=datetime.now(UTC) - timedelta(seconds=700),
+        holds=[Hold(104, 4_096)],
+    )  # fmt: skip
+    # Bob stopped an answer before its usage came: 10 for the prompt, 40 characters = 10 tokens.
+    [stopped] = team.reserve("bob", ["gpt-4o"], page="chat", defaults=Limits(), holds=[Hold(10, 500)])
+    answer = Message(role="assistant", model="gpt-4o", text="y" * 40, status=Status.STOPPED)
+    team.finish_answer(stopped, answer, {}, hold=Hold(10, 500))
+    look_as(monkeypatch, ADMIN)
+    at = open_admin()
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Tokens"] == "6,050"  # 1,830 reported + 4,200 + 20 estimated
+    assert (
+        "≈ 4,220 of these tokens are estimates: answers stopped, closed or cut short before the "
+        "gateway reported their usage, and what is held for answers still streaming."
+    ) in [caption.value for caption in at.caption]
+    users = table(at, USERS).set_index("user")
+    assert users.loc["ana@example.com", "of them estimated"] == 4_200
+    assert users.loc["bob@example.com", "of them estimated"] == 20
+    [button] = at.get("download_button")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(downloads(button).decode()))}
+    assert (rows[str(dead)]["status"], rows[str(dead)]["error_kind"], rows[str(dead)]["total_tokens"]) == (
+        "incomplete",
+        "incomplete",
+        "4200",
+    )
+    assert rows[str(dead)]["tokens_estimated"] == "yes" and rows[str(stopped)]["tokens_estimated"] == "yes"
+    reported = next(row for row in rows.values() if row["request_id"] == "r-1")
+    assert reported["tokens_estimated"] == "no"

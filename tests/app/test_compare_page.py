@@ -4,7 +4,6 @@ their own column, follow-ups, blind votes and the exports."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -265,8 +264,8 @@ def test_exports_contain_every_answer_and_figure(gateway_env, downloads):
     gateway_env.enqueue_for("o3", ErrorReply.content_policy())
     at = ask(start_compare(THREE), "Name a prime.")
     buttons = {b.key: b for b in at.get("download_button")}
-    markdown = downloads[Path(buttons[compare_state.EXPORT_MD].proto.url).stem].decode()
-    page = downloads[Path(buttons[compare_state.EXPORT_HTML].proto.url).stem].decode()
+    markdown = downloads(buttons[compare_state.EXPORT_MD]).decode()
+    page = downloads(buttons[compare_state.EXPORT_HTML]).decode()
 
     # model | status | first token | total | tokens/s | prompt | completion | reasoning | cached |
     # cost | vote: the token counts are the stand-in's, the cost is 41 × $2.5 + 20 × $10 per 1M.

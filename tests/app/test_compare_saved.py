@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -160,7 +159,7 @@ def test_export_then_import_gives_the_same_comparison(gateway, downloads):
     at.button(key=compare_state.vote_key("A")).click().run()
     exported_rounds = shown(at)
     buttons = {b.key: b for b in at.get("download_button")}
-    raw = downloads[Path(buttons[compare_state.EXPORT_JSON].proto.url).stem]
+    raw = downloads(buttons[compare_state.EXPORT_JSON])
     assert json.loads(raw)["format"] == "gptproto-chat.comparison"
 
     app = AppTest.from_file(APP, default_timeout=30)

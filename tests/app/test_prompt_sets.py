@@ -13,8 +13,8 @@ import yaml
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from components.prompt_sets_view import PENDING_PICK
 from components.state import compare as compare_state
+from components.state import prompt_sets as sets_state
 from devtools.standin import Reply
 from tests.app.helpers import as_read
 from tests.app.test_compare_page import PRICES, start_compare
@@ -43,22 +43,22 @@ def click(at: AppTest, key: str) -> AppTest:
 
 
 def draft_ids(at: AppTest) -> list[str]:
-    return [item.id for item in at.session_state[compare_state.SET_DRAFT].items]
+    return [item.id for item in at.session_state[sets_state.SET_DRAFT].items]
 
 
 def write_set(at: AppTest) -> None:
     """Three prompts typed into the editor: the second with its own instructions, the third with
     an image; then saved."""
-    at.text_input(key=compare_state.SET_NAME).set_value("Demo day")
-    click(at, compare_state.SET_ADD)
-    click(at, compare_state.SET_ADD)
+    at.text_input(key=sets_state.SET_NAME).set_value("Demo day")
+    click(at, sets_state.SET_ADD)
+    click(at, sets_state.SET_ADD)
     first, second, third = draft_ids(at)
     for item, text in zip((first, second, third), PROMPTS, strict=True):
-        at.text_area(key=compare_state.item_key("text", item)).set_value(text)
-    at.text_area(key=compare_state.item_key("instructions", second)).set_value("Answer in one word.")
-    at.file_uploader(key=compare_state.item_key("files0", third)).upload("blue.png", png(), "image/png")
+        at.text_area(key=sets_state.item_key("text", item)).set_value(text)
+    at.text_area(key=sets_state.item_key("instructions", second)).set_value("Answer in one word.")
+    at.file_uploader(key=sets_state.item_key("files0", third)).upload("blue.png", png(), "image/png")
     at.run()
-    click(at, compare_state.SET_SAVE)
+    click(at, sets_state.SET_SAVE)
     assert "Saved “Demo day” (3 prompts)" in " ".join(s.value for s in at.success)
 
 
@@ -77,14 +77,14 @@ def test_a_prompt_set_runs_in_order_into_one_comparison_with_its_summary(gateway
     at.text_area(key=compare_state.OPTIONS.instructions).set_value("Be brief.")
     at.run()
     write_set(at)
-    assert at.selectbox(key=compare_state.SET_PICK).value is not None  # the saved set is picked
+    assert at.selectbox(key=sets_state.SET_PICK).value is not None  # the saved set is picked
     estimate = " ".join(c.value for c in at.caption if c.value.startswith("Estimated cost"))
     assert (
         "3 prompt(s) × 2 models (6 requests)" in estimate and "Not counted, no price set: o4-mini" in estimate
     )
     for number in (1, 2, 3):
         script_round(gateway, number)
-    click(at, compare_state.RUN_ALL)
+    click(at, sets_state.RUN_ALL)
 
     requests = gateway.requests
     assert len(requests) == 6
@@ -129,11 +129,11 @@ def test_a_prompt_set_runs_in_order_into_one_comparison_with_its_summary(gateway
 def test_run_next_sends_one_prompt_at_a_time(gateway):
     at = start_compare(TWO)
     write_set(at)
-    click(at, compare_state.RUN_NEXT)
+    click(at, sets_state.RUN_NEXT)
     assert len(gateway.requests) == 2
     assert [r.prompt for r in at.session_state[compare_state.ROUNDS]] == PROMPTS[:1]
-    assert at.button(key=compare_state.RUN_NEXT).label == "Run next (2 of 3)"
-    click(at, compare_state.RUN_NEXT)
+    assert at.button(key=sets_state.RUN_NEXT).label == "Run next (2 of 3)"
+    click(at, sets_state.RUN_NEXT)
     assert [r.prompt for r in at.session_state[compare_state.ROUNDS]] == PROMPTS[:2]
     assert len(gateway.requests) == 4
 
@@ -148,31 +148,31 @@ def test_a_yaml_prompt_set_imports_and_a_broken_one_is_refused(gateway):
             "prompts": [{"text": "One"}, {"text": "Two", "instructions": "Be terse."}],
         }
     ).encode()
-    at.file_uploader(key=compare_state.SET_IMPORT_FILE).upload("set.yaml", good, "application/yaml").run()
-    click(at, compare_state.SET_IMPORT)
+    at.file_uploader(key=sets_state.SET_IMPORT_FILE).upload("set.yaml", good, "application/yaml").run()
+    click(at, sets_state.SET_IMPORT)
     assert "Imported “From YAML” (2 prompts)" in " ".join(s.value for s in at.success)
-    assert at.selectbox(key=compare_state.SET_PICK).value is not None
-    assert PENDING_PICK not in at.session_state
+    assert at.selectbox(key=sets_state.SET_PICK).value is not None
+    assert sets_state.PENDING_PICK not in at.session_state
 
     bomb = b'format: gptproto-chat.prompt-set\nversion: 1\nname: &n "x"\nprompts: [{text: *n}]\n'
-    at.file_uploader(key=compare_state.SET_IMPORT_FILE).upload("bomb.yml", bomb, "application/yaml").run()
-    click(at, compare_state.SET_IMPORT)
+    at.file_uploader(key=sets_state.SET_IMPORT_FILE).upload("bomb.yml", bomb, "application/yaml").run()
+    click(at, sets_state.SET_IMPORT)
     error = " ".join(e.value for e in at.error)
     assert "bomb.yml was not imported" in error and "line 4" in error and "aliases" in error
 
 
 def test_a_prompt_set_without_a_name_is_not_saved(gateway):
     at = start_compare(TWO)
-    at.text_area(key=compare_state.item_key("text", draft_ids(at)[0])).set_value("Hello")
+    at.text_area(key=sets_state.item_key("text", draft_ids(at)[0])).set_value("Hello")
     at.run()
-    click(at, compare_state.SET_SAVE)
+    click(at, sets_state.SET_SAVE)
     assert "Not saved: Give the prompt set a name." in " ".join(e.value for e in at.error)
 
 
 def import_file(at: AppTest, name: str, raw: bytes) -> str:
     """Upload and import a file; the error shown, if any, as read."""
-    at.file_uploader(key=compare_state.SET_IMPORT_FILE).upload(name, raw, "application/octet-stream").run()
-    click(at, compare_state.SET_IMPORT)
+    at.file_uploader(key=sets_state.SET_IMPORT_FILE).upload(name, raw, "application/octet-stream").run()
+    click(at, sets_state.SET_IMPORT)
     return as_read(" ".join(e.value for e in at.error))
 
 
@@ -185,7 +185,7 @@ def test_a_yaml_set_with_a_huge_number_or_a_repeated_key_is_refused_and_nothing_
     error = import_file(at, "twice.yml", (head + "  text: y\n").encode())
     assert 'twice.yml was not imported: prompts[0]: the key "text" appears twice (line 6, column 3)' in error
     at.run()  # a stored set would be listed from this run on
-    assert compare_state.SET_PICK not in [box.key for box in at.selectbox]
+    assert sets_state.SET_PICK not in [box.key for box in at.selectbox]
 
 
 def test_a_set_too_large_for_yaml_is_exported_as_json_only(gateway, monkeypatch):

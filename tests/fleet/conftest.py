@@ -9,16 +9,26 @@ import re
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from tests.storage.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = ROOT / "scripts" / "fleet.sh"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
 START_TIMEOUT = 180.0  # a fresh machine installs Caddy first
+
+
+def postgres_server(database: str = "postgres") -> str:
+    """A URL to `database` in the PostgreSQL server every test uses (GPTPROTO_TEST_POSTGRES_URL:
+    the machine's, or the throwaway one scripts/test.sh starts when none answers)."""
+    return urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{database}"))
 
 
 @dataclass
@@ -48,6 +58,7 @@ class Fleet:
     caddy_pid: int = 0
     database_line: str = ""
     lines: list[str] = field(default_factory=list)
+    output: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
     @property
     def url(self) -> str:
@@ -65,17 +76,35 @@ class Fleet:
     def stderr(self) -> str:
         return self.stderr_log.read_text(errors="replace") if self.stderr_log.exists() else ""
 
+    def next_line(self, pattern: str, timeout: float) -> re.Match[str]:
+        """The next line printed after `ready` that matches `pattern` (lines before it are kept
+        in `lines`); raises with the stderr if none comes in time or fleet.sh exits."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.output.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                raise RuntimeError(f"fleet.sh exited waiting for {pattern!r}:\n{self.stderr()}")
+            self.lines.append(line)
+            if match := re.fullmatch(pattern, line):
+                return match
+        raise RuntimeError(f"no line matching {pattern!r} within {timeout:.0f} s:\n{self.stderr()}")
+
 
 def fleet_env(**overrides: str) -> dict[str, str]:
-    """The test's sealed environment (no STREAMLIT_* leaking in) plus overrides."""
+    """The test's sealed environment (no STREAMLIT_* leaking in), with anonymous use accepted (a
+    fleet without sign-in only starts when the operator says so), plus overrides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STREAMLIT_")}
+    env["GPTPROTO_ALLOW_ANONYMOUS"] = "true"
     env.update(overrides)
     return env
 
 
 def start_fleet(replicas: int, workdir: Path, env: dict[str, str], *options: str) -> Fleet:
     """Start fleet.sh and read its output up to the `ready` line; raises with its stderr if it
-    exits first or takes too long."""
+    exits first or takes too long. Its database is made in the tests' PostgreSQL server."""
     if SECRETS.exists():
         # The replicas run from the repository root, as deployed: secrets.toml there comes before
         # the environment and would point them away from the stand-in.
@@ -83,14 +112,17 @@ def start_fleet(replicas: int, workdir: Path, env: dict[str, str], *options: str
     workdir.mkdir(parents=True, exist_ok=True)
     stderr_log = workdir / "fleet-stderr.log"
     process = subprocess.Popen(
-        ["bash", str(FLEET), str(replicas), "--dir", str(workdir), *options],
+        [
+            *("bash", str(FLEET), str(replicas), "--dir", str(workdir)),
+            *("--postgres-server", postgres_server(), *options),
+        ],
         stdout=subprocess.PIPE,
         stderr=stderr_log.open("w"),
         env=env,
         text=True,
     )
     fleet = Fleet(process, stderr_log)
-    lines: queue.Queue[str | None] = queue.Queue()
+    lines = fleet.output
 
     def pump() -> None:
         assert process.stdout is not None

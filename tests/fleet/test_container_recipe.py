@@ -62,7 +62,8 @@ def test_the_ignore_file_lets_in_every_file_the_dockerfile_copies():
 
 def test_the_entrypoint_is_serve_py_on_the_image_s_venv():
     text = DOCKERFILE.read_text()
-    assert re.search(r'^ENTRYPOINT \["/srv/gptproto-chat/\.venv/bin/python", "serve\.py"\]$', text, re.M)
+    entrypoint = r'^ENTRYPOINT \["/srv/gptproto-chat/\.venv/bin/python", "serve\.py", "--require-sign-in"\]$'
+    assert re.search(entrypoint, text, re.M)
     assert re.search(r"^WORKDIR /srv/gptproto-chat$", text, re.M)
     assert "pip install --quiet --disable-pip-version-check --no-cache-dir -r requirements.lock" in text
 
@@ -76,10 +77,12 @@ def image_tree(tmp_path) -> Path:
 
 @pytest.fixture
 def served_from_image_tree(image_tree, standin, tmp_path) -> Iterator[str]:
-    """serve.py run from the copied files only (on loopback, where the image listens on all)."""
+    """serve.py run from the copied files only, as the entrypoint runs it (on loopback, where the
+    image listens on all; anonymous use accepted, as fleet_env says)."""
     port = free_port()
     log = tmp_path / "image-app.log"
-    command = [sys.executable, "serve.py", "--server.headless", "true", "--server.address", "127.0.0.1"]
+    command = [sys.executable, "serve.py", "--require-sign-in", "--server.headless", "true"]
+    command += ["--server.address", "127.0.0.1"]
     command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
     env = fleet_env(GPTPROTO_BASE_URL=standin.base_url, GPTPROTO_API_KEY=standin.api_key)
     with log.open("wb") as out:

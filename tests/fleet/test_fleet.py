@@ -13,10 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.fleet.conftest import FLEET, alive, children_of, command_line, fleet_env
+from tests.fleet.conftest import FLEET, alive, children_of, command_line, fleet_env, postgres_server
 from tests.waiting import wait_until
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+ANONYMOUS_WARNING = "WARNING: GPTPROTO_ALLOW_ANONYMOUS=true and no sign-in is configured"
 
 
 def _get(url: str, cookie: str | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -36,7 +36,7 @@ def _port(url: str) -> int:
 
 
 def _databases() -> set[str]:
-    with psycopg.connect(ADMIN_URL) as conn:
+    with psycopg.connect(postgres_server()) as conn:
         return {row[0] for row in conn.execute("SELECT datname FROM pg_database")}
 
 
@@ -69,9 +69,15 @@ def test_two_replicas_behind_the_proxy_then_sigterm_stops_everything(fleet_facto
     assert "caddy" in command_line(fleet.caddy_pid)
     ports = [_port(fleet.url), *(_port(r.url) for r in fleet.replicas)]
     assert all(_accepts(port) for port in ports)
-    database = re.match(r"database postgresql://postgres@127\.0\.0\.1:5432/(\w+) ", fleet.database_line)
+    # The fleet's own database, made in the tests' server (whichever port it listens on).
+    database = re.match(rf"database {re.escape(postgres_server(''))}(\w+) ", fleet.database_line)
     assert database, fleet.database_line
     assert database.group(1) in _databases()
+
+    # fleet_env accepted anonymous use: fleet.sh and every replica say so in their logs.
+    assert ANONYMOUS_WARNING in fleet.stderr()
+    assert all(ANONYMOUS_WARNING in replica.log_text() for replica in fleet.replicas)
+    assert all("--require-sign-in" in command_line(pid) for pid in replica_pids)
 
     assert fleet.stop(signal.SIGTERM) == 143
     assert not [pid for pid in started if alive(pid)], [command_line(p) for p in started if alive(p)]
@@ -111,6 +117,7 @@ def test_sigint_also_stops_a_throwaway_postgres_cluster(fleet_factory):
         (["2", "--port"], "--port needs a port number"),
         (["2", "--port", "http"], "--port must be a port number"),
         (["2", "--replicas"], "unknown option --replicas"),
+        (["2", "--postgres-server"], "--postgres-server needs a URL"),
     ],
 )
 def test_bad_arguments_say_what_to_do_and_start_nothing(arguments, message):
@@ -120,4 +127,21 @@ def test_bad_arguments_say_what_to_do_and_start_nothing(arguments, message):
     assert done.returncode == 2
     assert done.stdout == ""
     assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_fleet_without_sign_in_does_not_start(tmp_path):
+    env = {k: v for k, v in fleet_env().items() if k != "GPTPROTO_ALLOW_ANONYMOUS"}
+    done = subprocess.run(
+        ["bash", str(FLEET), "1", "--dir", str(tmp_path / "fleet")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""  # no proxy URL: nothing was started
+    assert "Not starting: this is a replica for a team and no sign-in is configured" in done.stderr
+    assert "GPTPROTO_IDENTITY_HEADER" in done.stderr and "GPTPROTO_ALLOW_ANONYMOUS=true" in done.stderr
+    assert not list((tmp_path / "fleet").glob("replica-*.log"))
     assert "Traceback" not in done.stderr

@@ -143,7 +143,7 @@ def test_a_replica_killed_mid_answer_the_browser_moves_on_and_retry_works(
 
     # Opening the URL again lands on the survivor, with the same conversation.
     assert _replica(page.goto(url)) == survivor.address
-    expect(page.get_by_text("Earlier turn")).to_be_visible(timeout=PATIENCE)
+    expect(page.get_by_text("Earlier turn", exact=True)).to_be_visible(timeout=PATIENCE)
     expect(page.get_by_text("The answer was interrupted")).to_be_visible(timeout=PATIENCE)
     expect(_bubbles(page).nth(3).get_by_text(re.compile(r"^w0 w1 w2"))).to_be_visible(timeout=PATIENCE)
 

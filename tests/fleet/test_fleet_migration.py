@@ -22,12 +22,11 @@ from alembic.script import ScriptDirectory
 from playwright.sync_api import Browser
 
 from core.storage.engine import _MIGRATION_LOCK
-from tests.fleet.conftest import ROOT, fleet_env
+from tests.fleet.conftest import ROOT, fleet_env, postgres_server
 from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.timeout(300)]
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 APP_TABLES = {"users", "conversations", "messages", "message_images", "compare_votes"}
 AUDIT = """
 CREATE SCHEMA fleet_audit;
@@ -62,14 +61,14 @@ WHERE locktype = 'advisory'
 def empty_database() -> Iterator[str]:
     """A new, empty database that records every CREATE TABLE run in it."""
     name = f"gptproto_migrate_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+    with psycopg.connect(postgres_server(), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        with psycopg.connect(f"{SERVER}/{name}", autocommit=True) as conn:
+        with psycopg.connect(postgres_server(name), autocommit=True) as conn:
             conn.execute(AUDIT)
-        yield f"{SERVER}/{name}"
+        yield postgres_server(name)
     finally:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        with psycopg.connect(postgres_server(), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -39,10 +39,12 @@ def test_the_storage_door_scan_catches_a_deferred_import(tmp_path):
     door.parent.mkdir(parents=True)
     door.write_text("from core.storage import ConversationStore\n")
     (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "p.py").write_text("def page():\n    from core.storage.shares import ShareStore\n")
+    (tmp_path / "pages" / "p.py").write_text(
+        "def page():\n    from core.storage.share_store import ShareStore\n"
+    )
     assert storage_door_offenders(tmp_path) == [
-        "pages/p.py:2 imports core.storage.shares",
-        "pages/p.py:2 imports core.storage.shares.ShareStore",
+        "pages/p.py:2 imports core.storage.share_store",
+        "pages/p.py:2 imports core.storage.share_store.ShareStore",
     ]
 
 

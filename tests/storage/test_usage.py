@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import inspect, text
 
+from core.admission import Hold
 from core.compare import TIE, Vote
 from core.conversation import ChatParams, Message, Status, Timing, Usage, user_message
 from core.gateway.errors import ErrorKind, GatewayError
@@ -18,10 +19,11 @@ from core.quotas import LimitRefusal, Limits
 from core.storage import (
     ConversationStore,
     UsageStore,
-    find_user_by_email,
+    find_user,
     list_users,
     migrate,
     upsert_user,
+    users_with_email,
 )
 from core.storage.engine import HEAD_REVISION, current_revision
 from tests.conftest import ROOT
@@ -56,8 +58,16 @@ def usage(engine) -> UsageStore:
     return UsageStore(engine)
 
 
-def sign_in(engine, user_id: str, email: str, name: str = "") -> None:
-    upsert_user(engine, user_id, email=email, name=name or None, issuer="https://id.example", subject=user_id)
+def sign_in(engine, user_id: str, email: str, name: str = "", verified: bool = True) -> None:
+    upsert_user(
+        engine,
+        user_id,
+        email=email,
+        name=name or None,
+        issuer="https://id.example",
+        subject=user_id,
+        email_verified=verified,
+    )
 
 
 def send(store: UsageStore, user: str, model: str, when: datetime, **finish) -> int:
@@ -116,6 +126,33 @@ def test_going_back_to_0002_drops_only_what_0003_added(engine, usage):
     assert _titles(engine) == ["Survives"]
 
 
+def test_a_database_at_0005_keeps_its_usage_log_as_reported_and_can_go_back(engine):
+    upgrade_to(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO users (id, created_at) VALUES ('ana', :t)"), {"t": NOW})
+        connection.execute(
+            text(
+                "INSERT INTO gateway_requests (user_id, created_at, page, model, status, prompt_tokens, "
+                "completion_tokens, reasoning_tokens, cached_tokens, total_tokens) "
+                "VALUES ('ana', :t, 'chat', 'o3', 'complete', 10, 20, 0, 0, 30)"
+            ),
+            {"t": at(30)},
+        )
+    migrate(engine)
+    [row] = UsageStore(engine).requests_since(at(60))
+    assert (row.total_tokens, row.estimated) == (30, False)
+    assert "ix_gateway_requests_status_created" in {
+        index["name"] for index in inspect(engine).get_indexes("gateway_requests")
+    }
+    downgrade_to(engine, "0005")
+    assert "estimated" not in {column["name"] for column in inspect(engine).get_columns("gateway_requests")}
+    assert "ix_gateway_requests_status_created" not in {
+        index["name"] for index in inspect(engine).get_indexes("gateway_requests")
+    }
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT total_tokens FROM gateway_requests")).scalar() == 30
+
+
 # -- users --------------------------------------------------------------------------------------
 
 
@@ -136,9 +173,11 @@ def test_signing_in_creates_then_refreshes_the_user_and_finds_them_by_email(engi
     )
     assert (again.email, again.name, again.created_at) == ("ana@example.com", "Ana B.", first.created_at)
     assert again.last_seen_at is not None and again.last_seen_at >= first.last_seen_at
-    found = find_user_by_email(engine, "  ANA@example.COM ")
-    assert found is not None and found.id == "sub-1"
-    assert find_user_by_email(engine, "bob@example.com") is None
+    assert [user.id for user in users_with_email(engine, "  ANA@example.COM ")] == ["sub-1"]
+    assert users_with_email(engine, "bob@example.com") == []
+    found = find_user(engine, "sub-1")
+    assert found is not None and found.email == "ana@example.com" and not found.email_verified
+    assert find_user(engine, "sub-9") is None
     ConversationStore(engine, "local")
     sign_in(engine, "sub-2", "bob@example.com")
     assert [u.id for u in list_users(engine)] == ["sub-1", "sub-2", "local"]
@@ -247,9 +286,9 @@ def test_compare_reserves_one_request_per_column_in_order(usage):
 def test_over_the_rate_limit_nothing_is_recorded_and_the_refusal_says_when(usage):
     defaults = Limits(requests_per_minute=2)
     for seconds_ago in (30, 10):
-        assert isinstance(
-            usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=at(seconds_ago)), list
-        )
+        reserved = usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=at(seconds_ago))
+        assert isinstance(reserved, list)
+        usage.finish(reserved[0], status="complete")  # answered: it counts for 60 s, no longer
     refused = usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW)
     assert isinstance(refused, LimitRefusal)
     assert refused.message == (
@@ -347,6 +386,97 @@ def test_two_replicas_racing_for_the_last_requests_never_both_get_them(engine, u
     granted = [o for o in outcomes if isinstance(o, list)]
     assert len(granted) == allowed and len(outcomes) == 24
     assert len(usage.requests_since(at(60))) == allowed
+
+
+# -- answers in flight hold their share; what ends without usage is estimated -------------------
+
+HOLD = Hold(prompt_tokens=10, completion_tokens=1_000)  # 1,010 tokens
+
+
+def test_a_four_column_round_near_the_token_budget_is_refused_by_what_its_answers_hold(usage):
+    defaults = Limits(tokens_per_day=10_000)
+    send(usage, "ana", "o3", at(600), status="complete", usage=Usage(total_tokens=7_000))
+    models = ["o3", "gpt-4o", "o4-mini", "gpt-4o-mini"]
+    # 7,000 + 3 × 1,010 = 10,030 before the fourth column: past 10,000.
+    refused = usage.reserve("ana", models, page="compare", defaults=defaults, at=NOW, holds=[HOLD] * 4)
+    assert isinstance(refused, LimitRefusal) and refused.limit == "tokens_per_day"
+    assert "these 4 answers may use up to 4,040 tokens together" in refused.message
+    assert len(usage.requests_since(at(3600))) == 1
+    # Three columns fit (7,000 + 2 × 1,010 = 9,020 before the third), and hold 3,030 while they stream.
+    rows = usage.reserve("ana", models[:3], page="compare", defaults=defaults, at=NOW, holds=[HOLD] * 3)
+    assert isinstance(rows, list) and len(rows) == 3
+    window = usage.windows(NOW)["ana"]
+    assert (window.tokens_today, window.held_tokens) == (10_030, 3_030)
+    # While they stream, nothing more is admitted: before, only finished answers were counted.
+    more = usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW, holds=[HOLD])
+    assert isinstance(more, LimitRefusal)
+    assert "(10,030 today, 3,030 of them held for answers still streaming)" in more.message
+    # Each settles to what it used; the round ended past the budget by less than one answer's hold.
+    for row_id in rows:
+        usage.finish(row_id, status="complete", usage=Usage(10, 990, 1_000))
+    window = usage.windows(NOW)["ana"]
+    assert (window.tokens_today, window.held_tokens) == (10_000, 0)
+    assert isinstance(usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW), LimitRefusal)
+
+
+def test_an_answer_stopped_before_its_usage_arrived_is_settled_to_an_estimate(usage):
+    hold = Hold(prompt_tokens=104, completion_tokens=4_096)
+    [row_id] = usage.reserve("ana", ["o3"], page="chat", defaults=NO_LIMITS, at=NOW, holds=[hold])
+    [sent] = usage.requests_since(at(60))
+    assert (sent.status, sent.prompt_tokens, sent.completion_tokens, sent.total_tokens) == (
+        "sent",
+        104,
+        4_096,
+        4_200,
+    )
+    assert sent.estimated
+    stopped = Message(role="assistant", model="o3", text="y" * 401, status=Status.STOPPED)
+    usage.finish_answer(row_id, stopped, {"o3": (2.0, 8.0)}, hold=hold)
+    [row] = usage.requests_since(at(60))
+    # 104 for the prompt, 401 characters at 4 a token rounded up: 101; $0.000208 + $0.000808.
+    assert (row.status, row.prompt_tokens, row.completion_tokens, row.total_tokens) == (
+        "stopped",
+        104,
+        101,
+        205,
+    )
+    assert row.estimated and row.cost_usd == pytest.approx(0.001016)
+    assert (usage.windows(NOW)["ana"].tokens_today, usage.windows(NOW)["ana"].held_tokens) == (205, 0)
+    # Reported usage replaces the hold as it is, not as an estimate.
+    [done_id] = usage.reserve("ana", ["o3"], page="chat", defaults=NO_LIMITS, at=NOW, holds=[hold])
+    done = Message(role="assistant", model="o3", text="y" * 401, usage=Usage(98, 90, 188))
+    usage.finish_answer(done_id, done, {}, hold=hold)
+    reported = next(r for r in usage.requests_since(at(60)) if r.id == done_id)
+    assert (reported.total_tokens, reported.estimated) == (188, False)
+
+
+def test_a_row_left_sent_by_a_dead_process_stops_counting_in_the_rate_and_keeps_its_hold(engine):
+    migrate(engine)
+    usage = UsageStore(engine, streaming_for=timedelta(seconds=660))  # a 600 s total timeout
+    hold = Hold(prompt_tokens=100, completion_tokens=1_000)
+    for seconds_ago in (700, 90):  # the first can no longer be streaming; the second can
+        usage.reserve("ana", ["o3"], page="chat", defaults=NO_LIMITS, at=at(seconds_ago), holds=[hold])
+    window = usage.windows(NOW)["ana"]
+    assert window.requests_last_minute == 1  # the answer sent 90 s ago is still streaming
+    assert window.tokens_today == 2_200  # both holds: the dead one's is its estimate
+    defaults = Limits(requests_per_minute=2, tokens_per_day=100_000)
+    assert isinstance(
+        usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW, holds=[hold]), list
+    )
+    dead = next(row for row in usage.requests_since(at(3600)) if row.created_at == at(700))
+    assert (dead.status, dead.error_kind, dead.total_tokens, dead.estimated) == (
+        "incomplete",
+        "incomplete",
+        1_100,
+        True,
+    )
+    # The one sent 90 s ago and the new one are both streaming: the rate of 2 is reached.
+    refused = usage.reserve("ana", ["o3"], page="chat", defaults=defaults, at=NOW, holds=[hold])
+    assert isinstance(refused, LimitRefusal) and refused.limit == "requests_per_minute"
+    later = NOW + timedelta(seconds=661)  # 751 s and 661 s after they were sent: past 660 s
+    assert usage.windows(later)["ana"].requests_last_minute == 0
+    assert usage.settle_stale(later) == 2
+    assert {row.status for row in usage.requests_since(at(3600))} == {"incomplete"}
 
 
 # -- what the admin page reads ------------------------------------------------------------------
@@ -488,3 +618,109 @@ def test_move_chats_with_a_broken_database_url_explains_without_a_traceback(tmp_
     done = move_chats("--to", "ana@example.com", "--database-url", "not a url", cwd=tmp_path)
     assert done.returncode == 2
     assert "not a valid URL" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- only an account the command unmistakably names receives the local chats ---------------------
+
+
+def titles_of(engine, user_id: str) -> list[str]:
+    return sorted(c.title for c in ConversationStore(engine, user_id).conversations())
+
+
+def verified(engine, user_id: str) -> bool:
+    found = find_user(engine, user_id)
+    assert found is not None
+    return found.email_verified
+
+
+def test_emails_stored_before_0005_count_as_unverified_and_going_back_drops_only_the_flag(engine):
+    upgrade_to(engine, "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, created_at, email) "
+                "VALUES ('oidc-old', CURRENT_TIMESTAMP, 'old@example.com')"
+            )
+        )
+    migrate(engine)
+    assert current_revision(engine) == HEAD_REVISION
+    found = find_user(engine, "oidc-old")
+    assert found is not None and found.email == "old@example.com" and not found.email_verified
+
+    downgrade_to(engine, "0004")
+    assert "email_verified" not in {column["name"] for column in inspect(engine).get_columns("users")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT email FROM users")).scalars().all() == ["old@example.com"]
+
+
+def test_whether_an_email_was_verified_is_stored_at_each_sign_in(engine):
+    migrate(engine)
+    sign_in(engine, "oidc-ana", "ana@example.com", verified=True)
+    assert verified(engine, "oidc-ana")
+    sign_in(engine, "oidc-ana", "ana@example.com", verified=False)  # the provider changed its mind
+    assert not verified(engine, "oidc-ana")
+    # No email, nothing verified, whatever the caller says.
+    upsert_user(engine, "oidc-x", email=None, name="X", issuer=None, subject=None, email_verified=True)
+    assert not verified(engine, "oidc-x")
+
+
+def test_verified_accounts_come_first_among_those_with_an_email(engine):
+    migrate(engine)
+    sign_in(engine, "oidc-ana", "ana@example.com", verified=True)
+    sign_in(engine, "oidc-mallory", "ANA@example.com", verified=False)  # seen last
+    assert [u.id for u in users_with_email(engine, "ana@example.com")] == ["oidc-ana", "oidc-mallory"]
+
+
+def test_an_unverified_account_with_the_same_email_does_not_receive_the_chats(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-ana", "ana@example.com", "Ana", verified=True)
+    # Signed in after Ana, with her address typed into a provider that never confirmed it.
+    sign_in(engine, "oidc-mallory", "ana@example.com", "Mallory", verified=False)
+    done = move_chats("--to", "ana@example.com", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "to ana@example.com (user id oidc-ana)" in done.stdout
+    assert titles_of(engine, "oidc-ana") == ["First", "Second"]
+    assert titles_of(engine, "oidc-mallory") == []
+
+
+def test_an_email_no_account_verified_is_refused_with_the_candidates(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-mallory", "ana@example.com", "Mallory", verified=False)
+    done = move_chats("--to", "ana@example.com", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "Not moving anything: no account signed in with ana@example.com as a verified email" in done.stderr
+    assert "oidc-mallory  ana@example.com (NOT verified)  Mallory" in done.stderr
+    assert "--to and that account's user id" in done.stderr
+    assert titles_of(engine, "local") == ["First", "Second"]
+    assert titles_of(engine, "oidc-mallory") == []
+
+
+def test_two_verified_accounts_with_one_email_are_refused_and_a_user_id_picks_one(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-ana", "ana@example.com", "Ana at work", verified=True)
+    sign_in(engine, "hdr-ana", "Ana@Example.com", "Ana via the proxy", verified=True)
+    refused = move_chats("--to", "ana@example.com", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "2 accounts signed in with the verified email ana@example.com" in refused.stderr
+    assert "oidc-ana  ana@example.com (verified)  Ana at work" in refused.stderr
+    assert "hdr-ana  Ana@Example.com (verified)  Ana via the proxy" in refused.stderr
+    assert titles_of(engine, "local") == ["First", "Second"]
+
+    done = move_chats("--to", "hdr-ana", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "to Ana@Example.com (user id hdr-ana)" in done.stdout
+    assert titles_of(engine, "hdr-ana") == ["First", "Second"] and titles_of(engine, "oidc-ana") == []
+
+
+def test_a_user_id_names_an_account_whose_email_is_unverified(tmp_path, local_data):
+    engine = local_data
+    sign_in(engine, "oidc-bo", "bo@example.com", "Bo", verified=False)
+    done = move_chats("--to", "oidc-bo", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert titles_of(engine, "oidc-bo") == ["First", "Second"]
+
+
+def test_the_local_user_is_not_a_target(tmp_path, local_data):
+    done = move_chats("--to", "local", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "local is the local user already" in done.stderr

@@ -13,6 +13,7 @@ from core.identity import (
     is_loopback,
     local_identity,
     oidc_identity,
+    proxy_refusal,
 )
 
 SIGNED_IN = {
@@ -20,8 +21,10 @@ SIGNED_IN = {
     "iss": "https://login.example.com",
     "sub": "248289761001",
     "email": "Alice@Example.com",
+    "email_verified": True,
     "name": "Alice Doe",
 }
+LOCAL_BROWSER = [("Host", "127.0.0.1:8501"), ("Origin", "http://127.0.0.1:8501")]
 
 
 @pytest.mark.parametrize(
@@ -60,14 +63,47 @@ def test_admins_are_matched_by_email_or_subject_case_insensitively():
     assert not oidc_identity(SIGNED_IN, admins=("bob@example.com",)).is_admin  # type: ignore[union-attr]
 
 
+def admin_by(claims: dict[str, object], *admins: str) -> bool:
+    identity = oidc_identity(claims, admins=admins)
+    assert identity is not None
+    return identity.is_admin
+
+
+def test_an_unverified_email_never_names_an_admin():
+    unverified = {**SIGNED_IN, "email_verified": False}
+    assert not admin_by(unverified, "alice@example.com")
+    assert not admin_by({**SIGNED_IN, "email_verified": "false"}, "alice@example.com")
+    assert not admin_by({k: v for k, v in SIGNED_IN.items() if k != "email_verified"}, "alice@example.com")
+    assert admin_by({**SIGNED_IN, "email_verified": "true"}, "alice@example.com")  # a string claim
+    # The subject and the stable user id still name the admin, whatever the email says.
+    assert admin_by(unverified, "248289761001")
+    user_id = oidc_identity(unverified, admins=()).user_id  # type: ignore[union-attr]
+    assert admin_by(unverified, user_id)
+
+
+def test_whether_the_email_was_verified_travels_with_the_identity():
+    assert oidc_identity(SIGNED_IN, admins=()).email_verified  # type: ignore[union-attr]
+    shown = oidc_identity({**SIGNED_IN, "email_verified": False}, admins=())
+    assert shown is not None and shown.email == "Alice@Example.com" and not shown.email_verified
+
+
 def test_header_identity_reads_the_named_header_only():
-    headers = {"x-forwarded-email": "carol@example.com", "x-forwarded-user": "mallory"}
-    carol = header_identity(headers, "X-Forwarded-Email", admins=())
+    carol = header_identity(["carol@example.com"], "X-Forwarded-Email", admins=())
     assert carol is not None and carol.email == "carol@example.com" and carol.mode == "header"
-    assert header_identity({"x-forwarded-user": "mallory"}, "X-Forwarded-Email", admins=()) is None
-    assert header_identity({"x-forwarded-email": "  "}, "X-Forwarded-Email", admins=()) is None
-    shouting = header_identity({"X-Forwarded-Email": "CAROL@example.com"}, "x-forwarded-email", ())
+    assert carol.email_verified  # the proxy signed her in
+    assert header_identity([], "X-Forwarded-Email", admins=()) is None
+    assert header_identity(["  "], "X-Forwarded-Email", admins=()) is None
+    shouting = header_identity(["CAROL@example.com"], "x-forwarded-email", ())
     assert shouting is not None and shouting.user_id == carol.user_id  # one person, however spelled
+
+
+def test_a_header_sent_twice_names_nobody():
+    assert header_identity(["mallory@example.com", "carol@example.com"], "X-Forwarded-Email", ()) is None
+    assert header_identity(["carol@example.com", "carol@example.com"], "X-Forwarded-Email", ()) is None
+    refusal = proxy_refusal("X-Forwarded-Email", 2)
+    assert refusal.title == "Sign-in required"
+    assert "carried it 2 times" in refusal.message and "X-Forwarded-Email" in refusal.message
+    assert "had none" in proxy_refusal("X-Forwarded-Email", 0).message
 
 
 @pytest.mark.parametrize(
@@ -91,17 +127,53 @@ def test_loopback_addresses(address, loopback):
 
 
 def test_anonymous_use_is_refused_off_loopback_unless_accepted():
-    refusal = anonymous_refusal("0.0.0.0", allow_anonymous=False)
+    refusal = anonymous_refusal("0.0.0.0", allow_anonymous=False, headers=LOCAL_BROWSER)
     assert refusal is not None and refusal.title == "Sign-in is not configured"
     assert "[auth]" in refusal.message and "GPTPROTO_IDENTITY_HEADER" in refusal.message
     assert "GPTPROTO_ALLOW_ANONYMOUS=true" in refusal.message
-    assert anonymous_refusal(None, allow_anonymous=False) is not None  # Streamlit's default: all interfaces
-    assert anonymous_refusal("0.0.0.0", allow_anonymous=True) is None
-    assert anonymous_refusal("127.0.0.1", allow_anonymous=False) is None
+    assert "--server.address 127.0.0.1" in refusal.message
+    # Streamlit's default: all interfaces.
+    assert anonymous_refusal(None, allow_anonymous=False, headers=LOCAL_BROWSER) is not None
+    assert anonymous_refusal("0.0.0.0", allow_anonymous=True, headers=LOCAL_BROWSER) is None
+    assert anonymous_refusal("127.0.0.1", allow_anonymous=False, headers=LOCAL_BROWSER) is None
+    assert anonymous_refusal("127.0.0.1", allow_anonymous=False, headers=None) is None  # no browser
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [("Host", "127.0.0.1:8501"), ("X-Forwarded-For", "203.0.113.9")],  # Caddy, nginx
+        [("Host", "127.0.0.1:8501"), ("Forwarded", "for=203.0.113.9")],
+        [("Host", "localhost:8501"), ("X-Real-IP", "203.0.113.9")],
+        [("Host", "chat.example.com")],  # socat or a tunnel, opened by the server's name
+        [("Host", "192.168.1.20:8501")],
+        [("Host", "evil.example"), ("Origin", "http://evil.example")],  # DNS rebinding
+        [],  # no Host at all
+    ],
+)
+def test_anonymous_use_on_loopback_is_refused_to_a_browser_not_visibly_on_the_machine(headers):
+    refusal = anonymous_refusal("127.0.0.1", allow_anonymous=False, headers=headers)
+    assert refusal is not None and refusal.title == "Sign-in is not configured"
+    assert "[auth]" in refusal.message and "GPTPROTO_IDENTITY_HEADER" in refusal.message
+    assert "GPTPROTO_ALLOW_ANONYMOUS=true" in refusal.message
+    assert anonymous_refusal("127.0.0.1", allow_anonymous=True, headers=headers) is None
+
+
+def test_the_refusal_says_what_gave_the_proxy_away():
+    through_caddy = [
+        ("Host", "127.0.0.1:8080"),
+        ("X-Forwarded-For", "127.0.0.1"),
+        ("X-Forwarded-Proto", "http"),
+    ]
+    refusal = anonymous_refusal("127.0.0.1", allow_anonymous=False, headers=through_caddy)
+    assert refusal is not None
+    assert "came through a proxy (it carries X-Forwarded-For, X-Forwarded-Proto)" in refusal.message
+    by_name = anonymous_refusal("127.0.0.1", False, headers=[("Host", "chat.example.com:8443")])
+    assert by_name is not None and "opened as chat.example.com:8443" in by_name.message
 
 
 def test_the_local_user_administers_only_their_own_machine():
-    assert local_identity((), on_loopback=True).is_admin
-    assert not local_identity((), on_loopback=False).is_admin
-    assert local_identity(("local",), on_loopback=False).is_admin
-    assert local_identity((), on_loopback=True).user_id == LOCAL_USER
+    assert local_identity((), visibly_local=True).is_admin
+    assert not local_identity((), visibly_local=False).is_admin
+    assert local_identity(("local",), visibly_local=False).is_admin
+    assert local_identity((), visibly_local=True).user_id == LOCAL_USER

@@ -1,11 +1,14 @@
 """serve.py as it is started: a real `python serve.py` process on a free loopback port, checked from
-outside. Its accepted connections are TCP_NODELAY, and it sends no public-address lookup."""
+outside. Its accepted connections are TCP_NODELAY, it sends no public-address lookup, every
+response carries the security headers, and its metrics answer only requests made on this machine."""
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import http.client
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -134,6 +137,57 @@ def test_served_app_sends_no_public_address_lookup(served):
     served.lookups.setblocking(False)
     with pytest.raises(BlockingIOError):  # no connection is waiting: nothing was sent
         served.lookups.accept()
+
+
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (lower-case names, each seen once) and body of one GET, sent straight to the
+    port, whatever proxy the environment names."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        names = [name.lower() for name, _ in response.getheaders()]
+        assert len(names) == len(set(names)), f"a header appears twice in {path}: {names}"
+        return (
+            response.status,
+            {name.lower(): value for name, value in response.getheaders()},
+            response.read(),
+        )
+    finally:
+        connection.close()
+
+
+def test_every_response_carries_the_security_headers(served):
+    _, _, index = get(served.port, "/")
+    script = re.search(rb'src="\./(static/js/index\.[^"]+\.js)"', index)
+    assert script, index[:500]
+    paths = {
+        "/": 200,
+        f"/{script.group(1).decode()}": 200,
+        "/_stcore/health": 200,
+        "/media/0123456789abcdef.png": 404,  # nothing shown yet: Streamlit's own 404
+    }
+    for path, status in paths.items():
+        answered, headers, _ = get(served.port, path)
+        assert answered == status, path
+        assert headers["x-frame-options"] == "DENY", path
+        assert headers["content-security-policy"] == "frame-ancestors 'none'", path
+        assert headers["x-content-type-options"] == "nosniff", path
+
+
+def test_metrics_answer_only_requests_made_on_this_machine(served):
+    status, _, body = get(served.port, "/_stcore/metrics")
+    assert status == 200 and b"session_events_total" in body
+    refused = f"ask http://127.0.0.1:{served.port}/_stcore/metrics from the server itself".encode()
+    for headers in (
+        {"X-Forwarded-For": "203.0.113.9"},
+        {"Forwarded": "for=203.0.113.9"},
+        {"X-Real-IP": "203.0.113.9"},
+        {"Host": "chat.example.com"},  # a page whose name was rebound to 127.0.0.1
+    ):
+        status, _, body = get(served.port, "/_stcore/metrics", headers)
+        assert status == 403, headers
+        assert refused in body and b"session_events" not in body
 
 
 def nodelay_of_accepted_connection(listener: socket.socket) -> int:

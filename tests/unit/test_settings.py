@@ -50,11 +50,18 @@ def test_models_list_is_split_and_trimmed():
         ("GPTPROTO_CONNECT_TIMEOUT", "0", "greater than zero"),
         ("GPTPROTO_MAX_RETRIES", "-1", "zero or more"),
         ("GPTPROTO_PRICES", "gpt-4o=cheap", "model=input/output"),
+        ("GPTPROTO_LIMIT_RESERVE_TOKENS", "0", "GPTPROTO_LIMIT_RESERVE_TOKENS must be at least 1"),
+        ("GPTPROTO_LIMIT_RESERVE_TOKENS", "lots", "GPTPROTO_LIMIT_RESERVE_TOKENS must be a whole number"),
     ],
 )
 def test_bad_values_name_the_setting(name, value, fragment):
     with pytest.raises(SettingsError, match=fragment):
         resolve_settings({}, {name: value}, {})
+
+
+def test_the_tokens_held_for_an_answer_without_max_completion_tokens_default_to_4096():
+    assert resolve_settings({}, {}, {}).limit_reserve_tokens == 4_096
+    assert resolve_settings({}, {"GPTPROTO_LIMIT_RESERVE_TOKENS": "16000"}, {}).limit_reserve_tokens == 16_000
 
 
 def test_prices_parse():

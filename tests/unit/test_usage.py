@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.admission import Hold
 from core.conversation import Message, Status, Timing, Usage
 from core.gateway.errors import ErrorKind, GatewayError
 from core.quotas import (
@@ -21,7 +22,7 @@ from core.quotas import (
     total_tokens,
 )
 from core.settings import Settings, resolve_settings
-from core.usage_report import outcome_of
+from core.usage_report import RequestRow, outcome_of, requests_csv
 
 NOW = datetime(2025, 7, 22, 18, 47, 30, 250_000, tzinfo=UTC)
 
@@ -209,3 +210,90 @@ def test_budget_lines_and_description_for_the_admin_page():
     assert describe_limits(Limits(1, 100_000, None)) == (
         "1 request per minute, 100,000 tokens per day, no monthly cost limit"
     )
+
+
+# -- answers in flight hold their share of the budgets -------------------------------------------
+
+HOLD = Hold(prompt_tokens=10, completion_tokens=500, cost_usd=0.25)  # 510 tokens
+
+
+def test_a_compare_round_must_fit_the_token_budget_with_every_earlier_columns_hold():
+    limits = Limits(tokens_per_day=1_500)
+    # 0 + 510 + 510 + 510 = 1,530 before the fourth column: past 1,500, so the round is refused.
+    refusal = check(limits, UsageWindow(), 4, NOW, [HOLD] * 4)
+    assert refusal is not None and refusal.limit == "tokens_per_day"
+    assert refusal.message == (
+        "Daily token budget of 1,500 tokens: 0 used today; these 4 answers may use up to 2,040 tokens "
+        "together (each its prompt and its max completion tokens). Compare fewer models or lower "
+        "max completion tokens, or wait: the budget resets at midnight UTC (in 5 h 13 min). "
+        "Your prompt is kept."
+    )
+    # 1,020 before the third: it may start, and the round passes 1,500 by at most its own hold.
+    assert check(limits, UsageWindow(), 3, NOW, [HOLD] * 3) is None
+    assert check(limits, UsageWindow(tokens_today=1_499), 1, NOW, [HOLD]) is None
+
+
+def test_tokens_held_for_answers_still_streaming_count_and_are_named():
+    window = UsageWindow(tokens_today=1_530, held_tokens=1_020)
+    refusal = check(Limits(tokens_per_day=1_500), window, 1, NOW, [HOLD])
+    assert refusal is not None
+    assert refusal.message == (
+        "Daily token budget of 1,500 tokens used (1,530 today, 1,020 of them held for answers "
+        "still streaming). It resets at midnight UTC (in 5 h 13 min). Your prompt is kept."
+    )
+
+
+def test_a_round_that_would_pass_the_cost_budget_is_refused_with_what_it_may_cost():
+    limits = Limits(cost_per_month_usd=1.0)
+    window = UsageWindow(cost_this_month_usd=0.40, held_cost_usd=0.25)
+    # $0.40 + $0.25 + $0.25 = $0.90 before the fourth column, under $1: it may start.
+    assert check(limits, window, 3, NOW, [HOLD] * 3) is None
+    # $0.40 + 3 × $0.25 = $1.15 before the fourth: refused.
+    refusal = check(limits, window, 4, NOW, [HOLD] * 4)
+    assert refusal is not None and refusal.limit == "cost_per_month_usd"
+    assert refusal.message == (
+        "Monthly cost budget of $1.00: $0.40 this month, estimated, $0.25 of it held for answers "
+        "still streaming; these 4 answers may cost up to $1.00 together (each its prompt and its "
+        "max completion tokens). Compare fewer models or lower max completion tokens, or wait: the "
+        "budget resets on 1 August 2025 at 00:00 UTC (in 9 d 6 h). Your prompt is kept."
+    )
+
+
+def test_answers_sent_over_a_minute_ago_and_still_streaming_hold_their_place_in_the_rate():
+    window = UsageWindow((ago(300), ago(90)))
+    refusal = check(Limits(requests_per_minute=2), window, 1, NOW)
+    assert refusal is not None and refusal.resets_at is None
+    assert refusal.message == (
+        "Rate limit: 2 requests per minute reached, counting the answers still streaming. "
+        "Try again once one of them has ended. Your prompt is kept."
+    )
+
+
+def test_an_answer_without_reported_usage_is_recorded_as_an_estimate_never_as_zero():
+    stopped = Message(role="assistant", model="o3", text="y" * 400, status=Status.STOPPED)
+    outcome = outcome_of(stopped, {"o3": (2.0, 8.0)}, hold=HOLD)
+    # The hold's 10 prompt tokens and 400 characters of text, 100 tokens: $0.00082.
+    assert (outcome.usage, outcome.estimated) == (Usage(10, 100, 110), True)
+    assert outcome.cost_usd == pytest.approx(0.00082)
+    reported = Message(role="assistant", model="o3", text="y" * 400, usage=Usage(12, 95, 107))
+    assert (outcome_of(reported, {}, hold=HOLD).usage, outcome_of(reported, {}, hold=HOLD).estimated) == (
+        Usage(12, 95, 107),
+        False,
+    )
+    refused = Message(role="assistant", model="o3", status=Status.FAILED)
+    assert (outcome_of(refused, {}, hold=HOLD).usage, outcome_of(refused, {}, hold=HOLD).estimated) == (
+        None,
+        False,
+    )
+
+
+def test_the_request_log_csv_says_which_token_figures_are_estimates():
+    def row(request_id: str, estimated: bool) -> RequestRow:
+        return RequestRow(
+            1, "ana", "ana@example.com", "Ana", NOW, "chat", "o3", "stopped",
+            10, 100, 0, 0, 110, None, None, 1.5, request_id, None, estimated,
+        )  # fmt: skip
+
+    lines = requests_csv([row("r-1", True), row("r-2", False)]).splitlines()
+    assert lines[0].endswith(",request_id,error_kind,tokens_estimated")
+    assert [line.rsplit(",", 3)[1:] for line in lines[1:]] == [["r-1", "", "yes"], ["r-2", "", "no"]]

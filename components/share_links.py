@@ -15,10 +15,10 @@ from components.plumbing.config import load_settings
 from components.plumbing.identity import current_identity
 from components.plumbing.markdown import safe
 from components.plumbing.storage import NotFound, RunStore, safely
-from components.state import share as state
+from components.state import share_links as state
 from components.state.common import take_save_problem
 from core.safe_text import SafeMarkdown, code_span, literal
-from core.sharing import KIND_LABELS, MISSING, NothingToShare, app_base_url, share_link
+from core.share_links import KIND_LABELS, MISSING, NothingToShare, app_base_url, share_link
 
 if TYPE_CHECKING:
     from components.plumbing.storage import SharedSnapshot, ShareInfo, ShareStore
@@ -135,7 +135,7 @@ def _snapshot_of(store: RunStore, conversation_id: str) -> tuple[str, str, str]:
     """(kind, title, snapshot) of the stored conversation or comparison as it is now, checked as
     its viewers will read it. Storage says which of the two it is, whichever page asked."""
     from core.images import ImageLimits
-    from core.sharing import chat_snapshot, check_snapshot, comparison_snapshot
+    from core.share_links import chat_snapshot, check_snapshot, comparison_snapshot
 
     chats, comparisons = store.conversations(), store.comparisons()
     if chats is None or comparisons is None:
@@ -263,7 +263,7 @@ def _read(found: SharedSnapshot) -> Imported | ImportedComparison | str:
 def _read_snapshot(found: SharedSnapshot) -> Imported | ImportedComparison:
     """The snapshot read afresh (new ids every time); raises ImportRejected."""
     from core.images import ImageLimits
-    from core.sharing import read_chat_snapshot, read_comparison_snapshot
+    from core.share_links import read_chat_snapshot, read_comparison_snapshot
 
     limits = ImageLimits.from_settings(load_settings())
     if found.kind == "comparison":

@@ -1,6 +1,5 @@
-"""Prompt sets on the Compare page: the run panel (pick a set, Run next, Run all with a progress bar
-and an estimated cost, Stop) and the editor (write, reorder, attach images, save, delete, export
-and import as JSON or YAML)."""
+"""Writing prompt sets on the Compare page: write, reorder, attach images, save, delete, export and
+import as JSON or YAML."""
 
 from __future__ import annotations
 
@@ -10,20 +9,21 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components.plumbing.storage import NotFound, RunStore, safely
-from components.sidebar import CompareChoice
-from components.state import compare as state
-from components.state.compare import SheetRun, set_sheet, sheet
+from components.downloads import download_button
+from components.plumbing.storage import RunStore, safely
+from components.prompt_set_runner import load_prompt_set
+from components.state import prompt_sets as state
+from components.state.compare import set_sheet
 from core.conversation import ImageAttachment
 from core.formats.prompt_set import export_prompt_set, import_prompt_set, yaml_export_refusal
 from core.images import ACCEPTED_TYPES, ImageLimits, ImageRejected, check_count, prepare_images
+from core.metrics import count_import_refusal
 from core.prompt_sets import (
     PromptItem,
     PromptSet,
     PromptSetRejected,
     TextLimits,
     check_prompt_set,
-    estimate_run,
 )
 from core.safe_text import literal
 from core.settings import Settings
@@ -32,199 +32,6 @@ if TYPE_CHECKING:
     from components.plumbing.storage import PromptSetStore
 
 PREVIEW_CHARS = 90
-PENDING_PICK = "compare.sets.pending_pick"  # a set to pick on the coming run
-FLASH = "compare.sets.flash"  # a success message that outlives the rerun after a save
-
-
-def _load(sets: PromptSetStore, set_id: str) -> PromptSet | None:
-    try:
-        return safely(lambda: sets.load(set_id))
-    except NotFound:
-        return None
-
-
-# -- running a set -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SheetStep:
-    """The prompt of a set to send on this run."""
-
-    run: SheetRun
-    prompt_set: PromptSet
-    item: PromptItem
-    carry: bool
-
-
-def take_sheet_step(store: RunStore, choice: CompareChoice) -> SheetStep | None:
-    """The prompt set prompt to send on this run, if a run is going. A prompt still in flight when
-    this run began was interrupted (Stop, or anything else that reran the page): the run ends
-    there, and the rounds that finished stay."""
-    run = sheet()
-    if run is None or run.running is None:
-        return None
-    if run.in_flight is not None:
-        stopped = run.in_flight
-        run.next_index, run.in_flight, run.running = stopped + 1, None, None
-        run.notice = (
-            f"Stopped at prompt {stopped + 1} of {run.total}. The rounds that finished are kept; "
-            "Run next goes on from the following prompt."
-        )
-        return None
-    sets = store.prompt_sets()
-    loaded = _load(sets, run.set_id) if sets is not None else None
-    if loaded is None or run.done or run.next_index >= len(loaded.items):
-        run.running = None
-        return None
-    if not (choice.ready and choice.api_key):
-        run.running = None
-        run.notice = "Not sent: " + " ".join(choice.problems)
-        return None
-    run.in_flight = run.next_index
-    run.notice = None
-    carry = bool(st.session_state.get(state.CARRY, False))
-    return SheetStep(run, loaded, loaded.items[run.next_index], carry)
-
-
-def render_step_progress(step: SheetStep) -> None:
-    """'Prompt 2 of 3 · Demo day' over a progress bar, above the round being sent."""
-    run = step.run
-    st.progress(
-        run.next_index / run.total,
-        text=f"Prompt {run.next_index + 1} of {run.total:d} · {literal(step.prompt_set.name)}",
-    )
-
-
-def halt_step(step: SheetStep, notice: str) -> None:
-    """The prompt could not be sent (a usage limit): the run stops there, saying why."""
-    run = step.run
-    run.in_flight = None
-    run.running = None
-    run.notice = notice
-
-
-def finish_step(step: SheetStep) -> None:
-    """After a prompt's round ended: move on; with Run all, rerun for the next prompt."""
-    run = step.run
-    run.in_flight = None
-    run.next_index += 1
-    if run.done:
-        run.running = None
-        run.notice = f"All {run.total} prompts of “{step.prompt_set.name}” ran."
-    elif run.running == "all":
-        st.rerun()
-    else:
-        run.running = None
-
-
-def _start(mode: str) -> None:
-    run = sheet()
-    if run is not None and not run.done:
-        run.running = "all" if mode == "all" else "one"
-        run.in_flight = None
-        run.notice = None
-
-
-def _restart() -> None:
-    run = sheet()
-    if run is not None:
-        run.next_index, run.running, run.in_flight, run.notice = 0, None, None, None
-
-
-def render_run_panel(settings: Settings, store: RunStore, choice: CompareChoice) -> None:
-    """Pick a prompt set and step through it: its prompts (done, next), Run next, Run all with the
-    estimated cost first, and where a run stopped."""
-    sets = store.prompt_sets()
-    if sets is None:
-        return
-    pending = st.session_state.pop(PENDING_PICK, None)
-    if pending is not None:  # a set just saved or imported: pick it (before the picker is drawn)
-        st.session_state[state.SET_PICK] = pending
-    listed = safely(sets.sets) or []
-    with st.container(border=True):
-        st.markdown("**Prompt set**")
-        if not listed:
-            st.caption("Write a prompt set below (or import one) to step through it here, prompt by prompt.")
-            return
-        names = {
-            info.id: f"{info.name} ({info.prompts} prompt{'s' if info.prompts != 1 else ''})"
-            for info in listed
-        }
-        if st.session_state.get(state.SET_PICK) not in (None, *names):
-            st.session_state[state.SET_PICK] = None
-        picked = st.selectbox(
-            "Prompt set",
-            list(names),
-            index=None,
-            key=state.SET_PICK,
-            format_func=names.__getitem__,
-            placeholder="Pick a prompt set to step through",
-            label_visibility="collapsed",
-        )
-        if picked is None:
-            set_sheet(None)
-            return
-        loaded = _load(sets, picked)
-        if loaded is None:
-            return
-        run = sheet()
-        if run is None or run.set_id != picked:
-            run = SheetRun(picked, len(loaded.items))
-            set_sheet(run)
-        run.total = len(loaded.items)
-        _render_sheet(settings, choice, loaded, run)
-
-
-def _render_sheet(settings: Settings, choice: CompareChoice, loaded: PromptSet, run: SheetRun) -> None:
-    for number, item in enumerate(loaded.items):
-        mark = "✓" if number < run.next_index else ("▶" if number == run.next_index else "·")
-        images = f" · {len(item.images)} image(s)" if item.images else ""
-        own = " · own instructions" if item.instructions.strip() else ""
-        text = " ".join(item.text.split())
-        preview = text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")
-        st.text(f"{mark} {number + 1}. {preview or '(images only)'}{images}{own}")
-    st.progress(
-        min(run.next_index, run.total) / run.total,
-        text=f"{min(run.next_index, run.total):d} of {run.total:d} prompts sent",
-    )
-    st.toggle(
-        "Each prompt follows on from the earlier ones",
-        key=state.CARRY,
-        help="Off: each prompt is sent on its own. On: each model also sees the earlier prompts and answers.",
-    )
-    remaining = loaded.items[run.next_index :]
-    if remaining and choice.models:
-        carry = bool(st.session_state.get(state.CARRY, False))
-        estimate = estimate_run(remaining, choice.models, choice.params, dict(settings.prices), carry=carry)
-        st.caption(literal(estimate.describe()))
-    row = st.container(horizontal=True)
-    blocked = run.done or not choice.ready
-    row.button(
-        f"Run next ({min(run.next_index + 1, run.total):d} of {run.total:d})",
-        key=state.RUN_NEXT,
-        icon=":material/skip_next:",
-        on_click=_start,
-        args=("one",),
-        disabled=blocked,
-    )
-    row.button(
-        f"Run all ({len(remaining)} left)",
-        key=state.RUN_ALL,
-        icon=":material/playlist_play:",
-        on_click=_start,
-        args=("all",),
-        disabled=blocked,
-        type="primary",
-        help="One prompt after another through every model; Stop all ends the run and keeps what finished.",
-    )
-    if run.next_index:
-        row.button(
-            "Start over", key=state.SET_PICK + ".restart", icon=":material/restart_alt:", on_click=_restart
-        )
-    if run.notice:
-        st.info(literal(run.notice), icon=":material/info:")  # it can name the set
-    elif not choice.ready:
-        st.caption("Before running: " + literal(" ".join(choice.problems)))
 
 
 # -- the editor --------------------------------------------------------------------------------------
@@ -304,12 +111,12 @@ def render_editor(settings: Settings, store: RunStore) -> None:
         state.item_key("text", item.id) not in st.session_state for item in draft.items
     )
     if draft is None or stale or (picked is not None and draft.set_id != picked):
-        _edit(_load(sets, picked) if picked else None)
+        _edit(load_prompt_set(sets, picked) if picked else None)
         draft = _draft()
     assert draft is not None
     title = "edit the prompt set" if draft.set_id else "write a new prompt set"
     with st.expander(f"Prompt sets: {title}, import, export", icon=":material/list_alt:"):
-        flash = st.session_state.pop(FLASH, None)
+        flash = st.session_state.pop(state.FLASH, None)
         if flash:
             st.success(literal(flash), icon=":material/check:")  # it names the set
         st.button("New prompt set", key=state.SET_ADD + ".new", icon=":material/add:", on_click=_new_set)
@@ -414,32 +221,34 @@ def _save(settings: Settings, sets: PromptSetStore, draft: SetDraft) -> None:
 
 
 def _picked_after_rerun(set_id: str, message: str) -> None:
-    st.session_state[PENDING_PICK] = set_id
-    st.session_state[FLASH] = message
+    st.session_state[state.PENDING_PICK] = set_id
+    st.session_state[state.FLASH] = message
     st.rerun()
 
 
 def _render_saved_actions(sets: PromptSetStore, set_id: str) -> None:
-    saved = _load(sets, set_id)
+    saved = load_prompt_set(sets, set_id)
     if saved is None:
         return
     from components.conversations_view import file_stem
 
     row = st.container(horizontal=True)
-    row.download_button(
+    download_button(
+        row,
         "Export JSON",
-        export_prompt_set(saved, "json"),
-        file_name=f"{file_stem(saved.name)}.json",
+        lambda: export_prompt_set(saved, "json"),
+        f"{file_stem(saved.name)}.json",
         mime="application/json",
         key=state.SET_EXPORT_JSON,
         icon=":material/data_object:",
     )
     as_yaml = export_prompt_set(saved, "yaml")
     too_big = yaml_export_refusal(as_yaml)  # a file its own import would refuse is not offered
-    row.download_button(
+    download_button(
+        row,
         "Export YAML",
-        as_yaml,
-        file_name=f"{file_stem(saved.name)}.yaml",
+        lambda: as_yaml,  # made already, for its size; it reaches the media store only if clicked
+        f"{file_stem(saved.name)}.yaml",
         mime="application/yaml",
         key=state.SET_EXPORT_YAML,
         icon=":material/description:",
@@ -468,6 +277,7 @@ def _render_import(settings: Settings, sets: PromptSetStore) -> None:
                 TextLimits(settings.max_prompt_chars, settings.max_instructions_chars),
             )
         except PromptSetRejected as exc:
+            count_import_refusal("prompt_set")
             st.error(f"{literal(upload.name)} was not imported: {literal(exc)}", icon=":material/error:")
             return
         saved = safely(lambda: sets.save(imported))

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from core.conversation import ChatParams, user_message
-from core.sharing import new_token
+from core.share_links import new_token
 from core.storage import ConversationStore, NotFound, migrate, upsert_user
-from core.storage.shares import ShareStore
+from core.storage.share_store import ShareStore
 
 SNAPSHOT = '{"format": "gptproto-chat.conversation", "version": 1}'
 

@@ -15,7 +15,7 @@ from core.compare_flow import start_round
 from core.conversation import ChatParams, Message, Status, Usage, user_message
 from core.formats.strict import ImportRejected
 from core.images import ImageLimits, prepare_image
-from core.sharing import (
+from core.share_links import (
     MAX_TITLE_CHARS,
     NothingToShare,
     app_base_url,

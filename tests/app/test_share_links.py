@@ -11,11 +11,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.state import chat as chat_state
-from components.state import share as share_state
+from components.state import share_links as share_state
 from core.compare import Vote
 from core.compare_flow import start_round
 from core.conversation import ChatParams, Message, Status, Usage, user_message
-from core.sharing import MISSING, chat_snapshot, new_token
+from core.share_links import MISSING, chat_snapshot, new_token
 from core.storage import (
     ComparisonStore,
     ConversationStore,
@@ -24,7 +24,7 @@ from core.storage import (
     migrate,
     upsert_user,
 )
-from core.storage.shares import ShareStore
+from core.storage.share_store import ShareStore
 from devtools.standin import Reply
 from tests.app.helpers import APP, bubble_texts, open_page, send, start_app
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from core.sharing import KINDS, looks_like_token, new_token, share_title
+from core.share_links import KINDS, looks_like_token, new_token, share_title
 from core.storage.codec import now
 from core.storage.conversation_store import NotFound
 from core.storage.engine import writer
