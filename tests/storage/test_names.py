@@ -11,7 +11,7 @@ from core.compare_flow import start_round
 from core.conversation import ChatParams, user_message
 from core.prompt_sets import PromptItem, PromptSet
 from core.storage import ComparisonStore, ConversationStore, PromptSetStore, migrate
-from core.storage.shares import ShareStore
+from core.storage.share_store import ShareStore
 
 PARAMS = ChatParams(model="o3")
 # U+202E turns what follows around; ESC starts a terminal sequence; BEL rings.
