@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 
 def send(page: Page, text: str) -> None:
@@ -34,9 +35,18 @@ def rerun(page: Page) -> None:
     has finished drawing."""
     page.evaluate(_COUNT_RUNS)
     before = page.evaluate("window.__appRuns")
-    # The shortcut is read only while no control has the focus (a dialog focuses its close button).
-    page.evaluate("document.activeElement && document.activeElement.blur()")
-    page.keyboard.press("r")
+    # The shortcut does nothing while the page believes a run is going (its state can lag the
+    # attribute), or while a control has the focus (a dialog gives it to its close button):
+    # like a person, press again when nothing happened.
+    for _ in range(3):
+        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+        page.evaluate("document.activeElement && document.activeElement.blur()")
+        page.keyboard.press("r")
+        try:
+            page.wait_for_function("(before) => window.__appRuns > before", arg=before, timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     page.wait_for_function(
         """(before) => window.__appRuns > before && document.querySelector('[data-testid="stApp"]')
             .getAttribute('data-test-script-state') === 'notRunning'""",
