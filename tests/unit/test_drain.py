@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from core.conversation import Status, pending_answer
 from core.drain import Drain
 from core.stream_state import StreamState
 from server_drain import DrainGate, Message, Receive, Scope, Send, drain_then_stop
+
+T = TypeVar("T")
 
 
 class Clock:
@@ -80,6 +85,14 @@ async def _downstream(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": b"ok"})
 
 
+def run_apart(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` on its own event loop in a thread of its own: a session-wide Playwright,
+    started by an earlier browser test, keeps an event loop running in the main thread, where
+    asyncio.run() refuses to start another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _call(gate: DrainGate, scope: Scope, incoming: list[Message] | None = None) -> list[Message]:
     sent: list[Message] = []
     queue = list(incoming or [{"type": "websocket.disconnect", "code": 1000}])
@@ -90,7 +103,7 @@ def _call(gate: DrainGate, scope: Scope, incoming: list[Message] | None = None) 
     async def send(message: Message) -> None:
         sent.append(message)
 
-    asyncio.run(gate(scope, receive, send))
+    run_apart(gate(scope, receive, send))
     return sent
 
 
@@ -136,7 +149,7 @@ def test_the_gate_counts_open_sessions():
         pass
 
     before = REGISTRY.get_sample_value("gptproto_sessions_open") or 0.0
-    asyncio.run(gate(STREAM, receive_and_look, send))
+    run_apart(gate(STREAM, receive_and_look, send))
     assert seen == [before + 1]
     assert REGISTRY.get_sample_value("gptproto_sessions_open") == before
 
@@ -157,7 +170,7 @@ def test_the_server_stops_as_soon_as_the_answers_in_flight_have_ended():
     drain.started()
     drain.begin(60.0)
     threading.Timer(0.05, drain.ended).start()
-    asyncio.run(drain_then_stop(server, drain, settle_s=5.0))
+    run_apart(drain_then_stop(server, drain, settle_s=5.0))
     assert server.stopped.is_set()
     assert not drain.grace_over()  # they finished: nobody was interrupted
 
@@ -178,7 +191,7 @@ def test_when_the_grace_runs_out_the_answers_are_interrupted_and_then_the_server
 
     streaming = threading.Thread(target=answer_thread)
     streaming.start()
-    asyncio.run(drain_then_stop(server, drain, settle_s=5.0))
+    run_apart(drain_then_stop(server, drain, settle_s=5.0))
     streaming.join()
     assert saved == [True]
     assert server.stopped.is_set() and drain.streaming == 0
