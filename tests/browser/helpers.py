@@ -38,12 +38,15 @@ def rerun(page: Page) -> None:
     # The shortcut does nothing while the page believes a run is going (its state can lag the
     # attribute), or while a control has the focus (a dialog gives it to its close button):
     # like a person, press again when nothing happened.
-    for _ in range(3):
+    # On a loaded machine the page's own state can lag for seconds, so keep pressing (every
+    # 3 s, for up to a minute) until a run shows; a run too quick to be seen only means one
+    # more press, and one more run of an app that draws the same thing again.
+    for _ in range(20):
         expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
         page.evaluate("document.activeElement && document.activeElement.blur()")
         page.keyboard.press("r")
         try:
-            page.wait_for_function("(before) => window.__appRuns > before", arg=before, timeout=5_000)
+            page.wait_for_function("(before) => window.__appRuns > before", arg=before, timeout=3_000)
             break
         except PlaywrightTimeoutError:
             continue
