@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Literal
 
 from core.gateway.errors import GatewayError
+from core.sampling import Sampling
 
 Role = Literal["user", "assistant"]
 InstructionsRole = Literal["developer", "system"]
@@ -81,6 +82,7 @@ class ChatParams:
     instructions: str = ""
     instructions_role: InstructionsRole = "developer"
     user_name: str | None = None
+    sampling: Sampling = field(default_factory=Sampling)
 
 
 @dataclass

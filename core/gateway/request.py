@@ -114,7 +114,8 @@ def build_messages(history: Sequence[Message], params: ChatParams) -> list[dict[
 def build_request(
     history: Sequence[Message], params: ChatParams, *, include_usage: bool = False
 ) -> dict[str, Any]:
-    """The request body: only documented fields, plus `stream_options` when usage is wanted."""
+    """The request body: the documented fields, the optional parameters the person set (and
+    only those), plus `stream_options` when usage is wanted."""
     body: dict[str, Any] = {
         "model": params.model,
         "messages": build_messages(history, params),
@@ -122,6 +123,7 @@ def build_request(
     }
     if params.max_completion_tokens is not None:
         body["max_completion_tokens"] = params.max_completion_tokens
+    body.update(params.sampling.to_body())
     if params.stream and include_usage:
         body["stream_options"] = {"include_usage": True}
     return body
