@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import streamlit as st
@@ -15,6 +16,7 @@ from components.plumbing.identity import current_identity
 from components.state.common import SAVE_PROBLEM, STORE_URL, USER_RECORDED
 from core.admission import streaming_bound
 from core.backoff import StoreBackoff
+from core.feedback import FeedbackRecord
 from core.identity import Identity
 from core.metrics import count_database_error
 from core.missing import NotFound
@@ -27,6 +29,9 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
         ComparisonStore,
         ConversationInfo,
         ConversationStore,
+        FeedbackStore,
+        FolderInfo,
+        FolderStore,
         PromptSetInfo,
         PromptSetStore,
         StoredComparison,
@@ -40,6 +45,9 @@ __all__ = [  # the stores' types, for the components' annotations: this is their
     "ComparisonStore",
     "ConversationInfo",
     "ConversationStore",
+    "FeedbackStore",
+    "FolderInfo",
+    "FolderStore",
     "NotFound",
     "PromptSetInfo",
     "PromptSetStore",
@@ -164,6 +172,26 @@ class RunStore:
         from core.storage import PromptSetStore
 
         return self._build("prompt_sets", PromptSetStore)
+
+    def feedback(self) -> FeedbackStore | None:
+        """The user's thumbs up and down (and comments) on their answers."""
+        from core.storage import FeedbackStore
+
+        return self._build("feedback", FeedbackStore)
+
+    def folders(self) -> FolderStore | None:
+        """The user's folders, and filing conversations and comparisons in them."""
+        from core.storage import FolderStore
+
+        return self._build("folders", FolderStore)
+
+    def team_feedback(self, since: datetime) -> list[FeedbackRecord]:
+        """Everyone's feedback given or changed since `since` (for the Admin page); raises on a
+        database failure, like `users`."""
+        from core.storage import feedback_since
+
+        opened = self.conversations()
+        return [] if opened is None else feedback_since(opened.engine, since)
 
     def usage(self) -> UsageStore | None:
         """Every request's record and every person's limits (the quotas are the team's)."""

@@ -2,6 +2,7 @@
 
 from core.storage.comparison_store import ComparisonStore, StoredComparison
 from core.storage.conversation_store import (
+    NO_FOLDER,
     ConversationInfo,
     ConversationStore,
     NotFound,
@@ -9,6 +10,8 @@ from core.storage.conversation_store import (
     title_from,
 )
 from core.storage.engine import database_url, make_engine, migrate
+from core.storage.feedback_store import FeedbackStore, feedback_since
+from core.storage.folder_store import FolderInfo, FolderStore
 from core.storage.prompt_set_store import PromptSetInfo, PromptSetStore
 from core.storage.usage_store import (
     DailyUsage,
@@ -22,10 +25,14 @@ from core.storage.users import LOCAL_USER_ID, UserInfo, find_user, list_users, u
 
 __all__ = [
     "LOCAL_USER_ID",
+    "NO_FOLDER",
     "ComparisonStore",
     "ConversationInfo",
     "ConversationStore",
     "DailyUsage",
+    "FeedbackStore",
+    "FolderInfo",
+    "FolderStore",
     "ModelTotals",
     "NotFound",
     "PromptSetInfo",
@@ -38,6 +45,7 @@ __all__ = [
     "UserInfo",
     "UserTotals",
     "database_url",
+    "feedback_since",
     "find_user",
     "list_users",
     "make_engine",

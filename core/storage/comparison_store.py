@@ -5,7 +5,7 @@ someone else's comparison reads exactly like a missing one."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import uuid4
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from core.compare import CompareRound, Vote
 from core.compare_flow import RoundRecord, rebuild_rounds
 from core.conversation import ChatParams, Message, Status
+from core.feedback import Feedback
 from core.safe_text import one_line
 from core.storage.codec import (
     clip,
@@ -26,6 +27,7 @@ from core.storage.codec import (
     params_to_dict,
 )
 from core.storage.conversation_store import ConversationInfo, NotFound, UserScoped, _info, title_from
+from core.storage.filing import folder_named, put_all_feedback
 from core.storage.schema import (
     CompareRoundRow,
     ConversationRow,
@@ -118,15 +120,28 @@ class ComparisonStore(UserScoped):
                 )
             )
 
-    def add_comparison(self, title: str, params: ChatParams, rounds: Sequence[CompareRound]) -> str:
-        """A whole comparison (an import) in one transaction: all of it or nothing. Its votes are
+    def add_comparison(
+        self,
+        title: str,
+        params: ChatParams,
+        rounds: Sequence[CompareRound],
+        *,
+        feedback: Mapping[str, Feedback] | None = None,
+        folder: str | None = None,
+    ) -> str:
+        """A whole comparison (an import) in one transaction: all of it or nothing, with the
+        person's `feedback` on its answers and filed in their folder named `folder`. Its votes are
         kept on its rounds but do not count again on the leaderboard."""
         with self._writing() as session, session.begin():
             conversation = self._new_row(title, params)
+            if folder is not None:
+                conversation.folder_id = folder_named(session, self.user_id, folder)
             session.add(conversation)
             session.flush()
             for round_ in rounds:
                 self._add_round(session, conversation, round_, round_.params or params)
+            session.flush()
+            put_all_feedback(session, self.user_id, feedback or {})
             return conversation.id
 
     def _new_row(self, title: str, params: ChatParams) -> ConversationRow:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from core.branches import ConversationTree
 from core.compare import Vote
 from core.conversation import ChatParams, Message
+from core.feedback import Feedback
 from core.missing import NotFound
 from core.safe_text import one_line
 from core.storage.codec import (
@@ -40,6 +41,7 @@ from core.storage.codec import (
     params_to_dict,
 )
 from core.storage.engine import writer
+from core.storage.filing import folder_named, put_all_feedback
 from core.storage.schema import (
     MESSAGES_FTS,
     ConversationRow,
@@ -52,6 +54,7 @@ from core.storage.schema import (
 
 TITLE_LENGTH = 60
 NEW_TITLE = "New chat"
+NO_FOLDER = ""  # as `folder` of a listing: only what is in no folder
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class ConversationInfo:
     updated_at: datetime
     kind: str = "chat"  # or "comparison" (opened on the Compare page)
     models: tuple[str, ...] = ()  # a comparison's models, in the order they first took part
+    folder_id: str | None = None  # the person's folder it is filed in, if any
 
 
 @dataclass
@@ -87,7 +91,9 @@ def title_from(text: str) -> str:
 
 def _info(row: ConversationRow) -> ConversationInfo:
     models = tuple(str(m) for m in (row.params or {}).get("models", ())) if row.kind != "chat" else ()
-    return ConversationInfo(row.id, row.title, row.pinned, row.created_at, row.updated_at, row.kind, models)
+    return ConversationInfo(
+        row.id, row.title, row.pinned, row.created_at, row.updated_at, row.kind, models, row.folder_id
+    )
 
 
 def _like(term: str) -> str:
@@ -166,10 +172,15 @@ class ConversationStore(UserScoped):
             session.add(row)
         return row.id
 
-    def conversations(self, search: str = "", limit: int = 200) -> list[ConversationInfo]:
+    def conversations(
+        self, search: str = "", limit: int = 200, folder: str | None = None
+    ) -> list[ConversationInfo]:
         """Pinned first, then most recently active; `search` matches titles and message text,
-        case-insensitively, anywhere in them (`%` and `_` are plain characters)."""
+        case-insensitively, anywhere in them (`%` and `_` are plain characters); `folder` keeps
+        one folder's (NO_FOLDER: those in none; None: every one)."""
         query = select(ConversationRow).where(ConversationRow.user_id == self.user_id)
+        if folder is not None:
+            query = query.where(ConversationRow.folder_id == (folder or None))
         with self._session() as session:
             term = search.strip()
             if term:
@@ -320,10 +331,22 @@ class ConversationStore(UserScoped):
         if params is not None:
             conversation.params = params_to_dict(params)
 
-    def add_conversation(self, title: str, params: ChatParams, tree: ConversationTree) -> str:
-        """A whole conversation (an import) in one transaction: all of it or nothing."""
+    def add_conversation(
+        self,
+        title: str,
+        params: ChatParams,
+        tree: ConversationTree,
+        *,
+        feedback: Mapping[str, Feedback] | None = None,
+        folder: str | None = None,
+    ) -> str:
+        """A whole conversation (an import) in one transaction: all of it or nothing, with the
+        person's `feedback` on its answers (by message id) and filed in their folder named
+        `folder` (created when they have none of that name)."""
         conversation = self._new_row(title, params, tree.leaf_id)
         with self._writing() as session, session.begin():
+            if folder is not None:
+                conversation.folder_id = folder_named(session, self.user_id, folder)
             session.add(conversation)
             for seq, message in enumerate(tree.messages.values(), start=1):
                 row = MessageRow(id=message.id, conversation_id=conversation.id, seq=seq, created_at=now())
@@ -332,6 +355,7 @@ class ConversationStore(UserScoped):
             session.flush()
             for message in tree.messages.values():
                 session.add_all(image_rows(message))
+            put_all_feedback(session, self.user_id, feedback or {})
         return conversation.id
 
     def show_leaf(self, conversation_id: str, leaf_id: str | None) -> None:

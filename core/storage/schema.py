@@ -1,6 +1,6 @@
-"""The database tables: users, conversations (chats and comparisons), messages (a tree), their
-images, compare rounds and votes, prompt sets, share links, and the gateway usage log with per-user
-limits."""
+"""The database tables: users, conversations (chats and comparisons) and the folders they are
+filed in, messages (a tree), their images and the feedback on answers, compare rounds and votes,
+prompt sets, share links, and the gateway usage log with per-user limits."""
 
 from __future__ import annotations
 
@@ -46,7 +46,10 @@ class ConversationRow(Base):
     __tablename__ = "conversations"
     # The library's order (pinned first, then newest), so a listing that filters, as search does
     # for common terms, reads conversations in order and stops at its limit.
-    __table_args__ = (Index("ix_conversations_user_pinned_updated", "user_id", "pinned", "updated_at"),)
+    __table_args__ = (
+        Index("ix_conversations_user_pinned_updated", "user_id", "pinned", "updated_at"),
+        Index("ix_conversations_folder", "folder_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -58,6 +61,23 @@ class ConversationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # 'chat', or 'comparison' (its rounds in compare_rounds): one library, rename, pin and delete.
     kind: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
+    # The owner's folder (folders.id), or None. No foreign key: SQLite cannot add one to an
+    # existing table without rebuilding it (and, foreign keys on, losing every message); deleting
+    # a folder empties it in the same transaction instead (core/storage/folder_store.py).
+    folder_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class FolderRow(Base):
+    """A person's folder; its name is unique per person, whatever the case (`name_key`)."""
+
+    __tablename__ = "folders"
+    __table_args__ = (Index("uq_folders_user_name_key", "user_id", "name_key", unique=True),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(240))  # casefolded: "ß" becomes "ss", so it may grow
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class MessageRow(Base):
@@ -97,6 +117,21 @@ class ImageRow(Base):
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
     width: Mapped[int] = mapped_column(Integer, default=0)
     height: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FeedbackRow(Base):
+    """One person's thumb up or down, with an optional comment, on one answer; it goes with the
+    answer (regenerated away, its exchange or conversation deleted)."""
+
+    __tablename__ = "answer_feedback"
+    __table_args__ = (Index("ix_answer_feedback_updated", "updated_at"),)
+
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    rating: Mapped[str] = mapped_column(String(8))  # 'up' or 'down'
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class VoteRow(Base):
