@@ -3,12 +3,13 @@ and how the Admin page reads everyone's feedback (per model, over a period)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from core.safe_text import one_line
+from core.usage_report import csv_text
 
 Rating = Literal["up", "down"]
 RATINGS: tuple[Rating, ...] = ("down", "up")  # st.feedback("thumbs") answers 0 for down, 1 for up
@@ -92,3 +93,15 @@ def by_model(records: Iterable[FeedbackRecord]) -> list[ModelFeedback]:
         latest = tuple(one_line(comment) for _, comment in newest[:LATEST_COMMENTS])
         rows.append(ModelFeedback(model, up, down, latest))
     return sorted(rows, key=lambda row: (-row.count, row.model))
+
+
+FEEDBACK_CSV_COLUMNS = ("updated_at_utc", "user_id", "user_email", "model", "rating", "comment", "message_id")
+
+
+def feedback_csv(records: Iterable[FeedbackRecord], emails: Mapping[str, str | None]) -> str:
+    """Every verdict as CSV, one line each in the order given; `emails` names the users."""
+    rows = (
+        [r.updated_at, r.user_id, emails.get(r.user_id), r.model, r.rating, r.comment, r.message_id]
+        for r in records
+    )
+    return csv_text(FEEDBACK_CSV_COLUMNS, rows)

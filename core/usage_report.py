@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -204,9 +204,14 @@ def _cell(value: object) -> object:
 
 def requests_csv(rows: Iterable[RequestRow]) -> str:
     """The request log as CSV, one line per request, in the order given."""
+    return csv_text(CSV_COLUMNS, ([getattr(row, field) for field in _CSV_FIELDS] for row in rows))
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A CSV file for a spreadsheet: times in UTC, yes/no for booleans, no cell read as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(header)
     for row in rows:
-        writer.writerow(_cell(getattr(row, field)) for field in _CSV_FIELDS)
+        writer.writerow(_cell(value) for value in row)
     return out.getvalue()

@@ -6,12 +6,13 @@ and re-encoded as uploads are. Every id is new on import."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 
 from core.compare import MAX_MODELS, MIN_MODELS, TIE, CompareRound
 from core.compare_flow import RoundRecord, rebuild_rounds
 from core.conversation import ChatParams, Message
+from core.feedback import Feedback
 from core.formats.checks import ImportRejected
 from core.formats.comparison_schema import (
     COMPARISON,
@@ -24,7 +25,7 @@ from core.formats.comparison_schema import (
     ComparisonRoundExport,
 )
 from core.formats.messages import created, export_image, image_from, message_from, recorded_fields
-from core.formats.parts import ExportParams, export_text
+from core.formats.parts import ExportParams, export_feedback, export_text, feedback_from, imported_folder
 from core.formats.strict import read
 from core.gateway.errors import ErrorKind, GatewayError
 from core.images import ImageLimits
@@ -35,15 +36,26 @@ class ImportedComparison:
     title: str
     params: ChatParams
     rounds: list[CompareRound]
+    feedback: dict[str, Feedback] = field(default_factory=dict)  # by the new ids of answers
+    folder: str | None = None
 
 
-def export_comparison_json(title: str, params: ChatParams, rounds: Sequence[CompareRound]) -> str:
-    """Every round with its prompt (images inline), answers, figures, blind order and verdict."""
-    exported = [_export_round(round_) for round_ in rounds]
-    return export_text(ComparisonExport, FORMAT, VERSION, title, params, rounds=exported)
+def export_comparison_json(
+    title: str,
+    params: ChatParams,
+    rounds: Sequence[CompareRound],
+    *,
+    feedback: Mapping[str, Feedback] | None = None,
+    folder: str | None = None,
+) -> str:
+    """Every round with its prompt (images inline), answers, figures, blind order and verdict; the
+    exporting person's `feedback` on answers (by message id) and `folder` when given."""
+    exported = [_export_round(round_, feedback or {}) for round_ in rounds]
+    extra = {} if folder is None else {"folder": folder}
+    return export_text(ComparisonExport, FORMAT, VERSION, title, params, rounds=exported, **extra)
 
 
-def _export_round(round_: CompareRound) -> ComparisonRoundExport:
+def _export_round(round_: CompareRound, feedback: Mapping[str, Feedback]) -> ComparisonRoundExport:
     prompt = round_.prompt_message
     return ComparisonRoundExport.model_construct(
         prompt=ComparisonPrompt.model_construct(
@@ -57,14 +69,15 @@ def _export_round(round_: CompareRound) -> ComparisonRoundExport:
         blind=round_.blind,
         fresh=round_.fresh,
         params=ExportParams.model_construct(**asdict(round_.params)) if round_.params else None,
-        answers=[_export_answer(column.answer) for column in round_.columns],
+        answers=[_export_answer(column.answer, feedback.get(column.answer.id)) for column in round_.columns],
     )
 
 
-def _export_answer(answer: Message) -> ComparisonAnswer:
+def _export_answer(answer: Message, feedback: Feedback | None) -> ComparisonAnswer:
     error = answer.error
     return ComparisonAnswer.model_construct(
         **recorded_fields(answer),
+        feedback=export_feedback(feedback),
         error=None
         if error is None
         else ComparisonError.model_construct(
@@ -84,7 +97,14 @@ def import_comparison_json(raw: bytes, image_limits: ImageLimits | None = None) 
     limits = image_limits or ImageLimits()
     records = [_record(item, f"rounds[{n}]", limits) for n, item in enumerate(export.rounds)]
     params = ChatParams(**export.params.model_dump())
-    return ImportedComparison(export.title or "Imported comparison", params, rebuild_rounds(records))
+    feedback = {
+        answer.id: verdict
+        for record, item in zip(records, export.rounds, strict=True)
+        for answer, exported in zip(record.answers, item.answers, strict=True)
+        if (verdict := feedback_from(exported.feedback)) is not None
+    }
+    title, folder = export.title or "Imported comparison", imported_folder(export.folder)
+    return ImportedComparison(title, params, rebuild_rounds(records), feedback, folder)
 
 
 def is_comparison_export(raw: bytes) -> bool:

@@ -14,12 +14,15 @@ from core.formats.parts import (
     MAX_IMAGES_PER_MESSAGE,
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
+    ExportFeedback,
     ExportImage,
     ExportParams,
     ExportTiming,
     ExportUsage,
     StatusName,
     StrictPart,
+    optional_feedback,
+    optional_folder,
 )
 from core.formats.strict import Document
 from core.gateway.errors import ErrorKind
@@ -62,6 +65,7 @@ class ComparisonAnswer(StrictPart):
     timing: ExportTiming = Field(default_factory=ExportTiming)
     created_at: float | None = Field(default=None, ge=0)
     error: ComparisonError | None = None
+    feedback: ExportFeedback | None = optional_feedback()
 
 
 class ComparisonRoundExport(StrictPart):
@@ -88,6 +92,7 @@ class ComparisonExport(StrictPart):
     exported_at: str | None = Field(default=None, max_length=64)
     params: ExportParams
     rounds: list[ComparisonRoundExport] = Field(min_length=1, max_length=MAX_ROUNDS)
+    folder: str | None = optional_folder()
 
 
 COMPARISON = Document(

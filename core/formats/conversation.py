@@ -6,11 +6,13 @@ metadata (EXIF, GPS, text chunks) is gone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from core.answer_notes import STATUS_LABELS, usage_line
 from core.branches import ConversationTree
 from core.conversation import ChatParams, Message, Status
+from core.feedback import Feedback
 from core.formats.checks import ImportRejected
 from core.formats.conversation_schema import (
     CONVERSATION,
@@ -20,7 +22,7 @@ from core.formats.conversation_schema import (
     ExportMessage,
 )
 from core.formats.messages import export_image, image_from, message_from, recorded_fields
-from core.formats.parts import export_text
+from core.formats.parts import export_feedback, export_text, feedback_from, imported_folder
 from core.formats.strict import read
 from core.images import ImageLimits
 
@@ -30,17 +32,30 @@ class Imported:
     title: str
     params: ChatParams
     tree: ConversationTree
+    feedback: dict[str, Feedback] = field(default_factory=dict)  # by the new ids of answers
+    folder: str | None = None
 
 
-def export_json(title: str, params: ChatParams, tree: ConversationTree) -> str:
-    """Every message of every branch, with images inline, and the path on show."""
-    messages = [_export_message(m) for m in tree.messages.values()]
+def export_json(
+    title: str,
+    params: ChatParams,
+    tree: ConversationTree,
+    *,
+    feedback: Mapping[str, Feedback] | None = None,
+    folder: str | None = None,
+) -> str:
+    """Every message of every branch, with images inline, and the path on show; the exporting
+    person's `feedback` on answers (by message id) and `folder` when given (a shared link has
+    neither)."""
+    verdicts = feedback or {}
+    messages = [_export_message(m, verdicts.get(m.id)) for m in tree.messages.values()]
+    extra = {} if folder is None else {"folder": folder}
     return export_text(
-        ConversationExport, FORMAT, VERSION, title, params, leaf_id=tree.leaf_id, messages=messages
+        ConversationExport, FORMAT, VERSION, title, params, leaf_id=tree.leaf_id, messages=messages, **extra
     )
 
 
-def _export_message(message: Message) -> ExportMessage:
+def _export_message(message: Message, feedback: Feedback | None) -> ExportMessage:
     return ExportMessage.model_construct(
         id=message.id,
         parent_id=message.parent_id,
@@ -48,6 +63,7 @@ def _export_message(message: Message) -> ExportMessage:
         name=message.name,
         images=[export_image(image) for image in message.images],
         **recorded_fields(message),
+        feedback=export_feedback(feedback),
     )
 
 
@@ -89,7 +105,14 @@ def import_json(raw: bytes, image_limits: ImageLimits | None = None) -> Imported
     ]
     leaf_id = new_ids.get(export.leaf_id) if export.leaf_id else None
     params = ChatParams(**export.params.model_dump())
-    return Imported(export.title or "Imported chat", params, ConversationTree.of(messages, leaf_id))
+    feedback = {
+        new_ids[item.id]: verdict
+        for item in export.messages
+        if (verdict := feedback_from(item.feedback)) is not None
+    }
+    tree = ConversationTree.of(messages, leaf_id)
+    title = export.title or "Imported chat"
+    return Imported(title, params, tree, feedback, imported_folder(export.folder))
 
 
 def _message(item: ExportMessage, where: str, new_ids: dict[str, str], limits: ImageLimits) -> Message:
@@ -99,6 +122,8 @@ def _message(item: ExportMessage, where: str, new_ids: dict[str, str], limits: I
         raise ImportRejected(
             f"{where}.parent_id: names no message before it in the file; a message follows its parent."
         )
+    if item.feedback is not None and item.role != "assistant":
+        raise ImportRejected(f"{where}.feedback: only an answer (role assistant) has feedback; remove it.")
     images = [image_from(image, f"{where}.images[{n}]", limits) for n, image in enumerate(item.images)]
     parent_id = new_ids[item.parent_id] if item.parent_id is not None else None
     message = message_from(item, item.role, parent_id, name=item.name, images=images)

@@ -16,12 +16,15 @@ from core.formats.parts import (
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
     NAME_PATTERN,
+    ExportFeedback,
     ExportImage,
     ExportParams,
     ExportTiming,
     ExportUsage,
     StatusName,
     StrictPart,
+    optional_feedback,
+    optional_folder,
 )
 from core.formats.strict import Document
 from core.gateway.request import MODEL_ID_PATTERN
@@ -57,6 +60,7 @@ class ExportMessage(StrictPart):
     timing: ExportTiming = Field(default_factory=ExportTiming)
     created_at: float | None = Field(default=None, ge=0, description="Unix time in seconds.")
     images: list[ExportImage] = Field(default_factory=list, max_length=MAX_IMAGES_PER_MESSAGE)
+    feedback: ExportFeedback | None = optional_feedback()
 
 
 class ConversationExport(StrictPart):
@@ -73,6 +77,7 @@ class ConversationExport(StrictPart):
         default=None, max_length=MAX_ID_CHARS, description="The last message of the branch on show."
     )
     messages: list[ExportMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    folder: str | None = optional_folder()
 
 
 CONVERSATION = Document(

@@ -12,6 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from core.conversation import ChatParams
+from core.feedback import MAX_COMMENT_CHARS, Feedback
+from core.folders import MAX_FOLDER_NAME_CHARS, FolderNameRejected, clean_folder_name
+from core.formats.checks import ImportRejected
 from core.gateway.request import MODEL_ID_PATTERN
 from core.web_address import parse_web_address
 
@@ -96,6 +99,54 @@ class ExportImage(StrictPart):
         if self.data is not None and self.mime not in IMAGE_MIMES:
             raise ValueError(f"mime must be one of {', '.join(IMAGE_MIMES)} for an inline image")
         return self
+
+
+class ExportFeedback(StrictPart):
+    """The exporting person's thumb up or down on an answer, with their comment."""
+
+    rating: Literal["up", "down"]
+    comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
+
+
+def optional_feedback() -> Any:
+    """An answer's `feedback` field: absent from the file when there is none."""
+    return Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The exporting person's thumb up or down and comment; only on an answer.",
+    )
+
+
+def optional_folder() -> Any:
+    """A file's `folder` field: absent when the conversation is in no folder."""
+    return Field(
+        default=None,
+        max_length=MAX_FOLDER_NAME_CHARS,
+        exclude_if=lambda value: value is None,
+        description="The exporting person's folder; imported into the importer's folder of that name.",
+    )
+
+
+def feedback_from(item: ExportFeedback | None) -> Feedback | None:
+    """An imported verdict (its comment trimmed as one typed on the page)."""
+    return None if item is None else Feedback(item.rating, item.comment.strip())
+
+
+def export_feedback(feedback: Feedback | None) -> ExportFeedback | None:
+    """A stored verdict as exported."""
+    if feedback is None:
+        return None
+    return ExportFeedback.model_construct(rating=feedback.rating, comment=feedback.comment)
+
+
+def imported_folder(name: str | None) -> str | None:
+    """A file's folder name, checked like one typed on the page (ImportRejected says why)."""
+    if name is None:
+        return None
+    try:
+        return clean_folder_name(name)
+    except FolderNameRejected as exc:
+        raise ImportRejected(f"folder: {exc}") from None
 
 
 class ExportParams(StrictPart):
