@@ -3,10 +3,13 @@ and the buttons under each message."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from streamlit.delta_generator import DeltaGenerator
+
 from components.attachments import collect_images, reject_submission, submission_parts
-from components.message import MessageAction
+from components.message import MessageAction, RowItem, RowWidget
 from components.plumbing.chat_persistence import show_version
 from components.plumbing.storage import RunStore
 from components.plumbing.usage import Reservation, reserve
@@ -101,13 +104,20 @@ def version_actions(message: Message, tree: ConversationTree, store: RunStore) -
 
 
 def actions_for(
-    message: Message, is_last: bool, *, tree: ConversationTree, model: str, store: RunStore
-) -> list[MessageAction]:
-    """Versions, edit and delete on prompts; versions, copy and Continue / Regenerate on answers
-    (`model` is the one picked now, named on Regenerate when it differs)."""
+    message: Message,
+    is_last: bool,
+    *,
+    tree: ConversationTree,
+    model: str,
+    store: RunStore,
+    feedback: Callable[[DeltaGenerator, Message], None] | None = None,
+) -> list[RowItem]:
+    """Versions, edit and delete on prompts; versions, copy, Continue / Regenerate and the
+    feedback (when it can be stored) on answers (`model` is the one picked now, named on
+    Regenerate when it differs)."""
     if message.status == Status.STREAMING and message.is_answer:
         return []
-    actions = version_actions(message, tree, store)
+    actions: list[RowItem] = [*version_actions(message, tree, store)]
     if message.role == "user":
         actions.append(
             MessageAction("Edit", ":material/edit:", open_dialog, ("edit", message.id), quiet=True)
@@ -128,4 +138,7 @@ def actions_for(
         actions.append(
             MessageAction("Copy", ":material/content_copy:", toggle_copy, (message.id,), quiet=True)
         )
+    if feedback is not None:
+        draw = feedback  # draws nothing under an answer that cannot be rated
+        actions.append(RowWidget(lambda row: draw(row, message)))
     return actions

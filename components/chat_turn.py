@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.attachments import detected_links_note
-from components.message import AVATARS, MessageAction, render_answer_footer, render_body
+from components.message import AVATARS, RowItem, render_answer_footer, render_body
 from components.plumbing.chat_persistence import TurnSaver
 from components.plumbing.storage import RunStore
 from components.plumbing.usage import Reservation
@@ -96,7 +96,7 @@ def _settled(saver: TurnSaver, reservation: Reservation, turn: Turn) -> Callable
     return settled
 
 
-def render_turn(sent: SentTurn, actions_for: Callable[[Message, bool], Sequence[MessageAction]]) -> None:
+def render_turn(sent: SentTurn, actions_for: Callable[[Message, bool], Sequence[RowItem]]) -> None:
     """The turn's answer bubble: streamed as it arrives (saved and its usage recorded as it
     goes), or the reason it was not sent."""
     answer = sent.turn.answer

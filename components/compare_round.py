@@ -9,7 +9,9 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.answer_feedback import feedback_drawer
 from components.compare_view import (
+    FeedbackDrawer,
     column_title,
     columns_in_display_order,
     first_token_caption,
@@ -20,7 +22,8 @@ from components.plumbing.compare_persistence import RoundSaver
 from components.plumbing.storage import RunStore
 from components.plumbing.usage import Reservation, reserve
 from components.sidebar import CompareChoice
-from components.state.compare import STOP, rounds
+from components.state.compare import STOP, comparison_id, rounds
+from components.state.feedback import COMPARE
 from components.streaming import Lane, prepare_lane, run_lanes
 from core.compare import CompareRound
 from core.compare_flow import column_params, start_round, with_instructions
@@ -69,6 +72,7 @@ def send_round(
         dict(settings.prices),
         on_text=lambda _index, answer: saver.progress(answer),
         on_settled=_settled(saver, admitted),
+        feedback=feedback_drawer(store, COMPARE, {} if comparison_id() else None),  # nothing rated yet
     )
     return round_
 
@@ -94,10 +98,12 @@ def stream_round(
     *,
     on_text: AnswerHook,
     on_settled: AnswerHook,
+    feedback: FeedbackDrawer | None = None,
 ) -> None:
     """Send the round's prompt to every model at once; each streams into its own column, and
     each answer's figures are added under it once all have ended (the text is not sent again).
-    `on_text` hears each column's answer as text arrives, `on_settled` once it has ended."""
+    `on_text` hears each column's answer as text arrives, `on_settled` once it has ended;
+    `feedback` draws the thumbs under each answer once all have ended."""
     render_prompt(round_)
     stop = st.empty()
     stop.button("Stop all", key=STOP, icon=":material/stop_circle:", help="Stop every answer")
@@ -126,7 +132,7 @@ def stream_round(
     stop.empty()
     for index, footer in footers.items():
         with footer:
-            render_column_footer(round_, index, prices)
+            render_column_footer(round_, index, prices, feedback)
 
 
 def _on_text(index: int, slot: DeltaGenerator, hook: AnswerHook) -> Callable[[Message], None]:

@@ -44,8 +44,12 @@ def render_prompt(round_: CompareRound) -> None:
         render_body(round_.prompt_message)
 
 
-def render_round(round_: CompareRound, prices: Prices) -> None:
-    """A finished round: the prompt, then one bordered column per model."""
+FeedbackDrawer = Callable[[DeltaGenerator, Message], None]
+
+
+def render_round(round_: CompareRound, prices: Prices, feedback: FeedbackDrawer | None = None) -> None:
+    """A finished round: the prompt, then one bordered column per model (with the feedback on
+    its answer when `feedback` can store it)."""
     render_prompt(round_)
     for index, column in columns_in_display_order(round_):
         with column:
@@ -53,7 +57,7 @@ def render_round(round_: CompareRound, prices: Prices) -> None:
             answer = round_.columns[index].answer
             if answer.text:
                 st.markdown(safe(answer.text))
-            render_column_footer(round_, index, prices)
+            render_column_footer(round_, index, prices, feedback)
 
 
 def columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGenerator]]:
@@ -62,8 +66,11 @@ def columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGener
     return list(zip(order, containers, strict=True))
 
 
-def render_column_footer(round_: CompareRound, index: int, prices: Prices) -> None:
-    """What went wrong if anything, then the answer's figures and cost estimate."""
+def render_column_footer(
+    round_: CompareRound, index: int, prices: Prices, feedback: FeedbackDrawer | None = None
+) -> None:
+    """What went wrong if anything, then the answer's figures and cost estimate, then the
+    feedback on it."""
     column = round_.columns[index]
     answer = column.answer
     note = status_note(answer)
@@ -71,13 +78,14 @@ def render_column_footer(round_: CompareRound, index: int, prices: Prices) -> No
         st.warning(literal(note), icon=":material/content_cut:")
     if answer.error is not None:
         render_error_card(answer.error)
-    if answer.status == Status.FAILED:
-        return
-    st.caption(literal(usage_line(answer, with_model=False)))  # a blind column must not name its model
-    if (round_.blind and not round_.voted) or costs_hidden():
-        return  # the prices would give a blind model away; a presenter may keep costs off screen
-    usage = answer.usage if answer.usage_reported else None
-    st.caption(f"Cost: {literal(format_cost(estimate_cost(column.model, usage, prices)))}")
+    if answer.status != Status.FAILED:
+        st.caption(literal(usage_line(answer, with_model=False)))  # a blind column must not name its model
+        # The prices would give a blind model away; a presenter may keep costs off screen.
+        if not (round_.blind and not round_.voted) and not costs_hidden():
+            usage = answer.usage if answer.usage_reported else None
+            st.caption(f"Cost: {literal(format_cost(estimate_cost(column.model, usage, prices)))}")
+    if feedback is not None:
+        feedback(st.container(horizontal=True, gap="small", vertical_alignment="center"), answer)
 
 
 def first_token_caption(slot: DeltaGenerator) -> Callable[[Message], None]:

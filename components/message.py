@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components.error_card import render_error_card
 from components.plumbing.markdown import image_allowed, safe
@@ -30,6 +31,16 @@ class MessageAction:
     quiet: bool = False  # a small borderless button, for the secondary actions
 
 
+@dataclass(frozen=True)
+class RowWidget:
+    """Something other than a button in a message's action row: the feedback on an answer."""
+
+    draw: Callable[[DeltaGenerator], None]
+
+
+RowItem = MessageAction | RowWidget
+
+
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
 
 
@@ -38,7 +49,7 @@ HISTORY_STEP = 100
 
 
 def render_recent_history(
-    messages: Sequence[Message], actions_for: Callable[[Message, bool], Sequence[MessageAction]]
+    messages: Sequence[Message], actions_for: Callable[[Message, bool], Sequence[RowItem]]
 ) -> None:
     """The most recent messages, with a button for earlier ones: a long conversation opens and
     reruns fast, and nothing is out of reach."""
@@ -58,7 +69,7 @@ def render_recent_history(
 
 
 def render_history(
-    messages: Sequence[Message], actions_for: Callable[[Message, bool], Sequence[MessageAction]]
+    messages: Sequence[Message], actions_for: Callable[[Message, bool], Sequence[RowItem]]
 ) -> None:
     """Every message in order; actions_for decides the buttons (the last answer gets most)."""
     last_index = len(messages) - 1
@@ -67,7 +78,7 @@ def render_history(
             render_body(message, actions_for(message, index == last_index))
 
 
-def render_body(message: Message, actions: Sequence[MessageAction] = ()) -> None:
+def render_body(message: Message, actions: Sequence[RowItem] = ()) -> None:
     """The inside of one bubble."""
     if message.role == "user":
         _render_user(message)
@@ -78,7 +89,7 @@ def render_body(message: Message, actions: Sequence[MessageAction] = ()) -> None
     render_answer_footer(message, actions)
 
 
-def render_answer_footer(message: Message, actions: Sequence[MessageAction] = ()) -> None:
+def render_answer_footer(message: Message, actions: Sequence[RowItem] = ()) -> None:
     """Status note, error card, usage line and buttons under an answer."""
     note = status_note(message)
     if note:
@@ -92,12 +103,15 @@ def render_answer_footer(message: Message, actions: Sequence[MessageAction] = ()
         st.code(message.text, language="markdown", wrap_lines=True)
 
 
-def render_actions(message: Message, actions: Sequence[MessageAction]) -> None:
+def render_actions(message: Message, actions: Sequence[RowItem]) -> None:
     """One row of small buttons."""
     if not actions:
         return
-    row = st.container(horizontal=True, gap="small")
+    row = st.container(horizontal=True, gap="small", vertical_alignment="center")
     for action in actions:
+        if isinstance(action, RowWidget):
+            action.draw(row)
+            continue
         row.button(
             literal(action.label),
             icon=action.icon,

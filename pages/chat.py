@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from components.answer_feedback import feedback_drawer, stored_feedback
 from components.attachments import restore_rejected_input, submitted
 from components.chat_actions import actions_for, plan_turn
 from components.chat_dialogs import delete_dialog, edit_dialog
@@ -35,6 +36,7 @@ from components.state.chat import (
     take_action,
 )
 from components.state.common import take_save_problem
+from components.state.feedback import CHAT as FEEDBACK_ON
 from core.images import ACCEPTED_TYPES
 from core.safe_text import literal
 
@@ -79,7 +81,10 @@ def chat_page() -> None:
             st.caption(f"Ask {model} anything. Pick models and limits in the sidebar.")
         if notice:
             st.warning(literal(notice), icon=":material/search_off:")
-        message_actions = partial(actions_for, tree=chat_tree(), model=choice.params.model, store=store)
+        feedback = feedback_drawer(store, FEEDBACK_ON, stored_feedback(store, conversation_id()))
+        message_actions = partial(
+            actions_for, tree=chat_tree(), model=choice.params.model, store=store, feedback=feedback
+        )
         render_recent_history(history[:-1] if sent else history, message_actions)
         if sent is not None:
             render_turn(sent, message_actions)

@@ -7,6 +7,7 @@ from functools import partial
 
 import streamlit as st
 
+from components.answer_feedback import feedback_drawer, stored_feedback
 from components.attachments import collect_images, reject_submission, restore_rejected_input, submission_parts
 from components.compare_round import send_round
 from components.compare_view import (
@@ -33,6 +34,7 @@ from components.share_links import render_share_button
 from components.sidebar import render_compare_sidebar
 from components.state.common import take_save_problem
 from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds
+from components.state.feedback import COMPARE as FEEDBACK_ON
 from core.compare import TIE
 from core.images import ACCEPTED_TYPES, ImageRejected
 from core.input_length import too_long_message
@@ -67,8 +69,9 @@ def compare_page() -> None:
 
     past = rounds()
     vote_on = partial(cast_vote, store=store)
+    feedback = feedback_drawer(store, FEEDBACK_ON, stored_feedback(store, comparison_id())) if past else None
     for position, round_ in enumerate(past):
-        render_round(round_, prices)
+        render_round(round_, prices, feedback)
         if round_.blind and not round_.voted and position < len(past) - 1:
             render_vote(round_, partial(vote_on, position=position), position)
 
