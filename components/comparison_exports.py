@@ -3,7 +3,7 @@ and the recent comparisons in the compare sidebar."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -14,6 +14,7 @@ from components.plumbing.storage import NotFound, RunStore, safely
 from components.state import compare as state
 from core.compare import CompareRound
 from core.conversation import ChatParams
+from core.feedback import Feedback
 from core.formats.comparison import export_comparison_json
 from core.pricing import Prices
 from core.report import report_html, report_markdown
@@ -46,14 +47,22 @@ def render_comparison_downloads(
     stem: str,
     keys: tuple[str, str, str],
     label_prefix: str = "",
+    feedback: Mapping[str, Feedback] | None = None,
+    folder: str | None = None,
 ) -> None:
     """A comparison's three downloads in `row`: Markdown and the HTML report to read, JSON to
-    import back; `keys` are the buttons' widget keys, in that order."""
+    import back (with the person's `feedback` and `folder`); `keys` are the buttons' widget keys,
+    in that order."""
     # Each file is made at its click (see components/downloads.py), not at every run.
     files: tuple[tuple[str, Callable[[], str], str, str], ...] = (
         ("Markdown", lambda: report_markdown(title, rounds, prices), "md", "text/markdown"),
         ("HTML report", lambda: report_html(title, rounds, prices), "html", "text/html"),
-        ("JSON (can be imported)", lambda: export_comparison_json(title, params, rounds), "json", JSON),
+        (
+            "JSON (can be imported)",
+            lambda: export_comparison_json(title, params, rounds, feedback=feedback, folder=folder),
+            "json",
+            JSON,
+        ),
     )
     for (label, make, extension, mime), key in zip(files, keys, strict=True):
         name, icon = f"{stem}.{extension}", ":material/download:"

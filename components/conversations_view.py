@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.answer_feedback import stored_feedback
 from components.comparison_exports import render_comparison_downloads
 from components.downloads import download_button
+from components.folders_view import FOLDER_ICON, NO_FOLDER_LABEL, folder_name, render_move_menu
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
 from components.plumbing import routes
 from components.plumbing.config import load_settings
@@ -17,6 +19,8 @@ from components.plumbing.storage import NotFound, RunStore, safely
 from components.share_links import render_share_button
 from components.state import conversations as state
 from components.state import share_links as share_state
+from core.feedback import Feedback
+from core.folders import group_by_folder
 from core.formats.comparison import import_comparison_json, is_comparison_export
 from core.formats.conversation import export_json, export_markdown, import_json
 from core.formats.strict import ImportRejected
@@ -25,7 +29,7 @@ from core.metrics import count_import_refusal
 from core.safe_text import literal
 
 if TYPE_CHECKING:
-    from components.plumbing.storage import ConversationInfo
+    from components.plumbing.storage import ConversationInfo, FolderInfo
 
 
 def file_stem(title: str) -> str:
@@ -64,7 +68,13 @@ def render_import(store: RunStore) -> None:
                     imported = import_json(raw, limits)
                     chats = store.conversations()
                     created = chats and safely(
-                        lambda: chats.add_conversation(imported.title, imported.params, imported.tree)
+                        lambda: chats.add_conversation(
+                            imported.title,
+                            imported.params,
+                            imported.tree,
+                            feedback=imported.feedback,
+                            folder=imported.folder,
+                        )
                     )
                     title = imported.title if created is not None else None
             except ImportRejected as exc:
@@ -80,12 +90,21 @@ def _import_comparison(store: RunStore, raw: bytes, limits: ImageLimits) -> str 
     comparisons = store.comparisons()
     if comparisons is None:
         return None
-    created = safely(lambda: comparisons.add_comparison(imported.title, imported.params, imported.rounds))
+    created = safely(
+        lambda: comparisons.add_comparison(
+            imported.title,
+            imported.params,
+            imported.rounds,
+            feedback=imported.feedback,
+            folder=imported.folder,
+        )
+    )
     return imported.title if created is not None else None
 
 
-def render_export(store: RunStore, conversation_id: str) -> None:
-    """Download buttons for one conversation: Markdown to read, JSON to import again."""
+def render_export(store: RunStore, conversation_id: str, folders: list[FolderInfo]) -> None:
+    """Download buttons for one conversation: Markdown to read, JSON to import again (with the
+    person's feedback on its answers and its folder)."""
     if (chats := store.conversations()) is None:
         return
     try:
@@ -95,8 +114,10 @@ def render_export(store: RunStore, conversation_id: str) -> None:
         return
     if stored is None:
         return
+    feedback = stored_feedback(store, conversation_id) or {}
+    folder = folder_name(folders, stored.info.folder_id)
     if stored.info.kind == COMPARISON:
-        _render_comparison_export(store, conversation_id)
+        _render_comparison_export(store, conversation_id, feedback, folder)
         return
     title, params, tree = stored.info.title, stored.params, stored.tree
     with st.container(border=True):
@@ -114,7 +135,7 @@ def render_export(store: RunStore, conversation_id: str) -> None:
         download_button(
             row,
             "JSON (can be imported)",
-            lambda: export_json(title, params, tree),
+            lambda: export_json(title, params, tree, feedback=feedback, folder=folder),
             f"{file_stem(title)}.json",
             mime="application/json",
             icon=":material/data_object:",
@@ -122,7 +143,9 @@ def render_export(store: RunStore, conversation_id: str) -> None:
         )
 
 
-def _render_comparison_export(store: RunStore, comparison_id: str) -> None:
+def _render_comparison_export(
+    store: RunStore, comparison_id: str, feedback: dict[str, Feedback], folder: str | None
+) -> None:
     """Download buttons for a comparison: Markdown and the HTML report to read, JSON to import."""
     if (comparisons := store.comparisons()) is None:
         return
@@ -139,13 +162,33 @@ def _render_comparison_export(store: RunStore, comparison_id: str) -> None:
         row = st.container(horizontal=True)
         keys = (state.EXPORT_MD, state.EXPORT_HTML, state.EXPORT_JSON)
         render_comparison_downloads(
-            row, title, stored.params, stored.rounds, prices, stem=file_stem(title), keys=keys
+            row,
+            title,
+            stored.params,
+            stored.rounds,
+            prices,
+            stem=file_stem(title),
+            keys=keys,
+            feedback=feedback,
+            folder=folder,
         )
 
 
-def render_row(store: RunStore, info: ConversationInfo) -> None:
-    """A conversation's (or comparison's) title and date with Open, Rename, Pin, Share, Export and
-    Delete."""
+def render_rows(store: RunStore, conversations: list[ConversationInfo], folders: list[FolderInfo]) -> None:
+    """The conversations grouped by folder (by name, then those in no folder), each group under
+    its heading once the person has a folder."""
+    groups = group_by_folder(conversations, [(folder.id, folder.name) for folder in folders])
+    for name, members in groups:
+        if folders:
+            heading = f"{FOLDER_ICON} {literal(name)}" if name is not None else NO_FOLDER_LABEL
+            st.subheader(f"{heading} :gray[· {len(members):d}]")
+        for info in members:
+            render_row(store, info, folders)
+
+
+def render_row(store: RunStore, info: ConversationInfo, folders: list[FolderInfo]) -> None:
+    """A conversation's (or comparison's) title and date with Open, Rename, Pin, Folder, Share,
+    Export and Delete."""
     if (chats := store.conversations()) is None:
         return
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
@@ -174,6 +217,7 @@ def render_row(store: RunStore, info: ConversationInfo) -> None:
         if st.button(pin_label, key=state.row_key("pin", info.id), icon=":material/keep:"):
             safely(lambda: chats.set_pinned(info.id, not info.pinned))
             st.rerun()
+        render_move_menu(store, info, folders)
         render_share_button(store, info.id, key=share_state.open_key(info.id))
         if st.button("Export", key=state.row_key("export", info.id), icon=":material/download:"):
             state.show_export(info.id)

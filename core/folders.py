@@ -3,11 +3,13 @@ name, said once for the page, the store and an import."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from core.safe_text import one_line
 
 MAX_FOLDER_NAME_CHARS = 60
+NO_FOLDER = ""  # as the folder of a listing: only what is in no folder
 
 
 class FolderNameRejected(ValueError):
@@ -38,3 +40,31 @@ def clean_folder_name(name: str, taken: Iterable[str] = ()) -> str:
 def name_taken(name: str) -> FolderNameRejected:
     """The refusal of a name the person already gave another folder."""
     return FolderNameRejected(f"You already have a folder named “{name}”. Pick another name.")
+
+
+class Filed(Protocol):
+    """Anything a person files in a folder (a library line)."""
+
+    @property
+    def folder_id(self) -> str | None: ...
+
+
+T = TypeVar("T", bound=Filed)
+
+
+def group_by_folder(
+    items: Sequence[T], folders: Sequence[tuple[str, str]]
+) -> list[tuple[str | None, list[T]]]:
+    """`items` grouped by their folder, in the order of `folders` ((id, name) pairs, by name),
+    then those in no folder (name None); each group keeps the items' order, and an empty group
+    is left out. An item whose folder is not among `folders` counts as in no folder."""
+    names = dict(folders)
+    groups: dict[str | None, list[T]] = {}
+    for item in items:
+        groups.setdefault(item.folder_id if item.folder_id in names else None, []).append(item)
+    ordered: list[tuple[str | None, list[T]]] = [
+        (names[folder_id], groups[folder_id]) for folder_id, _ in folders if folder_id in groups
+    ]
+    if None in groups:
+        ordered.append((None, groups[None]))
+    return ordered

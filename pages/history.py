@@ -1,11 +1,13 @@
-"""All conversations: search, open, rename, pin, share, delete, export as Markdown or JSON,
-import JSON; and the links this user shared."""
+"""All conversations, grouped by folder: search (in every folder or one), open, rename, pin, file
+in a folder, share, delete, export as Markdown or JSON, import JSON; the folders themselves; and
+the links this user shared."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components.conversations_view import render_export, render_import, render_row
+from components.conversations_view import render_export, render_import, render_rows
+from components.folders_view import list_folders, render_folder_filter, render_folder_manager
 from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore, safely
@@ -24,19 +26,27 @@ def history_page() -> None:
         st.error(take_save_problem() or "The database is not reachable.", icon=":material/database:")
         st.stop()
 
+    folders = list_folders(store)
     render_import(store)
     render_shared_links(store)
-    search = st.text_input(
-        "Search", key=SEARCH, placeholder="Search titles and messages", icon=":material/search:"
-    )
+    render_folder_manager(store, folders)
+    search_box, folder_box = st.columns([3, 1], vertical_alignment="bottom")
+    with search_box:
+        search = st.text_input(
+            "Search", key=SEARCH, placeholder="Search titles and messages", icon=":material/search:"
+        )
+    with folder_box:
+        folder = render_folder_filter(folders)
     shown_export = exporting()
     if shown_export:
-        render_export(store, shown_export)
-    conversations = safely(lambda: opened.conversations(search, limit=500)) or []
+        render_export(store, shown_export, folders)
+    conversations = safely(lambda: opened.conversations(search, limit=500, folder=folder)) or []
     if not conversations:
-        st.caption("No conversation matches your search." if search.strip() else "No conversations yet.")
-    for info in conversations:
-        render_row(store, info)
+        if search.strip():
+            st.caption("No conversation matches your search.")
+        else:
+            st.caption("No conversations in this folder." if folder is not None else "No conversations yet.")
+    render_rows(store, conversations, folders)
     problem = take_save_problem()
     if problem:
         st.warning(problem, icon=":material/database:")

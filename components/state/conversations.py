@@ -54,3 +54,27 @@ def ask_delete(conversation_id: str | None) -> None:
 def close_delete() -> None:
     """Dialog callback: no delete dialog on the next run."""
     ask_delete(None)
+
+
+# Folders.
+FOLDER_FILTER = "history.folder_filter"  # which folder the list (and search) shows
+NEW_FOLDER = "history.new_folder"
+NEW_FOLDER_CREATE = "history.new_folder_create"
+FOLDER_NOTICE = "history.folder_notice"  # what the last folder action said, shown once: (ok, text)
+EVERY_FOLDER = "all"  # the filter's value for every folder (folder ids are hex, never this)
+
+
+def folder_key(action: str, folder_id: str) -> str:
+    """A field or button of one folder: name, rename, delete."""
+    return f"history.folder.{action}.{folder_id}"
+
+
+def tell_folder(ok: bool, text: str) -> None:
+    """Show what a folder action did (or why it did not) on the next run."""
+    st.session_state[FOLDER_NOTICE] = (ok, text)
+
+
+def take_folder_notice() -> tuple[bool, str] | None:
+    """What the last folder action said, once."""
+    notice: tuple[bool, str] | None = st.session_state.pop(FOLDER_NOTICE, None)
+    return notice

@@ -1,8 +1,8 @@
 """Conversations that last: SQLAlchemy storage on SQLite (default) or PostgreSQL, migrated at start."""
 
+from core.folders import NO_FOLDER
 from core.storage.comparison_store import ComparisonStore, StoredComparison
 from core.storage.conversation_store import (
-    NO_FOLDER,
     ConversationInfo,
     ConversationStore,
     NotFound,

@@ -54,7 +54,6 @@ from core.storage.schema import (
 
 TITLE_LENGTH = 60
 NEW_TITLE = "New chat"
-NO_FOLDER = ""  # as `folder` of a listing: only what is in no folder
 
 
 @dataclass(frozen=True)
