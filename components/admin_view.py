@@ -14,6 +14,7 @@ from components.downloads import download_button
 from components.plumbing.storage import RunStore
 from components.state.admin import (
     DOWNLOAD_CSV,
+    DOWNLOAD_FEEDBACK_CSV,
     LIMITS_SAVE,
     LIMITS_USER,
     PERIOD,
@@ -23,6 +24,7 @@ from components.state.admin import (
     seed_limit_boxes,
     take_saved,
 )
+from core.feedback import FeedbackRecord, by_model, feedback_csv
 from core.quotas import (
     LIMIT_NAMES,
     Limits,
@@ -66,6 +68,7 @@ class AdminData:
     windows: dict[str, UsageWindow]
     overrides: dict[str, Limits]
     log: list[RequestRow]
+    feedback: list[FeedbackRecord]  # newest first
 
     def label(self, user_id: str) -> str:
         """The user's email, else name, else id."""
@@ -95,7 +98,7 @@ def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> 
     now = datetime.now(UTC)
     since = day_start(now) - timedelta(days=days - 1)
     try:
-        data = _load(usage, store.users(), since, now)
+        data = _load(usage, store.users(), store.team_feedback(since), since, now)
     except SQLAlchemyError as exc:
         st.error(
             f"Could not read usage from the database ({literal(type(exc).__name__)}). "
@@ -107,12 +110,16 @@ def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> 
     _charts(data)
     _per_user(data)
     _models_and_errors(data)
+    _feedback(data)
     _budgets(data, defaults)
     _limits_editor(data, usage, admin, defaults)
     _download(data, days)
+    _download_feedback(data, days)
 
 
-def _load(usage: UsageStore, users: list[UserInfo], since: datetime, now: datetime) -> AdminData:
+def _load(
+    usage: UsageStore, users: list[UserInfo], feedback: list[FeedbackRecord], since: datetime, now: datetime
+) -> AdminData:
     usage.settle_stale(now)  # requests a dead process left 'sent' show as what they became
     return AdminData(
         users=users,
@@ -123,6 +130,7 @@ def _load(usage: UsageStore, users: list[UserInfo], since: datetime, now: dateti
         windows=usage.windows(now),
         overrides=usage.all_limits(),
         log=usage.requests_since(since, limit=LOG_LIMIT),
+        feedback=feedback,
     )
 
 
@@ -218,6 +226,48 @@ def _models_and_errors(data: AdminData) -> None:
             st.dataframe(errors, hide_index=True, width="stretch")
         else:
             st.caption("No request ended with an error in this period.")
+
+
+LATEST_COMMENTS_SHOWN = 10
+
+
+def _feedback(data: AdminData) -> None:
+    """Thumbs up and down per model, and the newest comments (people's own words: shown in
+    tables, as plain text)."""
+    st.subheader("Answer feedback")
+    if not data.feedback:
+        st.caption("No answer was rated in this period.")
+        return
+    models = [
+        {
+            "model": row.model,
+            "thumbs up": row.up_share,
+            "ratings": row.count,
+            "up": row.up,
+            "down": row.down,
+            "latest comments": " · ".join(row.latest_comments),
+        }
+        for row in by_model(data.feedback)
+    ]
+    share = st.column_config.ProgressColumn(
+        "thumbs up", help="Share of thumbs up among the ratings", min_value=0.0, max_value=1.0,
+        format="percent",
+    )  # fmt: skip
+    st.dataframe(models, hide_index=True, width="stretch", column_config={"thumbs up": share})
+    comments = [record for record in data.feedback if record.comment][:LATEST_COMMENTS_SHOWN]
+    if comments:
+        st.caption("Latest comments")
+        rows = [
+            {
+                "when (UTC)": f"{record.updated_at:%Y-%m-%d %H:%M}",
+                "user": data.label(record.user_id),
+                "model": record.model,
+                "rating": "👍 up" if record.rating == "up" else "👎 down",
+                "comment": record.comment,
+            }
+            for record in comments
+        ]
+        st.dataframe(rows, hide_index=True, width="stretch")
 
 
 def _budgets(data: AdminData, defaults: Limits) -> None:
@@ -352,4 +402,20 @@ def _download(data: AdminData, days: int) -> None:
         key=DOWNLOAD_CSV,
         icon=":material/download:",
         disabled=not data.log,
+    )
+
+
+def _download_feedback(data: AdminData, days: int) -> None:
+    count = len(data.feedback)
+    st.caption(f"{count:,} rated answer(s) in the last {days:d} days, one line each, times in UTC.")
+    emails = {user.id: user.email for user in data.users}
+    download_button(
+        st.container(),
+        "Download the answer feedback (CSV)",
+        lambda: feedback_csv(data.feedback, emails),
+        f"gptproto-feedback-last-{days}-days.csv",
+        mime="text/csv",
+        key=DOWNLOAD_FEEDBACK_CSV,
+        icon=":material/download:",
+        disabled=not data.feedback,
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from components.folders_view import FOLDER_ICON, folder_name, list_folders
 from components.plumbing import routes
 from components.plumbing.storage import RunStore, safely
 from components.state.chat import LIBRARY_SEARCH, library_item_key
@@ -61,13 +62,17 @@ def render_library(store: RunStore, current_id: str | None) -> None:
         st.caption(
             "No conversation matches." if search.strip() else "Your conversations will be listed here."
         )
+    # Folder names only when a line needs one: most runs of the chat page read no folder.
+    folders = list_folders(store) if any(info.folder_id for info in found) else []
     for info in found:
         pin = ":material/keep: " if info.pinned else ""
+        name = folder_name(folders, info.folder_id)
+        filed = f" · {FOLDER_ICON} {literal(name)}" if name else ""
         if info.kind == COMPARISON:
             # A comparison opens on the Compare page, which reads it from the URL.
             models = " · ".join(info.models)
             if st.button(
-                f"{pin}{literal(info.title)} :gray[· {literal(models)} · {when(info.updated_at)}]",
+                f"{pin}{literal(info.title)} :gray[· {literal(models)} · {when(info.updated_at)}{filed}]",
                 key=library_item_key(info.id),
                 icon=COMPARISON_ICON,
                 type="tertiary",
@@ -76,7 +81,7 @@ def render_library(store: RunStore, current_id: str | None) -> None:
                 open_comparison(info.id)
             continue
         st.button(
-            f"{pin}{literal(info.title)} :gray[· {when(info.updated_at)}]",
+            f"{pin}{literal(info.title)} :gray[· {when(info.updated_at)}{filed}]",
             key=library_item_key(info.id),
             on_click=request_open,
             args=(info.id,),

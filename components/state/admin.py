@@ -13,6 +13,7 @@ PERIOD = "admin.period"
 LIMITS_USER = "admin.limits_user"
 LIMITS_SAVE = "admin.limits_save"
 DOWNLOAD_CSV = "admin.download_csv"
+DOWNLOAD_FEEDBACK_CSV = "admin.download_feedback_csv"
 
 
 def limit_key(field: str, user_id: str) -> str:

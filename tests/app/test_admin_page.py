@@ -18,7 +18,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from components.state import admin as admin_state
 from core.admission import Hold
-from core.conversation import Message, Status, Usage
+from core.conversation import ChatParams, Message, Status, Usage
 from core.identity import Identity
 from core.quotas import Limits
 from core.storage import UsageStore, database_url, make_engine, migrate, upsert_user
@@ -88,6 +88,12 @@ USERS, MODELS, ERRORS, BUDGETS = "last request (UTC)", "model", "error", "tokens
 
 def table(at: AppTest, column: str):
     return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def download(at: AppTest, key: str):
+    """The download button `key` (the request log's, or the feedback's)."""
+    [button] = [button for button in at.get("download_button") if button.key == key]
+    return button
 
 
 def chart(at: AppTest, alt: str):
@@ -163,8 +169,7 @@ def test_the_period_picker_brings_older_requests_in(monkeypatch, team):
 def test_the_csv_download_holds_every_request_of_the_period(monkeypatch, team, downloads):
     look_as(monkeypatch, ADMIN)
     at = open_admin()
-    [button] = at.get("download_button")
-    assert button.key == admin_state.DOWNLOAD_CSV
+    button = download(at, admin_state.DOWNLOAD_CSV)
     raw = downloads(button).decode()
     rows = list(csv.DictReader(io.StringIO(raw)))
     assert sorted(row["request_id"] for row in rows) == ["r-1", "r-2", "r-3", "r-4", "r-5"]
@@ -228,7 +233,7 @@ def test_estimated_figures_are_marked_and_a_request_a_dead_process_left_is_settl
     users = table(at, USERS).set_index("user")
     assert users.loc["ana@example.com", "of them estimated"] == 4_200
     assert users.loc["bob@example.com", "of them estimated"] == 20
-    [button] = at.get("download_button")
+    button = download(at, admin_state.DOWNLOAD_CSV)
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO(downloads(button).decode()))}
     assert (rows[str(dead)]["status"], rows[str(dead)]["error_kind"], rows[str(dead)]["total_tokens"]) == (
         "incomplete",
@@ -238,3 +243,46 @@ def test_estimated_figures_are_marked_and_a_request_a_dead_process_left_is_settl
     assert rows[str(dead)]["tokens_estimated"] == "yes" and rows[str(stopped)]["tokens_estimated"] == "yes"
     reported = next(row for row in rows.values() if row["request_id"] == "r-1")
     assert reported["tokens_estimated"] == "no"
+
+
+def test_feedback_per_model_with_the_share_of_thumbs_up_the_latest_comment_and_its_csv(
+    monkeypatch, team, engine, downloads
+):
+    from core.conversation import user_message
+    from core.feedback import Feedback
+    from core.storage import ConversationStore, FeedbackStore
+
+    def rated(user: str, model: str, feedback: Feedback) -> None:
+        chats = ConversationStore(engine, user)
+        conversation = chats.create(ChatParams(model=model))
+        prompt = user_message("Hi")
+        answer = Message(role="assistant", text="Hi!", parent_id=prompt.id, model=model)
+        chats.save_message(conversation, prompt)
+        chats.save_message(conversation, answer)
+        FeedbackStore(engine, user).rate(answer.id, feedback)
+
+    rated("ana", "o3", Feedback("up"))
+    rated("bob", "o3", Feedback("up", "Clear and right."))
+    rated("ana", "o3", Feedback("down", "=1+1 is **not** 3"))
+    rated("bob", "gpt-4o", Feedback("down"))
+    look_as(monkeypatch, ADMIN)
+    at = open_admin()
+    models = table(at, "thumbs up")
+    o3 = models[models["model"] == "o3"].iloc[0]
+    # o3: two thumbs up of three ratings; the newest comment first.
+    assert (round(o3["thumbs up"], 4), o3["ratings"], o3["up"], o3["down"]) == (0.6667, 3, 2, 1)
+    assert o3["latest comments"] == "=1+1 is **not** 3 · Clear and right."
+    gpt = models[models["model"] == "gpt-4o"].iloc[0]
+    assert (gpt["thumbs up"], gpt["ratings"], gpt["latest comments"]) == (0.0, 1, "")
+    comments = table(at, "comment")
+    assert list(comments["comment"]) == ["=1+1 is **not** 3", "Clear and right."]
+    assert list(comments["user"]) == ["ana@example.com", "bob@example.com"]
+
+    raw = downloads(download(at, admin_state.DOWNLOAD_FEEDBACK_CSV)).decode()
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert [(r["user_email"], r["model"], r["rating"], r["comment"]) for r in rows] == [
+        ("bob@example.com", "gpt-4o", "down", ""),
+        ("ana@example.com", "o3", "down", "'=1+1 is **not** 3"),
+        ("bob@example.com", "o3", "up", "Clear and right."),
+        ("ana@example.com", "o3", "up", ""),
+    ]
