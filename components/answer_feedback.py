@@ -14,6 +14,9 @@ from core.conversation import Message, Status
 from core.feedback import MAX_COMMENT_CHARS, Feedback, clean_comment, rating_of, widget_value
 from core.safe_text import literal
 
+# What each change says once stored (a toast: the answer's row itself barely changes).
+SAVED = {"up": "Thumbs up saved.", "down": "Thumbs down saved.", None: "Feedback removed."}
+
 
 def stored_feedback(store: RunStore, conversation_id: str | None) -> dict[str, Feedback] | None:
     """The person's feedback on the answers of a stored conversation or comparison, by answer id;
@@ -87,7 +90,7 @@ def _rated(store: RunStore, page: str, message_id: str, stored: Feedback | None)
     """Widget callback: store the chosen thumb (keeping the comment), or remove the feedback."""
     rating = rating_of(st.session_state.get(rating_key(page, message_id)))
     verdict = None if rating is None else Feedback(rating, stored.comment if stored else "")
-    _save(store, message_id, verdict)
+    _save(store, message_id, verdict, SAVED[rating])
 
 
 def _commented(store: RunStore, page: str, message_id: str, stored: Feedback) -> None:
@@ -97,10 +100,15 @@ def _commented(store: RunStore, page: str, message_id: str, stored: Feedback) ->
     except ValueError as exc:
         st.toast(literal(exc), icon=":material/error:")
         return
-    _save(store, message_id, Feedback(stored.rating, comment))
+    _save(
+        store,
+        message_id,
+        Feedback(stored.rating, comment),
+        "Comment saved." if comment else "Comment removed.",
+    )
 
 
-def _save(store: RunStore, message_id: str, verdict: Feedback | None) -> None:
+def _save(store: RunStore, message_id: str, verdict: Feedback | None, done: str) -> None:
     verdicts = store.feedback()
     if verdicts is None:
         st.toast(
@@ -108,9 +116,17 @@ def _save(store: RunStore, message_id: str, verdict: Feedback | None) -> None:
             icon=":material/database:",
         )
         return
+
+    def rate() -> bool:
+        verdicts.rate(message_id, verdict)
+        return True
+
     try:
-        safely(lambda: verdicts.rate(message_id, verdict))
+        saved = safely(rate)
     except NotFound:
         st.toast(
             "Your feedback was not saved: this answer is no longer stored.", icon=":material/search_off:"
         )
+        return
+    if saved:  # a database failure is said on the page, once
+        st.toast(literal(done), icon=":material/check:")
