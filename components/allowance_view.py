@@ -11,11 +11,11 @@ from components.plumbing.identity import current_identity
 from components.plumbing.policy import allowance_of
 from components.plumbing.storage import RunStore, safely
 from core.policies import describe_models
-from core.quotas import UsageWindow, budget_lines, budget_notices, budget_text, describe_limits
+from core.quotas import LimitName, UsageWindow, budget_lines, budget_notices, budget_text, describe_limits
 from core.safe_text import literal
 from core.settings import Settings
 
-_LINE_NAMES = {
+_LINE_NAMES: dict[LimitName, str] = {
     "requests_per_minute": "Requests this minute",
     "tokens_per_day": "Tokens today (UTC)",
     "cost_per_month_usd": "Cost this month (est.)",
@@ -42,7 +42,7 @@ def render_allowance(settings: Settings, store: RunStore) -> None:
             st.caption("No usage limits.")
         for line in budget_lines(allowed.limits, window):
             if line.allowed is not None:
-                st.caption(f"{_LINE_NAMES[line.limit]}: {literal(budget_text(line))}")
+                st.caption(literal(f"{_LINE_NAMES[line.limit]}: {budget_text(line)}"))
         st.caption(literal(f"In force: {describe_limits(allowed.limits)}."))
     for notice in budget_notices(allowed.limits, window, datetime.now(UTC)):
         st.warning(literal(notice.message), icon=":material/hourglass_bottom:")

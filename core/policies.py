@@ -273,3 +273,45 @@ def models_refusal(models: Sequence[str], patterns: Sequence[str]) -> str | None
     """`models_problem` as admission says it: nothing was sent, and the prompt is kept."""
     problem = models_problem(models, patterns)
     return None if problem is None else f"Not sent: {problem} Pick one of them; your prompt is kept."
+
+
+# -- changes an admin saves -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonLimitsChange:
+    """An admin's per-person override of the limits (empty: back to the group's or the default)."""
+
+    user_id: str
+    label: str  # how the Admin page names the person
+    override: Limits
+
+
+@dataclass(frozen=True)
+class GroupPolicySaved:
+    """An admin's policy for a group, in place of the settings' one."""
+
+    policy: GroupPolicy
+
+
+@dataclass(frozen=True)
+class GroupPolicyRemoved:
+    """An admin's policy for a group removed: the settings' one (if any) applies again."""
+
+    group: str
+
+
+PolicyChange = PersonLimitsChange | GroupPolicySaved | GroupPolicyRemoved
+
+
+def describe_policy(policy: GroupPolicy) -> str:
+    """'models: gpt-4o-mini, o4-mini; 5 requests per minute; tokens per day: not set; ...'."""
+    models = "not set" if policy.models is None else describe_models(policy.models)
+    parts = [f"models: {models}"]
+    names = {"requests_per_minute": "requests per minute", "tokens_per_day": "tokens per day"}
+    names["cost_per_month_usd"] = "cost per month (USD)"
+    for name in LIMIT_NAMES:
+        value = getattr(policy.limits, name)
+        shown = "not set" if value is None else "no limit" if value <= UNLIMITED else f"{value:,}"
+        parts.append(f"{names[name]}: {shown}")
+    return "; ".join(parts)
