@@ -30,10 +30,10 @@ from components.state.admin import (
 from core.policies import Allowance, GroupPolicy, PersonLimitsChange, allowance
 from core.quotas import (
     LIMIT_NAMES,
+    NOTICE_SHARE,
     Limits,
     UsageWindow,
     budget_lines,
-    budget_notices,
     budget_text,
     day_start,
     default_limits,
@@ -123,7 +123,7 @@ def render_admin(store: RunStore, admin: Admin, settings: Settings, days: int) -
     _charts(data)
     _per_user(data)
     _models_and_errors(data)
-    _near_limits(data, settings, now)
+    _near_limits(data, settings)
     _budgets(data, settings)
     _limits_editor(data, store, admin, settings)
     render_group_policies(store, admin, settings, data.policies, data.users)
@@ -245,34 +245,23 @@ def _models_and_errors(data: AdminData) -> None:
             st.caption("No request ended with an error in this period.")
 
 
-def _near_limits(data: AdminData, settings: Settings, now: datetime) -> None:
-    """Who has used 80% or more of a limit now, closest to it first."""
+def _near_limits(data: AdminData, settings: Settings) -> None:
+    """Who has used 80% or more of a limit now, each limit on a line, closest to it first."""
     if not data.users:
         return
     st.subheader("Near or over a limit")
-    rows: list[dict[str, object]] = []
+    lines: list[tuple[float, str]] = []
     for user in data.users:
         limits = data.allowance(user, settings).limits
-        for notice in budget_notices(limits, data.windows.get(user.id, UsageWindow()), now):
-            rows.append(
-                {
-                    "user": user.label,
-                    "limit": _LIMIT_LABELS[notice.limit],
-                    "used": min(notice.share, 1.0),
-                    "what they were told": notice.message,
-                }
-            )
-    if not rows:
-        st.caption("Nobody has used 80% of a limit.")
+        for line in budget_lines(limits, data.windows.get(user.id, UsageWindow())):
+            if line.share is not None and line.share >= NOTICE_SHARE:
+                lines.append((line.share, f"{user.label}: {_LIMIT_LABELS[line.limit]}, {budget_text(line)}"))
+    if not lines:
+        st.caption(f"Nobody has used {NOTICE_SHARE:.0%} of a limit.")
         return
-    st.dataframe(
-        rows,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "used": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent")
-        },
-    )
+    st.caption(f"Each of these people has been told what is left since they passed {NOTICE_SHARE:.0%}.")
+    for _share, text in sorted(lines, key=lambda item: -item[0]):
+        st.markdown(f"- {literal(text)}")
 
 
 _LIMIT_LABELS = {
