@@ -64,3 +64,15 @@ def test_the_door_every_request_passes_refuses_a_model_outside_the_policy(intern
         f"o3: Not sent: {REFUSED} Pick one of them; your prompt is kept.",
         "o4-mini: admitted",
     ]
+
+
+def test_a_prompt_set_through_a_model_outside_the_policy_cannot_run(intern):
+    from components.state import prompt_sets as sets_state
+    from tests.app.test_compare_page import start_compare
+    from tests.app.test_prompt_sets import write_set
+
+    at = start_compare(["o4-mini", "o3"])
+    write_set(at)
+    assert at.button(key=sets_state.RUN_NEXT).disabled and at.button(key=sets_state.RUN_ALL).disabled
+    assert f"Before running: {REFUSED}" in [caption.value for caption in at.main.caption]
+    assert intern.requests == []
