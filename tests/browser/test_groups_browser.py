@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bench.fleet_load.protocol import ChatClient, ProtocolError
 from devtools.browser import free_port
 from devtools.standin import Reply
 from tests.browser.conftest import OIDC_COOKIE_SECRET, AppServer, app_env, new_page
@@ -237,4 +238,16 @@ def test_a_policy_edited_on_one_replicas_admin_page_holds_on_the_other(
     send(intern, "Still o4-mini?")
     expect(intern.locator("main").get_by_text(refused, exact=False).first).to_be_visible()
     # The refusal is drawn by the run that decided not to send: no request can follow it.
+    assert standin.requests == []
+
+
+def test_a_request_that_carries_the_groups_header_twice_is_refused(proxied: AppServer, standin):
+    # A proxy that adds its groups header to one a client sent passes both along: the app trusts
+    # neither. A raw websocket client sends what a browser cannot: the same header twice.
+    user = [("X-Forwarded-Email", "ian@example.com")]
+    twice = [*user, ("X-Forwarded-Groups", "interns"), ("X-Forwarded-Groups", "ops")]
+    with pytest.raises(ProtocolError, match=r"no chat input .*; it shows Sign-in required$"):
+        ChatClient(proxied.url, headers=twice, timeout=30).open()
+    with ChatClient(proxied.url, headers=[*user, ("X-Forwarded-Groups", "interns")], timeout=30):
+        pass  # one value: the chat page, with its input, is served
     assert standin.requests == []
