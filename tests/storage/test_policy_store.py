@@ -52,10 +52,15 @@ def test_a_policy_with_a_negative_limit_or_no_group_is_refused(policies):
 
 def test_a_persons_groups_are_kept_from_their_last_sign_in(engine):
     migrate(engine)
-    details = {"email": "ann@example.com", "name": "Ann", "issuer": "https://idp", "subject": "ann"}
-    upsert_user(engine, "oidc-ann", **details, email_verified=True, groups=("research", "interns"))
+
+    def sign_in(groups: tuple[str, ...] | None) -> None:
+        upsert_user(
+            engine, "oidc-ann", email="ann@example.com", name="Ann", issuer="i", subject="ann", groups=groups
+        )
+
+    sign_in(("research", "interns"))
     assert find_user(engine, "oidc-ann").groups == ("research", "interns")  # type: ignore[union-attr]
-    upsert_user(engine, "oidc-ann", **details, email_verified=True)  # no groups said: kept
+    sign_in(None)  # no groups said: kept
     assert find_user(engine, "oidc-ann").groups == ("research", "interns")  # type: ignore[union-attr]
-    upsert_user(engine, "oidc-ann", **details, email_verified=True, groups=())
+    sign_in(())
     assert find_user(engine, "oidc-ann").groups == ()  # type: ignore[union-attr]
