@@ -4,6 +4,7 @@ admin changes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import uuid4
 
@@ -94,14 +95,26 @@ class PresetStore:
         edit; its id. NotAllowed for a published preset and someone who is not an admin."""
         with Session(self._writer, expire_on_commit=False) as session, session.begin():
             if preset.id is None:
-                row = PresetRow(id=uuid4().hex, user_id=self.user_id, published=False, created_at=now())
+                row = self._new_row()
                 session.add(row)
             else:
                 row = self._editable(session, preset.id)
-            row.name = one_line(preset.name)[:200] or "Preset"
-            row.body = preset_to_data(preset)
-            row.updated_at = now()
+            _fill(row, preset)
             return row.id
+
+    def add_all(self, presets: Sequence[Preset]) -> list[str]:
+        """Add new presets of the person's (an import) in one transaction: all or none; their ids."""
+        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            rows = []
+            for preset in presets:
+                row = self._new_row()
+                _fill(row, preset)
+                rows.append(row)
+            session.add_all(rows)
+            return [row.id for row in rows]
+
+    def _new_row(self) -> PresetRow:
+        return PresetRow(id=uuid4().hex, user_id=self.user_id, published=False, created_at=now())
 
     def delete(self, preset_id: str) -> None:
         """Remove a preset the person may edit."""
@@ -116,6 +129,12 @@ class PresetStore:
             row = self._visible(session, preset_id)
             row.published = published
             row.updated_at = now()
+
+
+def _fill(row: PresetRow, preset: Preset) -> None:
+    row.name = one_line(preset.name)[:200] or "Preset"
+    row.body = preset_to_data(preset)
+    row.updated_at = now()
 
 
 def _preset(row: PresetRow) -> Preset:

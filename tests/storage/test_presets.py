@@ -103,6 +103,16 @@ def test_an_admin_cannot_read_or_publish_someone_elses_own_preset(people):
         root.load(own_id)
 
 
+def test_an_import_adds_every_preset_as_the_persons_own(people):
+    ana, bob, _ = people
+    ids = ana.add_all([WRITER, Preset("Plain", "o4-mini", published=True)])
+    assert [ana.load(i) for i in ids] == [
+        Preset(**{**WRITER.__dict__, "id": ids[0]}),
+        Preset("Plain", "o4-mini", id=ids[1]),  # an import never publishes
+    ]
+    assert [p.name for p in ana.own()] == ["Plain", "Writer"] and bob.published() == []
+
+
 def test_the_migration_adds_and_removes_the_presets_table(engine):
     from sqlalchemy import inspect
 
