@@ -65,7 +65,7 @@ def render_presets(settings: Settings, store: RunStore) -> None:
 
 def _listing(title: str, infos: list[PresetInfo], empty: str) -> None:
     names_listed = ", ".join(info.name for info in infos)
-    st.caption(f"**{title}:** {literal(names_listed) if infos else empty}")
+    st.caption(f"**{literal(title)}:** {literal(names_listed if infos else empty)}")
 
 
 def _pick(settings: Settings, presets: PresetStore, by_id: dict[str, PresetInfo]) -> PresetInfo | None:
@@ -121,13 +121,13 @@ def _render_fields(settings: Settings, *, editable: bool, info: PresetInfo | Non
         "Model",
         key=state.MODEL,
         disabled=off,
-        help=f"A model id. This server's list: {', '.join(model_choices(settings))}.",
+        help=f"A model id. This server's list: {literal(', '.join(model_choices(settings)))}.",
     )
     st.text_area("Instructions", key=state.INSTRUCTIONS, disabled=off, height=100)
     st.selectbox("Instructions role", ROLE_CHOICES, key=state.ROLE, disabled=off)
     columns = st.columns(3)
     columns[0].selectbox(
-        label("reasoning_effort"),
+        literal(label("reasoning_effort")),
         [None, *REASONING_EFFORTS],
         format_func=lambda value: "not set" if value is None else value,
         key=state.EFFORT,
@@ -135,7 +135,7 @@ def _render_fields(settings: Settings, *, editable: bool, info: PresetInfo | Non
     )
     for index, name in enumerate(NUMBERS, start=1):
         columns[index % 3].text_input(
-            label(name), key=state.number_key(name), placeholder="not set", disabled=off
+            literal(label(name)), key=state.number_key(name), placeholder="not set", disabled=off
         )
     st.text_area("Stop sequences (one per line)", key=state.STOP, disabled=off, height=68)
     st.text_area(

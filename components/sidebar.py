@@ -333,6 +333,7 @@ def restore_compare_params(params: ChatParams, models: list[str], blind: bool) -
     state[keys.instructions] = params.instructions
     automatic = instructions_role("auto", params.model) == params.instructions_role
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
+    state[keys.sampling] = params.sampling  # not a preset's, when one was applied before
 
 
 def put_chat_model(model: str, settings: Settings) -> None:
@@ -360,4 +361,5 @@ def restore_chat_params(params: ChatParams, settings: Settings) -> None:
     state[keys.instructions] = params.instructions
     automatic = instructions_role("auto", params.model) == params.instructions_role
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
+    state[keys.sampling] = params.sampling  # not a preset's, when one was applied before
     state[chat_state.USER_NAME] = params.user_name or ""

@@ -66,6 +66,11 @@ def upload(at: AppTest, name: str, raw: bytes) -> None:
     click(at, state.IMPORT)
 
 
+def export_button(at: AppTest):
+    [button] = [b for b in at.get("download_button") if b.key == state.EXPORT]
+    return button
+
+
 def choose(at: AppTest, key: str, preset_id: str) -> AppTest:
     return ok(at.selectbox(key=key).set_value(preset_id).run())
 
@@ -174,7 +179,7 @@ def test_presets_export_and_import_back_and_a_hostile_file_is_refused(gateway_en
     look_as(monkeypatch, ADMIN)
     at = conversations_page()
     write_reviewer(at)
-    exported = downloads(at.get("download_button")[0])
+    exported = downloads(export_button(at))
     data = json.loads(exported)
     assert data["presets"] == [
         {
@@ -200,4 +205,4 @@ def test_presets_export_and_import_back_and_a_hostile_file_is_refused(gateway_en
     upload(at, "presets.json", exported)
     assert "Imported 1 preset(s): Reviewer." in successes(at)
     assert "**Your presets:** Reviewer" in as_read(" ".join(c.value for c in at.caption))
-    assert downloads(at.get("download_button")[0]) == exported  # Ana's export: the same file again
+    assert downloads(export_button(at)) == exported  # Ana's export: the same file again
