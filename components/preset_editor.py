@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from components.plumbing.storage import PresetInfo, PresetStore
 
 NUMBERS = tuple(name for name in names() if name not in ("reasoning_effort", "stop"))
-PENDING_PICK = state.PICK + ".pending"  # the preset to edit on the coming run, after a save
 
 
 def render_presets(settings: Settings, store: RunStore) -> None:
@@ -56,7 +55,7 @@ def render_presets(settings: Settings, store: RunStore) -> None:
         _listing("Your presets", own, "None yet: write one below, or import a file.")
         _listing("Published for everyone", published, "None published.")
         info = _pick(settings, presets, {i.id: i for i in [*own, *published]})
-        _render_fields(settings, editable=info is None or info.editable, info=info)
+        _render_fields(settings, editable=info is None or info.editable)
         _render_actions(settings, presets, info)
         st.divider()
         _render_export(presets)
@@ -69,8 +68,8 @@ def _listing(title: str, infos: list[PresetInfo], empty: str) -> None:
 
 
 def _pick(settings: Settings, presets: PresetStore, by_id: dict[str, PresetInfo]) -> PresetInfo | None:
-    if PENDING_PICK in st.session_state:
-        st.session_state[state.PICK] = st.session_state.pop(PENDING_PICK)
+    if state.PENDING_PICK in st.session_state:
+        st.session_state[state.PICK] = st.session_state.pop(state.PENDING_PICK)
     if st.session_state.get(state.PICK) not in (None, *by_id):
         st.session_state[state.PICK] = None  # deleted, or taken back by an admin
     picked = st.selectbox(
@@ -108,7 +107,7 @@ def _fill(preset: Preset, picked: str | None) -> None:
     values[state.LOADED] = picked
 
 
-def _render_fields(settings: Settings, *, editable: bool, info: PresetInfo | None) -> None:
+def _render_fields(settings: Settings, *, editable: bool) -> None:
     if not editable:
         st.info(
             "Published for everyone by an admin: you can start chats from it, not change it. "
@@ -230,7 +229,7 @@ def _act(action: Callable[[], str], message: str) -> None:
 
 
 def _edit_after_rerun(pick: str | None, message: str) -> None:
-    st.session_state[PENDING_PICK] = pick
+    st.session_state[state.PENDING_PICK] = pick
     st.session_state.pop(state.LOADED, None)
     st.session_state[state.FLASH] = message
     st.rerun()

@@ -10,6 +10,7 @@ import streamlit as st
 
 # The editor.
 PICK = "conversations.presets.pick"  # the preset being edited (its id), None for a new one
+PENDING_PICK = "conversations.presets.pending_pick"  # the preset to edit on the coming run
 LOADED = "conversations.presets.loaded"  # the id whose values the editor's fields hold
 NAME = "conversations.presets.name"
 MODEL = "conversations.presets.model"

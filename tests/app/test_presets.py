@@ -206,3 +206,19 @@ def test_presets_export_and_import_back_and_a_hostile_file_is_refused(gateway_en
     assert "Imported 1 preset(s): Reviewer." in successes(at)
     assert "**Your presets:** Reviewer" in as_read(" ".join(c.value for c in at.caption))
     assert downloads(export_button(at)) == exported  # Ana's export: the same file again
+
+
+def test_a_preset_is_renamed_in_place_and_deleted(gateway_env):
+    at = conversations_page()
+    preset_id = write_reviewer(at)
+    at.text_input(key=state.NAME).set_value("Code reviewer")
+    at.text_input(key=state.number_key("temperature")).set_value("0.2")
+    click(at, state.SAVE)
+    assert "Saved “Code reviewer”." in successes(at)
+    assert at.session_state[state.PICK] == preset_id  # the same preset, not a second one
+    assert "**Your presets:** Code reviewer" in as_read(" ".join(c.value for c in at.caption))
+    assert at.text_input(key=state.number_key("temperature")).value == "0.2"
+    click(at, state.DELETE)
+    assert "Deleted “Code reviewer”." in successes(at)
+    assert "**Your presets:** None yet" in as_read(" ".join(c.value for c in at.caption))
+    assert at.session_state[state.PICK] is None and at.text_input(key=state.NAME).value == ""
