@@ -24,7 +24,7 @@ PLAIN = Preset("Plain", "o4-mini")
 
 
 def good_file(**changes: object) -> dict:
-    entry = {
+    entry: dict[str, object] = {
         "name": "Reviewer",
         "model": "o3",
         "instructions": "Review the code.",
