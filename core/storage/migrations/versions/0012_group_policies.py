@@ -1,7 +1,7 @@
 """Group policies saved on the Admin page, and each person's groups.
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0009
 
 `group_policies` holds a group's models and limits as an admin saved them, in place of what the
 settings give that group, so every replica reads the same policy. `users.groups` keeps the groups
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
