@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from components.allowance_view import render_allowance
 from components.answer_feedback import feedback_drawer, stored_feedback
 from components.attachments import restore_rejected_input, submitted
 from components.chat_actions import actions_for, plan_turn
@@ -21,8 +22,10 @@ from components.plumbing.chat_persistence import (
     wants_stored_conversation,
 )
 from components.plumbing.config import preload_gateway, require_settings
+from components.plumbing.policy import current_allowance
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
+from components.preset_chooser import render_chat_presets
 from components.share_links import render_share_button
 from components.sidebar import chat_choice, render_chat_sidebar, restore_chat_params
 from components.state.chat import (
@@ -37,6 +40,7 @@ from components.state.chat import (
 )
 from components.state.common import take_save_problem
 from components.state.feedback import CHAT as FEEDBACK_ON
+from components.state.presets import CHAT, take_starter
 from core.images import ACCEPTED_TYPES
 from core.safe_text import literal
 
@@ -47,6 +51,7 @@ def chat_page() -> None:
     init_chat_state()
     store = RunStore(settings)  # opened on first use: a fresh page paints before SQLAlchemy loads
 
+    allowed = current_allowance(settings, store).models  # the models the picker offers
     notice: str | None = None
     requested = take_open_request()
     if requested:
@@ -58,13 +63,14 @@ def chat_page() -> None:
             new_chat()
         elif loaded is not None:
             show_conversation(loaded)
-            restore_chat_params(loaded.params, settings)
+            restore_chat_params(loaded.params, settings, allowed)
 
     # The turn is sent before anything is drawn: the sidebar's values and the input are known now.
-    choice = chat_choice(settings)
+    choice = chat_choice(settings, allowed)
     history = chat_messages()
     rejected = restore_rejected_input(INPUT)
-    planned = plan_turn(submitted(INPUT), take_action(), history, choice, settings, store)
+    submission = submitted(INPUT) or take_starter(CHAT)  # typed, or a preset's starter clicked
+    planned = plan_turn(submission, take_action(), history, choice, settings, store)
     with send_turn(settings, choice, planned, store) as sent:  # the prompt is stored as it leaves
         library_slot = render_chat_sidebar(settings, choice, on_new_chat=new_chat)
         sync_url()
@@ -75,10 +81,12 @@ def chat_page() -> None:
             file_type=list(ACCEPTED_TYPES),
             submit_mode="disable",  # no second message while one streams; Stop is under the answer
         )
+        presets_slot = None
         if not history:
             st.title("GPTProto Chat")
             model = literal(choice.params.model or "a model")
             st.caption(f"Ask {model} anything. Pick models and limits in the sidebar.")
+            presets_slot = st.container()  # filled last: listing presets opens the database
         if notice:
             st.warning(literal(notice), icon=":material/search_off:")
         feedback = feedback_drawer(store, FEEDBACK_ON, stored_feedback(store, conversation_id()))
@@ -94,10 +102,14 @@ def chat_page() -> None:
     if problem:
         st.warning(problem, icon=":material/database:")
 
+    render_allowance(settings, store)
     if store.conversations() is not None:
         with library_slot:  # filled last, so it lists this run's new conversation
             render_share_button(store, conversation_id())
             render_library(store, conversation_id())
+        if presets_slot is not None:
+            with presets_slot:
+                render_chat_presets(store, settings)
 
     dialog = open_dialog_target()
     if dialog is not None:

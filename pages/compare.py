@@ -7,6 +7,7 @@ from functools import partial
 
 import streamlit as st
 
+from components.allowance_view import render_allowance
 from components.answer_feedback import feedback_drawer, stored_feedback
 from components.attachments import collect_images, reject_submission, restore_rejected_input, submission_parts
 from components.compare_round import send_round
@@ -20,8 +21,10 @@ from components.compare_view import (
 from components.comparison_exports import render_comparison_actions, render_comparison_library
 from components.plumbing.compare_persistence import cast_vote, leaderboard_votes, open_from_url
 from components.plumbing.config import preload_gateway, require_settings
+from components.plumbing.policy import current_allowance
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
+from components.preset_chooser import render_compare_presets
 from components.prompt_set_editor import render_editor
 from components.prompt_set_runner import (
     finish_step,
@@ -35,6 +38,7 @@ from components.sidebar import render_compare_sidebar
 from components.state.common import take_save_problem
 from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds
 from components.state.feedback import COMPARE as FEEDBACK_ON
+from components.state.presets import COMPARE, take_starter
 from core.compare import TIE
 from core.images import ACCEPTED_TYPES, ImageRejected
 from core.input_length import too_long_message
@@ -47,7 +51,8 @@ def compare_page() -> None:
     init_compare_state()
     store = RunStore(settings)
     notice = open_from_url(store)  # before the sidebar: a reopened comparison restores its choices
-    choice = render_compare_sidebar(settings, on_new=new_comparison)
+    allowed = current_allowance(settings, store).models
+    choice = render_compare_sidebar(settings, on_new=new_comparison, allowed=allowed)
     prices = dict(settings.prices)
     rejected = restore_rejected_input(INPUT)
     submission = st.chat_input(
@@ -58,14 +63,18 @@ def compare_page() -> None:
         file_type=list(ACCEPTED_TYPES),
     )
     prompt, files = submission_parts(submission)
+    if not (prompt or files):
+        prompt = take_starter(COMPARE) or ""  # a preset's starter prompt clicked
 
     st.title("Compare models")
     if notice:
         st.warning(literal(notice), icon=":material/search_off:")
+    presets_slot = None
     if not rounds() and not prompt:
         st.caption(
             "Pick 2 to 4 models in the sidebar, then type one prompt: they all answer at the same time."
         )
+        presets_slot = st.container()  # filled last: listing presets opens the database
 
     past = rounds()
     vote_on = partial(cast_vote, store=store)
@@ -129,12 +138,16 @@ def compare_page() -> None:
     render_run_panel(settings, store, choice)
     render_editor(settings, store)
     render_leaderboard(leaderboard_votes(store))
+    render_allowance(settings, store)
     problem = take_save_problem()
     if problem:
         st.warning(problem, icon=":material/database:")
     if choice.library_slot is not None:
         with choice.library_slot:  # filled last, so it lists this run's new comparison
             render_comparison_library(store, comparison_id())
+    if presets_slot is not None and store.conversations() is not None:
+        with presets_slot:
+            render_compare_presets(store, settings)
     preload_gateway()  # the next round's requests need not wait for the client's imports
 
 

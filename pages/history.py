@@ -1,6 +1,6 @@
 """All conversations, grouped by folder: search (in every folder or one), open, rename, pin, file
-in a folder, share, delete, export as Markdown or JSON, import JSON; the folders themselves; and
-the links this user shared."""
+in a folder, share, delete, export as Markdown or JSON, import JSON; the folders themselves; the
+links this user shared; and the presets new chats start from."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from components.folders_view import list_folders, render_folder_filter, render_f
 from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore, safely
+from components.preset_editor import render_presets
 from components.share_links import render_shared_links
 from components.state.common import take_save_problem
 from components.state.conversations import SEARCH, exporting
@@ -28,6 +29,7 @@ def history_page() -> None:
 
     folders = list_folders(store)
     render_import(store)
+    render_presets(settings, store)
     render_shared_links(store)
     render_folder_manager(store, folders)
     search_box, folder_box = st.columns([3, 1], vertical_alignment="bottom")

@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
         FeedbackStore,
         FolderInfo,
         FolderStore,
+        PresetInfo,
+        PresetStore,
         PromptSetInfo,
         PromptSetStore,
         StoredComparison,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
         UsageStore,
         UserInfo,
     )
+    from core.storage.policy_store import PolicyStore
     from core.storage.share_store import SharedSnapshot, ShareInfo, ShareStore
 
 __all__ = [  # the stores' types, for the components' annotations: this is their one door
@@ -49,6 +52,9 @@ __all__ = [  # the stores' types, for the components' annotations: this is their
     "FolderInfo",
     "FolderStore",
     "NotFound",
+    "PolicyStore",
+    "PresetInfo",
+    "PresetStore",
     "PromptSetInfo",
     "PromptSetStore",
     "RunStore",
@@ -133,7 +139,11 @@ def _remember(store: ConversationStore, user: Identity) -> UserInfo | None:
 
     details = {"email": user.email, "name": user.name, "issuer": user.issuer, "subject": user.subject}
     verified = user.email_verified  # only a verified email may name an admin or receive moved chats
-    return safely(lambda: upsert_user(store.engine, user.user_id, **details, email_verified=verified))
+    return safely(
+        lambda: upsert_user(
+            store.engine, user.user_id, **details, email_verified=verified, groups=user.groups
+        )
+    )
 
 
 class RunStore:
@@ -193,6 +203,19 @@ class RunStore:
         opened = self.conversations()
         return [] if opened is None else feedback_since(opened.engine, since)
 
+    def presets(self) -> PresetStore | None:
+        """The presets the user may use: their own and the published ones (an admin publishes)."""
+        from core.storage import PresetStore
+
+        opened = self.conversations()
+        if opened is None:
+            return None
+        if "presets" not in self._built:
+            user = current_identity(self._settings)
+            is_admin = user is not None and user.user_id == opened.user_id and user.is_admin
+            self._built["presets"] = PresetStore(opened.engine, opened.user_id, is_admin)
+        return cast("PresetStore", self._built["presets"])
+
     def usage(self) -> UsageStore | None:
         """Every request's record and every person's limits (the quotas are the team's)."""
         from core.storage import UsageStore
@@ -205,6 +228,17 @@ class RunStore:
             bound = streaming_bound(self._settings.total_timeout)
             self._built["usage"] = UsageStore(opened.engine, bound)
         return cast("UsageStore", self._built["usage"])
+
+    def policies(self) -> PolicyStore | None:
+        """The group policies saved on the Admin page (the team's, like the limits)."""
+        from core.storage.policy_store import PolicyStore
+
+        opened = self.conversations()
+        if opened is None:
+            return None
+        if "policies" not in self._built:
+            self._built["policies"] = PolicyStore(opened.engine)
+        return cast("PolicyStore", self._built["policies"])
 
     def users(self) -> list[UserInfo]:
         """Everyone who has used the app (for the Admin page); raises on a database failure, for
@@ -219,6 +253,13 @@ class RunStore:
         opened = self.conversations()
         if opened is not None and user.user_id == opened.user_id:
             _remember(opened, user)
+
+    def memo(self, name: str, read: Callable[[], T]) -> T:
+        """`read()`, once per run (what several parts of a page ask, such as the group policies)."""
+        key = f"memo.{name}"
+        if key not in self._built:
+            self._built[key] = read()
+        return cast("T", self._built[key])
 
     def _build(self, name: str, store_type: Callable[[Engine, str], T]) -> T | None:
         opened = self.conversations()

@@ -12,6 +12,7 @@ from core.storage.conversation_store import (
 from core.storage.engine import database_url, make_engine, migrate
 from core.storage.feedback_store import FeedbackStore, feedback_since
 from core.storage.folder_store import FolderInfo, FolderStore
+from core.storage.preset_store import PresetInfo, PresetStore
 from core.storage.prompt_set_store import PromptSetInfo, PromptSetStore
 from core.storage.usage_store import (
     DailyUsage,
@@ -35,6 +36,8 @@ __all__ = [
     "FolderStore",
     "ModelTotals",
     "NotFound",
+    "PresetInfo",
+    "PresetStore",
     "PromptSetInfo",
     "PromptSetStore",
     "RequestRow",

@@ -16,6 +16,7 @@ from core.conversation import ChatParams, Message, Status, user_message
 from core.feedback import (
     Feedback,
     FeedbackRecord,
+    Rating,
     by_model,
     clean_comment,
     feedback_csv,
@@ -56,10 +57,10 @@ def test_folder_names_are_one_line_not_empty_short_and_unique_whatever_the_case(
         clean_folder_name("work", ["Home", "WORK"])
 
 
-def record(model: str, rating: str, comment: str, minute: int, user: str = "ana") -> FeedbackRecord:
+def record(model: str, rating: Rating, comment: str, minute: int, user: str = "ana") -> FeedbackRecord:
     return FeedbackRecord(
         user, model, rating, comment, datetime(2026, 12, 1, 9, minute, tzinfo=UTC), f"m{minute}"
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_per_model_the_share_of_up_votes_count_and_latest_comments():
