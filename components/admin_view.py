@@ -23,6 +23,7 @@ from components.state.admin import (
     seed_limit_boxes,
     take_saved,
 )
+from core.audit import LIMITS_CHANGED
 from core.quotas import (
     LIMIT_NAMES,
     Limits,
@@ -108,7 +109,7 @@ def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> 
     _per_user(data)
     _models_and_errors(data)
     _budgets(data, defaults)
-    _limits_editor(data, usage, admin, defaults)
+    _limits_editor(data, store, admin, defaults)
     _download(data, days)
 
 
@@ -256,7 +257,7 @@ def _budgets(data: AdminData, defaults: Limits) -> None:
     )
 
 
-def _limits_editor(data: AdminData, usage: UsageStore, admin: Admin, defaults: Limits) -> None:
+def _limits_editor(data: AdminData, store: RunStore, admin: Admin, defaults: Limits) -> None:
     if not data.users:
         return
     st.subheader("Limits per user")
@@ -304,7 +305,7 @@ def _limits_editor(data: AdminData, usage: UsageStore, admin: Admin, defaults: L
                 None if tokens is None else int(tokens),
                 None if cost is None else float(cost),
             )
-            _save(usage, user_id, override, admin, labels[user_id], defaults)
+            _save(store, user_id, override, admin, labels[user_id], defaults)
 
 
 def _default_text(value: float | None) -> str:
@@ -314,10 +315,13 @@ def _default_text(value: float | None) -> str:
 
 
 def _save(
-    usage: UsageStore, user_id: str, override: Limits, admin: Admin, label: str, defaults: Limits
+    store: RunStore, user_id: str, override: Limits, admin: Admin, label: str, defaults: Limits
 ) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
+    usage = store.usage()
+    if usage is None:
+        return
     try:
         usage.set_limits(user_id, override, by=admin.email or admin.user_id)
     except ValueError as exc:
@@ -330,6 +334,7 @@ def _save(
             icon=":material/database:",
         )
         return
+    store.record(LIMITS_CHANGED, user_id, **{name: getattr(override, name) for name in LIMIT_NAMES})
     now_in_force = describe_limits(merge_limits(defaults, override))
     announce_saved(f"Limits saved for {label}: {now_in_force}.")
     st.rerun()  # every table above shows the new limits

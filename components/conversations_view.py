@@ -13,10 +13,11 @@ from components.downloads import download_button
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
 from components.plumbing import routes
 from components.plumbing.config import load_settings
-from components.plumbing.storage import NotFound, RunStore, safely
+from components.plumbing.storage import NotFound, RunStore, done, safely
 from components.share_links import render_share_button
 from components.state import conversations as state
 from components.state import share_links as share_state
+from core.audit import DELETED, IMPORTED
 from core.formats.comparison import import_comparison_json, is_comparison_export
 from core.formats.conversation import export_json, export_markdown, import_json
 from core.formats.strict import ImportRejected
@@ -41,7 +42,8 @@ def confirm_delete(store: RunStore, info: ConversationInfo) -> None:
     st.write(f"“{literal(info.title)}” and all its messages will be deleted. This cannot be undone.")
     row = st.container(horizontal=True)
     if row.button("Delete", type="primary", icon=":material/delete:", key=state.DELETE_CONFIRM):
-        safely(lambda: chats.delete(info.id))
+        if done(lambda: chats.delete(info.id)):
+            store.record(DELETED, info.id, kind=info.kind)
         state.show_export(None)
         state.close_delete()
         st.rerun()
@@ -67,6 +69,8 @@ def render_import(store: RunStore) -> None:
                         lambda: chats.add_conversation(imported.title, imported.params, imported.tree)
                     )
                     title = imported.title if created is not None else None
+                    if isinstance(created, str):
+                        store.record(IMPORTED, created, kind="chat", messages=len(imported.tree.messages))
             except ImportRejected as exc:
                 count_import_refusal("comparison" if is_comparison_export(raw) else "conversation")
                 st.error(f"{literal(upload.name)} was not imported: {literal(exc)}", icon=":material/error:")
@@ -81,7 +85,10 @@ def _import_comparison(store: RunStore, raw: bytes, limits: ImageLimits) -> str 
     if comparisons is None:
         return None
     created = safely(lambda: comparisons.add_comparison(imported.title, imported.params, imported.rounds))
-    return imported.title if created is not None else None
+    if created is None:
+        return None
+    store.record(IMPORTED, created, kind="comparison", rounds=len(imported.rounds))
+    return imported.title
 
 
 def render_export(store: RunStore, conversation_id: str) -> None:
