@@ -99,5 +99,5 @@ class AuditStore:
             .group_by(AuditRow.actor_id)
         )
         with Session(self.engine) as session:
-            rows = session.execute(query).tuples()
+            rows = session.execute(query)
             return {str(actor): (as_utc(first), as_utc(last)) for actor, first, last in rows}

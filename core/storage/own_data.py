@@ -64,10 +64,11 @@ def erase_everything(engine: Engine, user_id: str) -> Erased:
         ).all()
         ids, kinds = [row[0] for row in rows], [row[1] for row in rows]
         removed = remove_conversations(session, ids, kinds, related_tables(session.connection()), False)
-        counts = [
+        prompt_sets, shares, votes = (
             _delete(session, table, table.user_id == user_id) for table in (PromptSetRow, ShareRow, VoteRow)
-        ]
-    return Erased(removed.chats, removed.comparisons, *counts)
+        )
+    # Links to a conversation went with it; any left (its conversation was gone already) go now.
+    return Erased(removed.chats, removed.comparisons, prompt_sets, removed.shares + shares, votes)
 
 
 def _delete(session: Session, table: type[PromptSetRow | ShareRow | VoteRow], where: object) -> int:
