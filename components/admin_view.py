@@ -1,6 +1,6 @@
 """The admin page's pieces: the team's usage over time, per user and per model, errors, budgets,
-the request log as CSV, and the form that edits one user's limits. Only draws and reads through
-the usage store; who may see it is decided before any of this is called."""
+the request log as CSV, the form that edits one user's limits, and the audit log. Only draws and
+reads through the stores; who may see it is decided before any of this is called."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import streamlit as st
 
+from components.audit_view import render_audit_log
 from components.downloads import download_button
 from components.plumbing.storage import RunStore
 from components.state.admin import (
@@ -111,6 +112,9 @@ def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> 
     _budgets(data, defaults)
     _limits_editor(data, store, admin, defaults)
     _download(data, days)
+    audit = store.audit()
+    if audit is not None:
+        render_audit_log(audit, data.users)
 
 
 def _load(usage: UsageStore, users: list[UserInfo], since: datetime, now: datetime) -> AdminData:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 import streamlit as st
 
+from components.plumbing import identity as identity_door
 from components.plumbing.identity import client_address, current_identity
 from components.state.common import SAVE_PROBLEM, STORE_URL, USER_RECORDED
 from core.admission import streaming_bound
@@ -229,7 +230,7 @@ class RunStore:
         from this session's address, with `details`: figures, flags, kinds and ids, never what
         anyone wrote. A database failure is told like any other; the action itself stands."""
         opened = self.conversations()
-        user = current_identity(self._settings)
+        user = identity_door.current_identity(self._settings)  # who the page serves
         if opened is not None and user is not None:
             _audit(opened.engine, user, action, subject, details)
 
@@ -237,17 +238,17 @@ class RunStore:
         """What makes the signed-in person's archive of all their data, at the download's click
         (outside the page's run, so it touches no session state), and records the download."""
         opened = self.conversations()
-        user = current_identity(self._settings)
+        user = identity_door.current_identity(self._settings)
         if opened is None or user is None:
             return None
-        engine, origin, backoff = opened.engine, client_address(), current_backoff()
+        engine, owner, origin, backoff = opened.engine, opened.user_id, client_address(), current_backoff()
 
         def make() -> bytes:
             from core.storage import AuditStore
             from core.storage.codec import now
             from core.storage.own_data import archive_of
 
-            made = archive_of(engine, user.user_id, now())
+            made = archive_of(engine, owner, now())
             record = partial(AuditStore(engine).record, ARCHIVE_DOWNLOADED, actor_id=user.user_id)
             guarded(
                 lambda: record(actor=user.email or user.name, origin=origin, details={"bytes": len(made)}),

@@ -42,3 +42,10 @@ def take_saved() -> SafeMarkdown | None:
     """The confirmation to show, once, as written (it names the user by their email)."""
     text: str | None = st.session_state.pop(SAVED, None)
     return literal(text) if text else None
+
+
+# The audit log's filters and download.
+AUDIT_PERSON = "admin.audit.person"
+AUDIT_ACTION = "admin.audit.action"
+AUDIT_PERIOD = "admin.audit.period"
+AUDIT_CSV = "admin.audit.csv"
