@@ -126,10 +126,12 @@ def _problem(when: str) -> str:
 def _record_user(store: ConversationStore, user: Identity) -> None:
     # Once a session: who this id is, for the admin page and for moving a local install's chats,
     # and the sign-in in the audit log (the first one says so).
-    remembered = _remember(store, user)
-    if remembered is not None:
+    from core.storage import find_user
+
+    before = safely(lambda: find_user(store.engine, user.user_id))
+    if _remember(store, user) is not None:
         st.session_state[USER_RECORDED] = user.user_id
-        first = remembered.created_at == remembered.last_seen_at
+        first = before is None or before.last_seen_at is None  # never seen signing in before
         _audit(store.engine, user, SIGN_IN, None, {"first": first})
 
 
