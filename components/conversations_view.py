@@ -111,16 +111,15 @@ def _import_archive(store: RunStore, raw: bytes, limits: ImageLimits) -> None:
         )
     for prompt_set in contents.prompt_sets:
         stored.append(safely(partial(sets.save, prompt_set)))
-    counts = {
-        "chats": len(contents.conversations),
-        "comparisons": len(contents.comparisons),
-        "prompt_sets": len(contents.prompt_sets),
-    }
-    store.record(IMPORTED, None, kind="archive", **counts)
+    chat_count, comparison_count = len(contents.conversations), len(contents.comparisons)
+    set_count = len(contents.prompt_sets)
+    store.record(
+        IMPORTED, None, kind="archive", chats=chat_count, comparisons=comparison_count, prompt_sets=set_count
+    )
     if None not in stored:
         st.success(
-            f"Imported {counts['chats']} conversation(s), {counts['comparisons']} comparison(s) and "
-            f"{counts['prompt_sets']} prompt set(s) from the archive.",
+            f"Imported {chat_count:d} conversation(s), {comparison_count:d} comparison(s) and "
+            f"{set_count:d} prompt set(s) from the archive.",
             icon=":material/check:",
         )
 
