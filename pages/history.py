@@ -8,8 +8,8 @@ import streamlit as st
 
 from components.account import render_own_data
 from components.conversations_view import render_export, render_import, render_row
-from components.plumbing.config import require_settings
 from components.plumbing import identity
+from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore, safely
 from components.share_links import render_shared_links

@@ -97,9 +97,9 @@ def test_the_archive_imports_into_a_fresh_instance_with_everything_in_it(engine,
         ("chat", "What colour is the sky, ana?"),
         ("comparison", "Rivers"),
     ]
-    chat = chats.load(next(info.id for info in listed if info.kind == "chat"))
-    assert [m.text for m in chat.tree.path()] == ["What colour is the sky, ana?", "Blue."]
-    assert chat.params.instructions == "Be brief."
+    reloaded = chats.load(next(info.id for info in listed if info.kind == "chat"))
+    assert [m.text for m in reloaded.tree.path()] == ["What colour is the sky, ana?", "Blue."]
+    assert reloaded.params.instructions == "Be brief."
     compared = comparisons.load(next(info.id for info in listed if info.kind == "comparison"))
     assert [c.answer.text for c in compared.rounds[0].columns] == ["Nile", "Rhine"]
     [stored_set] = sets.sets()

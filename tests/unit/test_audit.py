@@ -10,12 +10,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.audit import AuditEntry, AuditRefused, audit_csv, checked_details
+from core.audit import AuditEntry, AuditRefused, Detail, audit_csv, checked_details
 from core.own_data import erase_confirmation, erase_confirmed
 
 
 def test_figures_flags_and_short_names_are_kept_as_given():
-    details = {"kind": "chat", "rounds": 3, "cost_per_month_usd": 12.5, "first": True, "tokens_per_day": None}
+    details: dict[str, Detail] = {
+        "kind": "chat",
+        "rounds": 3,
+        "cost_per_month_usd": 12.5,
+        "first": True,
+        "tokens_per_day": None,
+    }
     assert checked_details(details) == details
 
 
