@@ -261,7 +261,8 @@ def _render_saved_actions(store: RunStore, sets: PromptSetStore, set_id: str) ->
             store.record(DELETED, set_id, kind="prompt_set")
         set_sheet(None)
         st.session_state.pop(state.SET_DRAFT, None)
-        st.session_state[state.SET_PICK] = None
+        # The picker is drawn already (setting its key now raises); the next run finds the picked
+        # set gone and clears the pick before drawing it.
         st.rerun()
 
 

@@ -135,6 +135,9 @@ def test_every_action_is_recorded_with_who_and_what_but_never_what_was_written(
         "set.yaml", _prompt_set_file(), "application/yaml"
     ).run()
     click(at, sets_state.SET_IMPORT)
+    [imported_set] = PromptSetStore(engine, "local").sets()
+    click(at, sets_state.SET_DELETE)  # this used to stop the page: the picker's key was set late
+    assert PromptSetStore(engine, "local").sets() == []
     open_page(at, "history").run()
     click(at, history_state.row_key("delete", chat))
     click(at, history_state.DELETE_CONFIRM)
@@ -150,6 +153,7 @@ def test_every_action_is_recorded_with_who_and_what_but_never_what_was_written(
         (IMPORTED, "local"),
         (IMPORTED, "local"),
         (DELETED, "local"),
+        (DELETED, "local"),
     ]
     created, revoked, opened = entries[1], entries[2], entries[4]
     assert created.subject == revoked.subject == f"link {token[:8]}"
@@ -157,7 +161,8 @@ def test_every_action_is_recorded_with_who_and_what_but_never_what_was_written(
     assert (opened.subject, opened.details) == (f"link {alices_token[:8]}", {"kind": "chat"})
     assert entries[5].details == {"kind": "comparison", "rounds": 1}
     assert entries[6].details == {"kind": "prompt_set", "prompts": 1}
-    assert (entries[7].subject, entries[7].details) == (chat, {"kind": "chat"})
+    assert (entries[7].subject, entries[7].details) == (imported_set.id, {"kind": "prompt_set"})
+    assert (entries[8].subject, entries[8].details) == (chat, {"kind": "chat"})
     assert all(e.at <= datetime.now(UTC) and e.origin is None for e in entries)  # AppTest: no address
 
     dumped = _dump(engine)

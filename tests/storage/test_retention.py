@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from core.audit import RETENTION_PURGE, AuditFilter
 from core.compare_flow import start_round
 from core.conversation import ChatParams, ImageAttachment, Message, user_message
 from core.storage import AuditStore, ComparisonStore, ConversationStore, migrate
-from core.storage.retention import DailyRetention, Purge, RetentionPolicy, purge, retention_lock
+from core.storage.retention import DAILY, DailyRetention, Purge, RetentionPolicy, purge, retention_lock
 from core.storage.schema import ConversationRow, ImageRow, MessageRow, ShareRow
 from core.storage.share_store import ShareStore
 from tests.storage.conftest import twin
@@ -215,3 +216,27 @@ def test_the_command_says_what_it_did_with_its_exit_codes(engine, world, tmp_pat
     done = _command(tmp_path, GPTPROTO_DATA_DIR=data_dir, GPTPROTO_RETENTION_DAYS="30")
     assert done.returncode == 0 and done.stdout.startswith("Deleted (untouched for 30 days")
     assert _left(engine) == {world["ana_recent"], world["bo_recent"], world["ana_pinned"]}
+
+
+def test_two_replicas_starting_the_daily_purge_together_do_it_once(engine, world):
+    replicas = [engine, twin(engine)]
+    start = threading.Barrier(2)
+    results: list[Purge | None] = [None, None]
+
+    def run(number: int) -> None:
+        start.wait()
+        results[number] = purge(replicas[number], RetentionPolicy(30), NOW, by=DAILY, only_if_due=True)
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in (0, 1)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        replicas[1].dispose()
+    # Whether the second waited for the lock or found it taken, it did nothing: the first ran.
+    done = [result for result in results if result is not None]
+    assert done == [Purge(chats=2, comparisons=1, messages=7, images=1, shares=1, other={"feedback": 2})]
+    assert len(AuditStore(engine).entries(AuditFilter(action=RETENTION_PURGE))) == 1
+    assert _left(engine) == {world["ana_pinned"], world["ana_recent"], world["bo_recent"]}
