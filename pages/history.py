@@ -1,6 +1,6 @@
 """All conversations: search, open, rename, pin, share, delete, export as Markdown or JSON,
-import JSON or a whole archive; the links this user shared; and all of one's own data, to
-download or delete."""
+import JSON or a whole archive; the links this user shared; the presets new chats start from;
+and all of one's own data, to download or delete."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from components.plumbing import identity
 from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore, safely
+from components.preset_editor import render_presets
 from components.share_links import render_shared_links
 from components.state.common import take_save_problem
 from components.state.conversations import SEARCH, exporting
@@ -28,6 +29,7 @@ def history_page() -> None:
         st.stop()
 
     render_import(store)
+    render_presets(settings, store)
     render_shared_links(store)
     person = identity.current_identity(settings)
     if person is not None:
