@@ -35,8 +35,8 @@ def render_own_data(store: RunStore, identity: Identity) -> None:
         st.success(literal(erased), icon=":material/check:")
     with st.expander("Your data: download all of it, or delete all of it", icon=":material/folder_zip:"):
         st.caption(
-            "One zip with every conversation, comparison and prompt set in the app's export formats "
-            "(it imports into any GPTProto Chat, here too), and your usage as CSV."
+            "One zip with every conversation, comparison, prompt set and preset of yours in the app's "
+            "export formats (it imports into any GPTProto Chat, here too), and your usage as CSV."
         )
         make = store.archive_maker()
         download_button(
@@ -52,8 +52,8 @@ def render_own_data(store: RunStore, identity: Identity) -> None:
         st.divider()
         expected = erase_confirmation(identity.email)
         st.caption(
-            "Delete all my data: every conversation, comparison, prompt set, share link and Compare "
-            "vote, for good. Your usage records stay (the team's limits and costs count from them; "
+            "Delete all my data: every conversation, comparison, prompt set, preset (published ones "
+            "too), share link and Compare vote, for good. Your usage records stay (the team's limits and costs count from them; "
             "they hold no text), as does the audit log's record that you did this."
         )
         typed = st.text_input(f"Type {code_span(expected)} to confirm", key=state.ERASE_TYPED)

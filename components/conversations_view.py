@@ -99,8 +99,13 @@ def _import_archive(store: RunStore, raw: bytes, limits: ImageLimits) -> None:
     settings = load_settings()
     texts = TextLimits(settings.max_prompt_chars, settings.max_instructions_chars)
     contents = read_archive(raw, limits, texts)
-    chats, comparisons, sets = store.conversations(), store.comparisons(), store.prompt_sets()
-    if chats is None or comparisons is None or sets is None:
+    chats, comparisons, sets, presets = (
+        store.conversations(),
+        store.comparisons(),
+        store.prompt_sets(),
+        store.presets(),
+    )
+    if chats is None or comparisons is None or sets is None or presets is None:
         return
     stored: list[str | None] = []
     for chat in contents.conversations:
@@ -111,15 +116,17 @@ def _import_archive(store: RunStore, raw: bytes, limits: ImageLimits) -> None:
         )
     for prompt_set in contents.prompt_sets:
         stored.append(safely(partial(sets.save, prompt_set)))
+    if contents.presets:
+        added = safely(partial(presets.add_all, contents.presets))
+        stored.append(None if added is None else "presets")
     chat_count, comparison_count = len(contents.conversations), len(contents.comparisons)
-    set_count = len(contents.prompt_sets)
-    store.record(
-        IMPORTED, None, kind="archive", chats=chat_count, comparisons=comparison_count, prompt_sets=set_count
-    )
+    set_count, preset_count = len(contents.prompt_sets), len(contents.presets)
+    counts = {"chats": chat_count, "comparisons": comparison_count, "prompt_sets": set_count}
+    store.record(IMPORTED, None, kind="archive", **counts, presets=preset_count)
     if None not in stored:
         st.success(
-            f"Imported {chat_count:d} conversation(s), {comparison_count:d} comparison(s) and "
-            f"{set_count:d} prompt set(s) from the archive.",
+            f"Imported {chat_count:d} conversation(s), {comparison_count:d} comparison(s), "
+            f"{set_count:d} prompt set(s) and {preset_count:d} preset(s) from the archive.",
             icon=":material/check:",
         )
 

@@ -6,6 +6,7 @@ the strict reader that imports such an archive into any instance.
     conversations/<title>-<id>.json     a conversation export (import_json reads it)
     comparisons/<title>-<id>.json       a comparison export (import_comparison_json reads it)
     prompt-sets/<name>-<id>.json        a prompt set export (import_prompt_set reads it)
+    presets.json                        the person's own presets (import_presets reads it)
     usage.csv                           the person's gateway requests (not imported: a record)
 
 The reader takes nothing it was not told about: a file missing from the manifest, a manifest entry
@@ -30,16 +31,20 @@ from core.formats.checks import ImportRejected, decode
 from core.formats.comparison import ImportedComparison, export_comparison_json, import_comparison_json
 from core.formats.conversation import Imported, export_json, import_json
 from core.formats.json_reader import parse_json
+from core.formats.preset import export_presets, import_presets
 from core.formats.prompt_set import export_prompt_set, import_prompt_set
 from core.images import ImageLimits
+from core.presets import Preset, PresetRejected
 from core.prompt_sets import PromptSet, PromptSetRejected, TextLimits
 
 FORMAT = "gptproto-archive"
 VERSION = 1
 MANIFEST = "manifest.json"
 USAGE = "usage.csv"
+PRESETS = "presets.json"
 FOLDERS = {"conversation": "conversations", "comparison": "comparisons", "prompt_set": "prompt-sets"}
-KINDS = (*FOLDERS, "usage")
+SINGLE_FILES = {"presets": PRESETS, "usage": USAGE}
+KINDS = (*FOLDERS, *SINGLE_FILES)
 MAX_FILES = 20_000
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024
@@ -73,6 +78,7 @@ class ArchiveContents:
     conversations: list[Imported] = field(default_factory=list)
     comparisons: list[ImportedComparison] = field(default_factory=list)
     prompt_sets: list[PromptSet] = field(default_factory=list)
+    presets: list[Preset] = field(default_factory=list)
 
 
 def _stem(title: str, item_id: str) -> str:
@@ -86,8 +92,9 @@ def pack_archive(
     prompt_sets: Sequence[PromptSet],
     usage_csv: str,
     exported_at: datetime,
+    presets: Sequence[Preset] = (),
 ) -> bytes:
-    """The zip described in the module's docstring."""
+    """The zip described in the module's docstring (presets.json only when there are any)."""
     files: list[tuple[str, str, str]] = []  # (kind, path, text)
     for chat in chats:
         path = f"conversations/{_stem(chat.title, chat.id)}.json"
@@ -98,6 +105,8 @@ def pack_archive(
     for number, prompt_set in enumerate(prompt_sets):
         stem = _stem(prompt_set.name, prompt_set.id or str(number))
         files.append(("prompt_set", f"prompt-sets/{stem}.json", export_prompt_set(prompt_set, "json")))
+    if presets:
+        files.append(("presets", PRESETS, export_presets(presets)))
     files.append(("usage", USAGE, usage_csv))
     manifest = {
         "format": FORMAT,
@@ -175,7 +184,7 @@ def _entry(entry: Any, number: int) -> tuple[str, str]:
     path, kind = entry["path"], entry["kind"]
     if kind not in KINDS:
         raise ImportRejected(f"{where} has the kind {kind!r}; expected one of {', '.join(KINDS)}.")
-    expected = USAGE if kind == "usage" else None
+    expected = SINGLE_FILES.get(kind)
     if not isinstance(path, str) or (path != expected if expected else not _in_folder(path, kind)):
         raise ImportRejected(f"{where} has the path {path!r}, which is not where a {kind} file goes.")
     return path, kind
@@ -220,7 +229,10 @@ def _read_one(
             contents.conversations.append(import_json(raw, image_limits))
         elif kind == "comparison":
             contents.comparisons.append(import_comparison_json(raw, image_limits))
-        else:
+        elif kind == "prompt_set":
             contents.prompt_sets.append(import_prompt_set(raw, path, image_limits, text_limits))
-    except (ImportRejected, PromptSetRejected) as exc:
+        else:
+            instructions = (text_limits or TextLimits()).instructions_chars
+            contents.presets.extend(import_presets(raw, path, instructions))
+    except (ImportRejected, PromptSetRejected, PresetRejected) as exc:
         raise ImportRejected(f"{path}: {exc}") from None

@@ -26,6 +26,9 @@ class ErasedCounts(Protocol):
     @property
     def votes(self) -> int: ...
 
+    @property
+    def presets(self) -> int: ...
+
 
 def erase_confirmation(email: str | None) -> str:
     """What the person types to confirm: their email when the sign-in gave one, else "delete"."""
@@ -41,6 +44,6 @@ def erased_summary(erased: ErasedCounts) -> str:
     """One sentence: how many of each went."""
     return (
         f"Deleted all your data: {erased.chats} conversation(s), {erased.comparisons} comparison(s), "
-        f"{erased.prompt_sets} prompt set(s), {erased.shares} share link(s) and "
-        f"{erased.votes} Compare vote(s)."
+        f"{erased.prompt_sets} prompt set(s), {erased.presets} preset(s), {erased.shares} share link(s) "
+        f"and {erased.votes} Compare vote(s)."
     )

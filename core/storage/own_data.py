@@ -1,7 +1,8 @@
 """Everything one person stored, in one archive (core/archive.py) or deleted in one go.
 
 Deleting it all removes their conversations and comparisons (with messages, images and any rows
-that name them, as retention does), prompt sets, share links and Compare votes. It keeps what is
+that name them, as retention does), prompt sets, presets (published ones too), share links and
+Compare votes. It keeps what is
 not theirs alone to remove: the usage records the team's limits and costs are counted from (they
 hold figures, never text), the limits an admin set, their sign-in record, and the audit log."""
 
@@ -17,9 +18,10 @@ from core.archive import ChatExport, ComparisonExport, pack_archive
 from core.storage.comparison_store import ComparisonStore
 from core.storage.conversation_store import ConversationStore
 from core.storage.engine import writer
+from core.storage.preset_store import PresetStore
 from core.storage.prompt_set_store import PromptSetStore
 from core.storage.retention import related_tables, remove_conversations
-from core.storage.schema import ConversationRow, PromptSetRow, ShareRow, VoteRow
+from core.storage.schema import ConversationRow, PresetRow, PromptSetRow, ShareRow, VoteRow
 from core.storage.usage_store import UsageStore
 from core.usage_report import requests_csv
 
@@ -36,6 +38,7 @@ class Erased:
     prompt_sets: int
     shares: int
     votes: int
+    presets: int = 0
 
 
 def archive_of(engine: Engine, user_id: str, exported_at: datetime) -> bytes:
@@ -52,8 +55,14 @@ def archive_of(engine: Engine, user_id: str, exported_at: datetime) -> bytes:
             chats.append(ChatExport(info.id, info.title, stored.params, stored.tree))
     sets = PromptSetStore(engine, user_id)
     prompt_sets = [sets.load(info.id) for info in sets.sets()]
+    presets = PresetStore(engine, user_id)
+    with Session(engine) as session:  # their own, published or not (not everyone's published ones)
+        owned = session.scalars(
+            select(PresetRow.id).where(PresetRow.user_id == user_id).order_by(PresetRow.name)
+        )
+        own_presets = [presets.load(preset_id) for preset_id in list(owned)]
     usage = requests_csv(UsageStore(engine).requests_since(SINCE_EVER, user_id=user_id))
-    return pack_archive(chats, comparisons, prompt_sets, usage, exported_at)
+    return pack_archive(chats, comparisons, prompt_sets, usage, exported_at, own_presets)
 
 
 def erase_everything(engine: Engine, user_id: str) -> Erased:
@@ -64,14 +73,17 @@ def erase_everything(engine: Engine, user_id: str) -> Erased:
         ).all()
         ids, kinds = [row[0] for row in rows], [row[1] for row in rows]
         removed = remove_conversations(session, ids, kinds, related_tables(session.connection()), False)
-        prompt_sets, shares, votes = (
-            _delete(session, table, table.user_id == user_id) for table in (PromptSetRow, ShareRow, VoteRow)
+        prompt_sets, shares, votes, presets = (
+            _delete(session, table, table.user_id == user_id)
+            for table in (PromptSetRow, ShareRow, VoteRow, PresetRow)
         )
     # Links to a conversation went with it; any left (its conversation was gone already) go now.
-    return Erased(removed.chats, removed.comparisons, prompt_sets, removed.shares + shares, votes)
+    return Erased(removed.chats, removed.comparisons, prompt_sets, removed.shares + shares, votes, presets)
 
 
-def _delete(session: Session, table: type[PromptSetRow | ShareRow | VoteRow], where: object) -> int:
+def _delete(
+    session: Session, table: type[PromptSetRow | ShareRow | VoteRow | PresetRow], where: object
+) -> int:
     found = int(session.scalar(select(func.count()).select_from(table).where(where)) or 0)  # type: ignore[arg-type]
     session.execute(delete(table).where(where))  # type: ignore[arg-type]
     return found

@@ -208,7 +208,7 @@ def test_the_archive_downloads_imports_back_after_deleting_everything_which_asks
     assert [info.id for info in bystander.conversations()] == [kept]
 
     _import(at, "gptproto-my-data.zip", archive)
-    assert "Imported 1 conversation(s), 1 comparison(s) and 0 prompt set(s)" in " ".join(
+    assert "Imported 1 conversation(s), 1 comparison(s), 0 prompt set(s) and 0 preset(s)" in " ".join(
         s.value for s in at.success
     )
     assert sorted(info.title for info in mine.conversations()) == ["Board rivers", PROMPT]
@@ -221,8 +221,10 @@ def test_the_archive_downloads_imports_back_after_deleting_everything_which_asks
         "prompt_sets": 0,
         "shares": 0,
         "votes": 0,
+        "presets": 0,
     }
-    assert by_action[IMPORTED].details == {"kind": "archive", "chats": 1, "comparisons": 1, "prompt_sets": 0}
+    imported = {"kind": "archive", "chats": 1, "comparisons": 1, "prompt_sets": 0, "presets": 0}
+    assert by_action[IMPORTED].details == imported
     assert PROMPT not in _dump(engine)
 
 

@@ -15,6 +15,7 @@ from core.archive import read_archive
 from core.compare import Vote
 from core.compare_flow import start_round
 from core.conversation import ChatParams, ImageAttachment, Message, Status, user_message
+from core.presets import Preset
 from core.prompt_sets import PromptItem, PromptSet
 from core.quotas import Limits
 from core.storage import (
@@ -27,6 +28,7 @@ from core.storage import (
     migrate,
 )
 from core.storage.own_data import Erased, archive_of, erase_everything
+from core.storage.preset_store import PresetStore
 from core.storage.schema import GatewayRequestRow, VoteRow
 from core.storage.share_store import ShareStore
 
@@ -50,6 +52,9 @@ def _fill(engine, user: str) -> dict[str, str]:
     prompt_set = PromptSetStore(engine, user).save(
         PromptSet("Demo", (PromptItem("Describe this", "Be vivid", ()), PromptItem("And this", "", ())))
     )
+    PresetStore(engine, user).save(
+        Preset("Reviewer", "o3", instructions="Find bugs first.", starters=("Review",))
+    )
     ShareStore(engine, user).create("chat", "Sky", "{}", conversation_id=chat)
     chats.record_leaderboard_vote("Name a river", Vote(("o3", "gpt-4o"), "o3"))
     usage = UsageStore(engine)
@@ -71,6 +76,7 @@ def test_the_archive_imports_into_a_fresh_instance_with_everything_in_it(engine,
         "comparisons",
         "conversations",
         "manifest.json",
+        "presets.json",
         "prompt-sets",
         "usage.csv",
     ]
@@ -102,6 +108,14 @@ def test_the_archive_imports_into_a_fresh_instance_with_everything_in_it(engine,
     assert reloaded.params.instructions == "Be brief."
     compared = comparisons.load(next(info.id for info in listed if info.kind == "comparison"))
     assert [c.answer.text for c in compared.rounds[0].columns] == ["Nile", "Rhine"]
+    presets = PresetStore(fresh, "ana")
+    presets.add_all(contents.presets)
+    [preset] = [presets.load(info.id) for info in presets.own()]
+    assert (preset.name, preset.instructions, preset.starters) == (
+        "Reviewer",
+        "Find bugs first.",
+        ("Review",),
+    )
     [stored_set] = sets.sets()
     assert [item.text for item in sets.load(stored_set.id).items] == ["Describe this", "And this"]
     fresh.dispose()
@@ -115,7 +129,9 @@ def _count(engine, row, user: str) -> int:
 def test_deleting_everything_leaves_other_people_and_the_usage_records_alone(engine, filled):
     _ana, bo = filled
     erased = erase_everything(engine, "ana")
-    assert erased == Erased(chats=1, comparisons=1, prompt_sets=1, shares=1, votes=1)
+    assert erased == Erased(chats=1, comparisons=1, prompt_sets=1, shares=1, votes=1, presets=1)
+    assert PresetStore(engine, "ana").own() == []
+    assert len(PresetStore(engine, "bo").own()) == 1
     assert ConversationStore(engine, "ana").conversations() == []
     assert PromptSetStore(engine, "ana").sets() == []
     assert ShareStore(engine, "ana").shares(include_revoked=True) == []
@@ -129,4 +145,4 @@ def test_deleting_everything_leaves_other_people_and_the_usage_records_alone(eng
     assert [info.id for info in PromptSetStore(engine, "bo").sets()] == [bo["prompt_set"]]
     assert len(ShareStore(engine, "bo").shares()) == 1
     assert _count(engine, VoteRow, "bo") == 1
-    assert erase_everything(engine, "ana") == Erased(0, 0, 0, 0, 0)
+    assert erase_everything(engine, "ana") == Erased(0, 0, 0, 0, 0, 0)
