@@ -53,8 +53,9 @@ def render_own_data(store: RunStore, identity: Identity) -> None:
         expected = erase_confirmation(identity.email)
         st.caption(
             "Delete all my data: every conversation, comparison, prompt set, preset (published ones "
-            "too), share link and Compare vote, for good. Your usage records stay (the team's limits and costs count from them; "
-            "they hold no text), as does the audit log's record that you did this."
+            "too), share link and Compare vote, for good. Your usage records stay (the team's limits "
+            "and costs count from them; they hold no text), as does the audit log's record that you "
+            "did this."
         )
         typed = st.text_input(f"Type {code_span(expected)} to confirm", key=state.ERASE_TYPED)
         if st.button("Delete all my data", key=state.ERASE, type="primary", icon=":material/delete_forever:"):
