@@ -86,6 +86,9 @@ class Settings:
     metrics_port: int | None = None
     metrics_address: str = "127.0.0.1"
     log_format: str = "text"
+    # Retention: conversations and comparisons untouched this many days are deleted (None: kept).
+    retention_days: int | None = None
+    retention_pinned: bool = False
 
     @property
     def has_server_key(self) -> bool:
@@ -353,6 +356,8 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ("GPTPROTO_METRICS_PORT", "metrics_port", _port("GPTPROTO_METRICS_PORT")),
     ("GPTPROTO_METRICS_ADDRESS", "metrics_address", str.strip),
     ("GPTPROTO_LOG_FORMAT", "log_format", _log_format),
+    ("GPTPROTO_RETENTION_DAYS", "retention_days", _limit_int("GPTPROTO_RETENTION_DAYS")),
+    ("GPTPROTO_RETENTION_PINNED", "retention_pinned", _flag("GPTPROTO_RETENTION_PINNED")),
 )
 
 
