@@ -35,11 +35,11 @@ def test_an_empty_postgres_database_is_brought_to_the_newest_revision_once():
     try:
         first = _upgrade(DATABASE_URL=url)
         assert first.returncode == 0, first.stderr
-        assert first.stdout.strip().endswith("schema at revision 0006 (was empty)")
+        assert first.stdout.strip().endswith("schema at revision 0010 (was empty)")
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [("0006",)]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [("0010",)]
         again = _upgrade(DATABASE_URL=url)
-        assert again.returncode == 0 and again.stdout.strip().endswith("at revision 0006 (was 0006)")
+        assert again.returncode == 0 and again.stdout.strip().endswith("at revision 0010 (was 0010)")
     finally:
         engine.dispose()
         drop_schema(schema)
