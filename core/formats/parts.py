@@ -124,8 +124,6 @@ class ExportDocument(StrictPart):
             raise ValueError(f"kind must be {kind_of(self.name)!r} for a file named {self.name!r}")
         if self.pages is not None and self.kind != "pdf":
             raise ValueError("pages is given for PDFs only")
-        if "\x00" in self.text:
-            raise ValueError("text must not contain NUL characters")
         return self
 
 
