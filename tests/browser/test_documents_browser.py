@@ -120,3 +120,27 @@ def test_each_unreadable_pdf_gets_its_own_message_and_the_prompt_stays(
         expect(box).to_have_value(f"Please read {name}")
     assert standin.requests == []
     expect(bubbles(page)).to_have_count(0)
+
+
+def test_compare_in_presenter_view_sends_the_document_to_every_column_and_shows_a_large_chip(
+    page: Page, app_server: AppServer, standin, tmp_path
+):
+    standin.enqueue_for("o4-mini", Reply(text="Three steps."))
+    standin.enqueue_for("gpt-4o", Reply(text="A plan in three steps."))
+    page.goto(f"{app_server.url}/compare?present=1")  # the first two models are picked
+    expect(page.get_by_role("heading", name="Compare models")).to_be_visible()
+    _attach(page, _write(tmp_path / "plan.md", b"# Plan\n\n1. Measure\n"))
+    _send(page, "Summarise the plan")
+    expect(page.get_by_text("A plan in three steps.")).to_be_visible()
+    expect(page.get_by_text("Three steps.", exact=True)).to_be_visible()
+    part = {"type": "text", "text": '<file name="plan.md">\n# Plan\n\n1. Measure\n\n</file>'}
+    sent = {request.body["model"]: request.body["messages"][-1]["content"] for request in standin.requests}
+    assert sent == {
+        "o4-mini": [{"type": "text", "text": "Summarise the plan"}, part],
+        "gpt-4o": [{"type": "text", "text": "Summarise the plan"}, part],
+    }
+    chip = bubbles(page).first.get_by_text("plan.md (text, 19 bytes)")  # len(b"# Plan\n\n1. Measure\n")
+    expect(chip).to_be_visible()
+    size = float(chip.evaluate("el => parseFloat(getComputedStyle(el).fontSize)"))
+    assert size >= 18, size  # read from the back of the room, like the rest of the presenter view
+    page.screenshot(path=str(tmp_path / "compare-presenter-documents.png"), full_page=True)
