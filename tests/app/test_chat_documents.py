@@ -17,7 +17,7 @@ from core.share_links import chat_snapshot, comparison_snapshot
 from core.storage import ComparisonStore, ConversationStore, database_url, make_engine, migrate
 from core.storage.share_store import ShareStore
 from devtools.standin import Reply
-from tests.app.helpers import APP, app_on, as_read, errors, open_page, start_app
+from tests.app.helpers import APP, app_on, as_read, errors, open_page, shown_messages, start_app
 from tests.document_files import damaged_pdf, docx_with, encrypted_pdf, pdf_with_text, scanned_pdf
 
 MIMES = {
@@ -174,3 +174,45 @@ def test_a_shared_comparison_shows_the_document_chip(engine):
     assert chips(open_shared(token)) == [
         ":gray-badge[:material/picture_as_pdf: report.pdf (PDF, 1 page, 2 KB)]"
     ]
+
+
+def test_an_edited_prompt_is_sent_again_with_its_documents(gateway_env):
+    gateway_env.enqueue(Reply(text="First."), Reply(text="Edited."))
+    at = submit(start_app(), "Summarise", ("main.py", b"x = 1\n"))
+    prompt = shown_messages(at)[0]
+    at.button(key=chat_state.action_key("edit", prompt.id)).click().run()
+    assert "Sent again with it: main.py." in [as_read(caption.value) for caption in at.caption]
+    at.text_area(key=chat_state.edit_text_key(prompt.id)).set_value("Summarise in one line")
+    at.button(key=chat_state.EDIT_SEND).click().run()
+    assert not at.exception, at.exception
+    assert gateway_env.requests[-1].body["messages"] == [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Summarise in one line"},
+                {"type": "text", "text": '<file name="main.py">\nx = 1\n\n</file>'},
+            ],
+        }
+    ]
+    assert len(chips(at)) == 1 and "main.py (text, 6 bytes)" in chips(at)[0]
+
+
+def test_regenerate_sends_the_documents_again(gateway_env):
+    gateway_env.enqueue(Reply(text="First."), Reply(text="Second."))
+    at = submit(start_app(), "Summarise", ("notes.md", b"# Notes\n"))
+    at.button(key=chat_state.action_key("retry", shown_messages(at)[-1].id)).click().run()
+    assert not at.exception, at.exception
+    first, second = (request.body["messages"] for request in gateway_env.requests)
+    assert (
+        first
+        == second
+        == [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Summarise"},
+                    {"type": "text", "text": '<file name="notes.md">\n# Notes\n\n</file>'},
+                ],
+            }
+        ]
+    )
