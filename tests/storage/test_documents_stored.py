@@ -66,7 +66,7 @@ def test_a_database_from_before_documents_gains_the_column_and_keeps_its_message
     from tests.storage.test_usage import NOW, _chat_at_0002, downgrade_to
     from tests.storage.test_writes import upgrade_to
 
-    upgrade_to(engine, "0006")
+    upgrade_to(engine, "0009")
     _chat_at_0002(engine, "ana", "Old chat")
     with engine.begin() as connection:
         connection.execute(
@@ -81,7 +81,7 @@ def test_a_database_from_before_documents_gains_the_column_and_keeps_its_message
     (old,) = ConversationStore(engine, "ana").load("c" * 32).tree.path()
     assert (old.text, old.documents) == ("old words", [])
 
-    downgrade_to(engine, "0006")
+    downgrade_to(engine, "0009")
     assert "documents" not in {column["name"] for column in inspect(engine).get_columns("messages")}
     with engine.connect() as connection:
         assert list(connection.execute(text("SELECT text FROM messages")).scalars()) == ["old words"]

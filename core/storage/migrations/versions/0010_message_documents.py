@@ -1,7 +1,7 @@
 """Documents attached to a prompt (PDF, Word, text files), stored with their extracted text.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 
 `messages.documents` is a JSON list of {name, kind, text, pages, size}, NULL for a message with
 none (every earlier row). They live beside the message rather than in a table of their own: a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
