@@ -83,6 +83,8 @@ class MessageRow(Base):
     first_token_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     total_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # A prompt's attached documents: [{name, kind, text, pages, size}], their text as extracted.
+    documents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -1,7 +1,7 @@
 """The audit log, and the lock row that lets one replica at a time run the retention purge.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 
 `audit_log` is written once per entry and never updated: who did what (sign-ins, limit changes,
 share links, imports, deletions, moves, purges, archive downloads, delete-all), when, from which
