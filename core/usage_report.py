@@ -191,7 +191,7 @@ _CSV_FIELDS = tuple(_RENAMED.get(column, column) for column in CSV_COLUMNS)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> object:
+def csv_cell(value: object) -> object:
     # A typed model id or a name like "=HYPERLINK(...)" must not become a formula in a spreadsheet.
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
@@ -213,5 +213,5 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(_cell(value) for value in row)
+        writer.writerow(csv_cell(value) for value in row)
     return out.getvalue()

@@ -1,13 +1,16 @@
 """All conversations, grouped by folder: search (in every folder or one), open, rename, pin, file
-in a folder, share, delete, export as Markdown or JSON, import JSON; the folders themselves; the
-links this user shared; and the presets new chats start from."""
+in a folder, share, delete, export as Markdown or JSON, import JSON or a whole archive; the
+folders themselves; the links this user shared; the presets new chats start from; and all of
+one's own data, to download or delete."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components.account import render_own_data
 from components.conversations_view import render_export, render_import, render_rows
 from components.folders_view import list_folders, render_folder_filter, render_folder_manager
+from components.plumbing import identity
 from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore, safely
@@ -31,6 +34,9 @@ def history_page() -> None:
     render_import(store)
     render_presets(settings, store)
     render_shared_links(store)
+    person = identity.current_identity(settings)
+    if person is not None:
+        render_own_data(store, person)
     render_folder_manager(store, folders)
     search_box, folder_box = st.columns([3, 1], vertical_alignment="bottom")
     with search_box:

@@ -21,7 +21,15 @@ from core.formats.conversation_schema import (
     ConversationExport,
     ExportMessage,
 )
-from core.formats.messages import export_image, image_from, message_from, recorded_fields
+from core.formats.messages import (
+    document_from,
+    document_line,
+    export_document,
+    export_image,
+    image_from,
+    message_from,
+    recorded_fields,
+)
 from core.formats.parts import export_feedback, export_text, feedback_from, imported_folder
 from core.formats.strict import read
 from core.images import ImageLimits
@@ -44,9 +52,9 @@ def export_json(
     feedback: Mapping[str, Feedback] | None = None,
     folder: str | None = None,
 ) -> str:
-    """Every message of every branch, with images inline, and the path on show; the exporting
-    person's `feedback` on answers (by message id) and `folder` when given (a shared link has
-    neither)."""
+    """Every message of every branch, with images inline and documents' text, and the path on
+    show; the exporting person's `feedback` on answers (by message id) and `folder` when given (a
+    shared link has neither)."""
     verdicts = feedback or {}
     messages = [_export_message(m, verdicts.get(m.id)) for m in tree.messages.values()]
     extra = {} if folder is None else {"folder": folder}
@@ -62,6 +70,7 @@ def _export_message(message: Message, feedback: Feedback | None) -> ExportMessag
         role=message.role,
         name=message.name,
         images=[export_image(image) for image in message.images],
+        documents=[export_document(document) for document in message.documents],
         **recorded_fields(message),
         feedback=export_feedback(feedback),
     )
@@ -79,6 +88,7 @@ def export_markdown(title: str, params: ChatParams, path: list[Message]) -> str:
         if message.role == "user":
             who = f"You ({message.name})" if message.name else "You"
             lines += [f"## {who}", "", message.text]
+            lines += [document_line(document) for document in message.documents]
             lines += [f"*[image: {image.url or image.name}]*" for image in message.images]
         else:
             lines += [f"## {message.model or 'Assistant'}", "", message.text or "_(no text)_", ""]
@@ -126,6 +136,9 @@ def _message(item: ExportMessage, where: str, new_ids: dict[str, str], limits: I
         raise ImportRejected(f"{where}.feedback: only an answer (role assistant) has feedback; remove it.")
     images = [image_from(image, f"{where}.images[{n}]", limits) for n, image in enumerate(item.images)]
     parent_id = new_ids[item.parent_id] if item.parent_id is not None else None
-    message = message_from(item, item.role, parent_id, name=item.name, images=images)
+    documents = [document_from(document) for document in item.documents]
+    if documents and item.role != "user":
+        raise ImportRejected(f"{where}.documents: only a prompt (role user) carries documents.")
+    message = message_from(item, item.role, parent_id, name=item.name, images=images, documents=documents)
     new_ids[item.id] = message.id
     return message

@@ -1,5 +1,5 @@
 """The pieces every exported file is built from, as strict pydantic models: a file's options,
-token counts, timings and images, and the limits and patterns they are held to."""
+token counts, timings, images and documents, and the limits and patterns they are held to."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from core.conversation import ChatParams
+from core.documents import DOCUMENT_TYPES, is_document, kind_of
 from core.feedback import MAX_COMMENT_CHARS, Feedback
 from core.folders import MAX_FOLDER_NAME_CHARS, FolderNameRejected, clean_folder_name
 from core.formats.checks import ImportRejected
@@ -21,6 +22,8 @@ from core.web_address import parse_web_address
 MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 1_000_000
 MAX_IMAGES_PER_MESSAGE = 16
+MAX_DOCUMENTS_PER_MESSAGE = 16
+MAX_DOCUMENT_PAGES = 100_000
 MAX_IMAGE_NAME_CHARS = 255
 MAX_IMAGE_URL_CHARS = 4096
 NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"  # the API's pattern for messages[].name
@@ -147,6 +150,32 @@ def imported_folder(name: str | None) -> str | None:
         return clean_folder_name(name)
     except FolderNameRejected as exc:
         raise ImportRejected(f"folder: {exc}") from None
+
+
+class ExportDocument(StrictPart):
+    """A document attached to a user message, with the text extracted from it (what was sent)."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=MAX_IMAGE_NAME_CHARS,
+        description=f"The file name; its extension is one of {', '.join(DOCUMENT_TYPES)}.",
+    )
+    kind: Literal["pdf", "docx", "text"] = Field(description="How it was read: by its extension.")
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The extracted text.")
+    pages: int | None = Field(default=None, ge=1, le=MAX_DOCUMENT_PAGES, description="A PDF's pages.")
+    size: int = Field(default=0, ge=0, description="The attached file's size in bytes.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExportDocument:
+        if not is_document(self.name):
+            raise ValueError(
+                f"name must end in one of the extensions attached as documents ({self.name!r} does not)"
+            )
+        if kind_of(self.name) != self.kind:
+            raise ValueError(f"kind must be {kind_of(self.name)!r} for a file named {self.name!r}")
+        if self.pages is not None and self.kind != "pdf":
+            raise ValueError("pages is given for PDFs only")
+        return self
 
 
 class ExportParams(StrictPart):

@@ -1,6 +1,7 @@
 """Conversations that last: SQLAlchemy storage on SQLite (default) or PostgreSQL, migrated at start."""
 
 from core.folders import NO_FOLDER
+from core.storage.audit_store import AuditStore
 from core.storage.comparison_store import ComparisonStore, StoredComparison
 from core.storage.conversation_store import (
     ConversationInfo,
@@ -27,6 +28,7 @@ from core.storage.users import LOCAL_USER_ID, UserInfo, find_user, list_users, u
 __all__ = [
     "LOCAL_USER_ID",
     "NO_FOLDER",
+    "AuditStore",
     "ComparisonStore",
     "ConversationInfo",
     "ConversationStore",

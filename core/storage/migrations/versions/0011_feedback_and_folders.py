@@ -1,7 +1,7 @@
 """Feedback on answers, and folders for conversations and comparisons.
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0014
 
 `answer_feedback` holds each person's thumb up or down (and optional comment) on an answer, keyed
 by the answer's message id and removed with it. `folders` holds each person's folders, a name
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
