@@ -7,7 +7,7 @@ and re-encoded as uploads are. Every id is new on import."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from core.compare import MAX_MODELS, MIN_MODELS, TIE, CompareRound
 from core.compare_flow import RoundRecord, rebuild_rounds
@@ -24,7 +24,7 @@ from core.formats.comparison_schema import (
     ComparisonRoundExport,
 )
 from core.formats.messages import created, export_image, image_from, message_from, recorded_fields
-from core.formats.parts import ExportParams, export_text
+from core.formats.parts import export_params, export_text
 from core.formats.strict import read
 from core.gateway.errors import ErrorKind, GatewayError
 from core.images import ImageLimits
@@ -56,7 +56,7 @@ def _export_round(round_: CompareRound) -> ComparisonRoundExport:
         winner=round_.winner,
         blind=round_.blind,
         fresh=round_.fresh,
-        params=ExportParams.model_construct(**asdict(round_.params)) if round_.params else None,
+        params=export_params(round_.params) if round_.params else None,
         answers=[_export_answer(column.answer) for column in round_.columns],
     )
 
@@ -83,7 +83,7 @@ def import_comparison_json(raw: bytes, image_limits: ImageLimits | None = None) 
     export = read(raw, COMPARISON)
     limits = image_limits or ImageLimits()
     records = [_record(item, f"rounds[{n}]", limits) for n, item in enumerate(export.rounds)]
-    params = ChatParams(**export.params.model_dump())
+    params = export.params.to_params()
     return ImportedComparison(export.title or "Imported comparison", params, rebuild_rounds(records))
 
 
@@ -111,7 +111,7 @@ def _record(item: ComparisonRoundExport, where: str, limits: ImageLimits) -> Rou
         winner=item.winner,
         blind=item.blind,
         fresh=item.fresh,
-        params=ChatParams(**item.params.model_dump()) if item.params else None,
+        params=item.params.to_params() if item.params else None,
     )
 
 
