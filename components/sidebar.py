@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.parameters import (
+    draw_effort,
+    draw_parameters,
+    problem_field,
+    read_sampling,
+    restore_sampling,
+)
 from components.state import chat as chat_state
 from components.state import compare as compare_state
-from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
+from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, SamplingKeys, remember_user_key
 from core.compare import MAX_MODELS, validate_models
 from core.conversation import ChatParams
 from core.gateway.errors import NO_KEY_PROBLEM
@@ -25,6 +32,8 @@ from core.gateway.request import (
 from core.input_length import length_counter, too_long_message
 from core.models import RoleChoice, instructions_role
 from core.safe_text import literal
+from core.sampling import Sampling
+from core.sampling import names as sampling_names
 from core.settings import Settings, model_choices
 
 T = TypeVar("T")
@@ -99,7 +108,8 @@ def chat_choice(settings: Settings) -> ChatChoice:
     name = problems.parse("name", validate_participant_name, str(state.get(chat_state.USER_NAME) or ""))
     if not model:
         problems.add("Enter a custom model id, or pick a model from the list.")
-    params = options.params_for(model, name)
+    sampling = _read_sampling(chat_state.SAMPLING, model, problems)
+    params = replace(options.params_for(model, name), sampling=sampling)
     send_links = bool(state.get(chat_state.LINK_IMAGES, False))
     return _finish(ChatChoice(params, api_key, problems.found, problems.by_field, send_links=send_links))
 
@@ -118,6 +128,8 @@ def render_chat_sidebar(
         st.subheader("Model")
         _draw_model_picker(settings)
         _show_problem(choice, "model")
+        draw_effort(chat_state.SAMPLING, choice.params.model)
+        draw_parameters(chat_state.SAMPLING, _sampling_problems(choice), choice.params.sampling)
         _draw_options(chat_state.OPTIONS, choice, settings.max_instructions_chars)
         st.text_input(
             "Your name (optional)",
@@ -183,6 +195,18 @@ def _finish(choice: _ChoiceT) -> _ChoiceT:
     if not choice.api_key:
         choice.problems.append(NO_KEY_PROBLEM)
     return choice
+
+
+def _read_sampling(keys: SamplingKeys, model: str, problems: _Problems, **only: Any) -> Sampling:
+    sampling, bad = read_sampling(keys, model, **only)
+    for name, problem in bad.items():
+        problems.add(problem, problem_field(name))
+    return sampling
+
+
+def _sampling_problems(choice: _Choice) -> dict[str, str]:
+    found = ((name, choice.field_problems.get(problem_field(name))) for name in sampling_names())
+    return {name: problem for name, problem in found if problem}
 
 
 def _show_problem(choice: _Choice, field_name: str) -> None:
@@ -340,3 +364,4 @@ def restore_chat_params(params: ChatParams, settings: Settings) -> None:
     automatic = instructions_role("auto", params.model) == params.instructions_role
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
     state[chat_state.USER_NAME] = params.user_name or ""
+    restore_sampling(chat_state.SAMPLING, params.sampling)

@@ -31,6 +31,25 @@ class OptionKeys:
     instructions_role: str
 
 
+NOT_SET = "not set"  # the reasoning effort box when no effort is sent
+
+
+@dataclass(frozen=True)
+class SamplingKeys:
+    """The widget keys of one set of optional request parameters (a page's, or a column's)."""
+
+    prefix: str
+
+    def key(self, name: str) -> str:
+        """The box of the parameter `name` (a core.sampling name)."""
+        return f"{self.prefix}.{name}"
+
+
+def unset_parameter(keys: SamplingKeys, name: str) -> None:
+    """Empty the box of one parameter (before its widget is drawn): it is no longer sent."""
+    st.session_state[keys.key(name)] = NOT_SET if name == "reasoning_effort" else ""
+
+
 def remember_user_key() -> None:
     """Widget callback: keep the typed key beyond the page that showed the box."""
     st.session_state[USER_KEY] = st.session_state.get(USER_KEY_INPUT, "")

@@ -82,6 +82,9 @@ class StandIn:
         self.default: Script = default or Reply()
         self.vision_models = set(vision_models)
         self.reject_params: set[str] = set()
+        # Parameters every model refuses with OpenAI's "Unsupported parameter" 400, or only the
+        # models named: {"temperature": {"o3"}}; an empty set means every model.
+        self.unsupported_params: dict[str, set[str]] = {}
         self.strict = strict
         self._script: deque[Script] = deque()
         self._per_model: dict[str, deque[Script]] = {}
@@ -202,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_error(ErrorReply.unauthorized(self._presented_key()))
         body = self.record.body
         problem = check_body(body, rejected=self.standin.reject_params, strict=self.standin.strict)
+        if problem is None:
+            problem = self._unsupported(body)
         if problem is None and has_images(body) and body["model"] not in self.standin.vision_models:
             problem = ErrorReply.no_vision(body["model"])
         if problem is not None:
@@ -221,6 +226,12 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             return self._stream(script, answer, body)
         return self._respond_whole(script, answer)
+
+    def _unsupported(self, body: dict[str, Any]) -> ErrorReply | None:
+        for name, models in self.standin.unsupported_params.items():
+            if name in body and (not models or body["model"] in models):
+                return ErrorReply.unsupported_parameter(name, body["model"])
+        return None
 
     def _presented_key(self) -> str:
         value = self.headers.get("authorization", "").strip()
