@@ -50,11 +50,16 @@ def send_round(
     past = rounds()
     params = with_instructions(choice.params, instructions)
     round_ = start_round(
-        past, choice.models, prompt, images=images, blind=choice.blind, fresh=fresh, params=params
+        past,
+        choice.models,
+        prompt,
+        images=images,
+        blind=choice.blind,
+        fresh=fresh,
+        params=params,
+        own=[setup.own for setup in choice.columns],
     )
-    requests = [
-        (column.history, column_params(params, column.model, choice.role)) for column in round_.columns
-    ]
+    requests = [(column.history, column_params(params, column, choice.role)) for column in round_.columns]
     admitted = reserve(store, settings, requests, page="compare")
     if isinstance(admitted, str):
         return admitted
@@ -113,7 +118,7 @@ def stream_round(
                 settings,
                 api_key,
                 column.history,
-                column_params(params, column.model, choice.role),
+                column_params(params, column, choice.role),
                 column.answer,
                 label=title,
                 on_text=_on_text(index, st.empty(), on_text),

@@ -35,7 +35,7 @@ def column_title(round_: CompareRound, index: int) -> str:
     if round_.blind and not round_.voted:
         return f"Model {round_.label_of(index)}"
     label = f"{round_.label_of(index)} · " if round_.blind else ""
-    return f"{label}{round_.columns[index].model}"  # an imported comparison names any model
+    return f"{label}{round_.columns[index].name}"  # an imported comparison names any model
 
 
 def render_prompt(round_: CompareRound) -> None:
@@ -107,7 +107,7 @@ def render_vote(round_: CompareRound, on_vote: Callable[[str], None], position: 
             f"{literal(label)} is best",
             key=vote_key(label, position),
             on_click=on_vote,
-            args=(round_.columns[index].model,),
+            args=(round_.columns[index].name,),
         )
     row.button("It's a tie", key=vote_key(TIE, position), on_click=on_vote, args=(TIE,))
 

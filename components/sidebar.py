@@ -11,16 +11,20 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.parameters import (
+    SHARED_NAMES,
+    draw_column_setup,
     draw_effort,
     draw_parameters,
     problem_field,
+    read_column_setups,
     read_sampling,
+    restore_column_setups,
     restore_sampling,
 )
 from components.state import chat as chat_state
 from components.state import compare as compare_state
 from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, SamplingKeys, remember_user_key
-from core.compare import MAX_MODELS, validate_models
+from core.compare import MAX_MODELS, ColumnSetup, validate_columns
 from core.conversation import ChatParams
 from core.gateway.errors import NO_KEY_PROBLEM
 from core.gateway.request import (
@@ -71,7 +75,8 @@ class ChatChoice(_Choice):
 class CompareChoice(_Choice):
     """What the compare sidebar resolved: the models, blind mode and the shared options."""
 
-    models: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)  # each column's model, in column order
+    columns: list[ColumnSetup] = field(default_factory=list)  # each column's model and own parameters
     blind: bool = False
     role: RoleChoice = "auto"  # decided per model when automatic
     library_slot: DeltaGenerator | None = None  # recent comparisons, filled at the end of the run
@@ -153,11 +158,27 @@ def compare_choice(settings: Settings) -> CompareChoice:
     picked = state.get(compare_state.MODELS)
     picked = list(_default_models(settings) if picked is None else picked)
     models = problems.parse("models", _checked_models, picked) or []
+    setups: list[ColumnSetup] = []
+    for model in models:
+        own, problem = read_column_setups(compare_state.column_keys(model), model)
+        setups += own
+        if problem:
+            problems.add(f"{model}: {problem}", f"column.{model}")
+    columns = problems.parse("models", validate_columns, setups) if models else None
     blind = bool(state.get(compare_state.BLIND, False))
     options = _read_options(compare_state.OPTIONS, problems, settings.max_instructions_chars)
-    params = options.params_for(models[0] if models else "")
+    first = models[0] if models else ""
+    shared = _read_sampling(compare_state.SAMPLING, first, problems, only=SHARED_NAMES)
+    params = replace(options.params_for(first), sampling=shared)
     choice = CompareChoice(
-        params, api_key, problems.found, problems.by_field, models=models, blind=blind, role=options.role
+        params,
+        api_key,
+        problems.found,
+        problems.by_field,
+        models=[column.model for column in columns or []],
+        columns=columns or [],
+        blind=blind,
+        role=options.role,
     )
     return _finish(choice)
 
@@ -182,8 +203,14 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
             accept_new_options=True,
             help="Type a custom model id and press Enter to add it.",
         )
+        for model in _picked_models(settings):
+            problem = choice.field_problems.get(f"column.{model}")
+            draw_column_setup(compare_state.column_keys(model), model, problem)
         _show_problem(choice, "models")
         st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
+        draw_parameters(
+            compare_state.SAMPLING, _sampling_problems(choice), choice.params.sampling, only=SHARED_NAMES
+        )
         _draw_options(compare_state.OPTIONS, choice, settings.max_instructions_chars)
     return choice
 
@@ -333,16 +360,23 @@ def _default_models(settings: Settings) -> list[str]:
 
 
 def _checked_models(picked: list[str]) -> list[str]:
-    return [validate_model_id(model) for model in validate_models(picked)]
+    return [validate_model_id(model) for model in picked]
 
 
-def restore_compare_params(params: ChatParams, models: list[str], blind: bool) -> None:
-    """Put a stored comparison's models, blind mode and options back into the compare sidebar
-    (before it is drawn)."""
+def _picked_models(settings: Settings) -> list[str]:
+    picked = st.session_state.get(compare_state.MODELS)
+    return [model for model in (picked or []) if model.strip()]
+
+
+def restore_compare_params(params: ChatParams, columns: list[ColumnSetup], blind: bool) -> None:
+    """Put a stored comparison's columns (models and their own parameters), blind mode and
+    options back into the compare sidebar (before it is drawn)."""
     state = st.session_state
     keys = compare_state.OPTIONS
-    if models:
-        state[compare_state.MODELS] = list(models)
+    if columns:
+        state[compare_state.MODELS] = list(dict.fromkeys(column.model for column in columns))
+        restore_column_setups(compare_state.column_keys, columns)
+    restore_sampling(compare_state.SAMPLING, params.sampling)
     state[compare_state.BLIND] = blind
     state[keys.max_tokens] = str(params.max_completion_tokens or "")
     state[keys.stream] = params.stream

@@ -188,6 +188,11 @@ def parse_number(name: str, raw: str) -> float | int | None:
     return _checked(name, number)
 
 
+def parse_numbers(name: str, raw: str) -> list[float | int]:
+    """Several values typed with commas between them ("0.2, 1"): each checked; empty is none."""
+    return [value for part in raw.split(",") if (value := parse_number(name, part)) is not None]
+
+
 def parse_stop(raw: str) -> tuple[str, ...] | None:
     """Stop sequences typed one per line; empty means unset."""
     lines = [line for line in raw.splitlines() if line != ""]

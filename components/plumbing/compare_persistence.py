@@ -19,7 +19,7 @@ from components.state.compare import (
     set_comparison_id,
     show_rounds,
 )
-from core.compare import CompareRound, Vote
+from core.compare import ColumnSetup, CompareRound, Vote
 from core.conversation import ChatParams, Message, Status
 from core.gateway.errors import interrupted_error
 
@@ -59,7 +59,8 @@ def show_comparison(stored: StoredComparison) -> None:
                 column.answer.error = interrupted_error()
     show_rounds(stored.rounds, stored.info.id)
     latest = stored.rounds[-1] if stored.rounds else None
-    restore_compare_params(stored.params, latest.models if latest else [], latest.blind if latest else False)
+    columns = [ColumnSetup(column.model, column.own) for column in latest.columns] if latest else []
+    restore_compare_params(stored.params, columns, latest.blind if latest else False)
 
 
 class RoundSaver:
@@ -118,7 +119,7 @@ def cast_vote(winner: str, position: int, store: RunStore) -> None:
         return
     round_ = shown[position]
     round_.winner = winner
-    answered = tuple(c.model for c in round_.columns if c.answer.status != Status.FAILED)
+    answered = tuple(c.name for c in round_.columns if c.answer.status != Status.FAILED)
     vote = Vote(answered, winner)
     session_votes().append(vote)
     current, comparisons = comparison_id(), store.comparisons()

@@ -7,7 +7,7 @@ from typing import Literal
 
 import streamlit as st
 
-from components.state.common import OptionKeys
+from components.state.common import OptionKeys, SamplingKeys
 from core.compare import CompareRound, Vote
 
 ROUNDS = "compare.rounds"
@@ -25,6 +25,7 @@ BLIND = "compare.blind"
 OPTIONS = OptionKeys(
     "compare.max_tokens", "compare.stream", "compare.instructions", "compare.instructions_role"
 )
+SAMPLING = SamplingKeys("compare.param")  # the parameters every column shares
 EXPORT_MD = "compare.export.md"
 EXPORT_HTML = "compare.export.html"
 EXPORT_JSON = "compare.export.json"
@@ -36,6 +37,11 @@ def vote_key(label: str, position: int | None = None) -> str:
     """The vote button for a blind label ('A', 'B', ...) or the tie: of the latest round, or
     of an earlier round at `position` (0-based) still waiting for its vote."""
     return f"compare.vote.{label}" if position is None else f"compare.vote.{position}.{label}"
+
+
+def column_keys(model: str) -> SamplingKeys:
+    """The boxes of one model's own parameters (its reasoning efforts and temperatures)."""
+    return SamplingKeys(f"compare.column.{model}")
 
 
 def library_item_key(comparison_id: str) -> str:

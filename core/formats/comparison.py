@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.compare import MAX_MODELS, MIN_MODELS, TIE, CompareRound
+from core.compare import MAX_MODELS, MIN_MODELS, TIE, CompareRound, column_name
 from core.compare_flow import RoundRecord, rebuild_rounds
 from core.conversation import ChatParams, Message
 from core.formats.checks import ImportRejected
@@ -24,10 +24,11 @@ from core.formats.comparison_schema import (
     ComparisonRoundExport,
 )
 from core.formats.messages import created, export_image, image_from, message_from, recorded_fields
-from core.formats.parts import export_params, export_text
+from core.formats.parts import export_params, export_sampling, export_text
 from core.formats.strict import read
 from core.gateway.errors import ErrorKind, GatewayError
 from core.images import ImageLimits
+from core.sampling import Sampling
 
 
 @dataclass
@@ -57,14 +58,15 @@ def _export_round(round_: CompareRound) -> ComparisonRoundExport:
         blind=round_.blind,
         fresh=round_.fresh,
         params=export_params(round_.params) if round_.params else None,
-        answers=[_export_answer(column.answer) for column in round_.columns],
+        answers=[_export_answer(column.answer, column.own) for column in round_.columns],
     )
 
 
-def _export_answer(answer: Message) -> ComparisonAnswer:
+def _export_answer(answer: Message, own: Sampling) -> ComparisonAnswer:
     error = answer.error
     return ComparisonAnswer.model_construct(
         **recorded_fields(answer),
+        sampling=export_sampling(own),
         error=None
         if error is None
         else ComparisonError.model_construct(
@@ -104,6 +106,7 @@ def _record(item: ComparisonRoundExport, where: str, limits: ImageLimits) -> Rou
         message_from(answer, "assistant", prompt.id, error=_error(answer.error)) for answer in item.answers
     ]
     return RoundRecord(
+        own=_own(item),
         prompt=prompt,
         models=list(item.models),
         answers=answers,
@@ -121,12 +124,16 @@ def _check_round(item: ComparisonRoundExport, where: str) -> None:
         raise ImportRejected(
             f"{where}.models: names {len(models)} model(s); a round compares {MIN_MODELS} to {MAX_MODELS}."
         )
-    if len(set(models)) != len(models):
-        raise ImportRejected(f"{where}.models: names a model twice; each model answers once per round.")
     if len(item.answers) != len(models):
         raise ImportRejected(
             f"{where}.answers: has {len(item.answers)} answers for {len(models)} models; "
             "a round has one answer per model."
+        )
+    names = [column_name(model, own) for model, own in zip(models, _own(item), strict=True)]
+    if len(set(names)) != len(names):
+        raise ImportRejected(
+            f"{where}.models: names a model twice with the same parameters; each column answers once "
+            "per round (the same model needs its own sampling in each of its answers)."
         )
     for index, (model, answer) in enumerate(zip(models, item.answers, strict=True)):
         if answer.model != model:
@@ -138,8 +145,14 @@ def _check_round(item: ComparisonRoundExport, where: str) -> None:
         raise ImportRejected(
             f"{where}.order: must list each column 0 to {len(models) - 1} once (the blind order)."
         )
-    if item.winner is not None and item.winner != TIE and item.winner not in models:
-        raise ImportRejected(f'{where}.winner: must be null, "tie" or one of the round\'s models.')
+    if item.winner is not None and item.winner != TIE and item.winner not in names:
+        raise ImportRejected(
+            f'{where}.winner: must be null, "tie" or one of the round\'s columns ({", ".join(names)}).'
+        )
+
+
+def _own(item: ComparisonRoundExport) -> list[Sampling]:
+    return [a.sampling.to_sampling() if a.sampling else Sampling() for a in item.answers]
 
 
 def _error(error: ComparisonError | None) -> GatewayError | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from core.compare import CompareRound, Vote
 from core.compare_flow import RoundRecord, rebuild_rounds
 from core.conversation import ChatParams, Message, Status
 from core.safe_text import one_line
+from core.sampling import Sampling, SamplingError, sampling_from_dict
 from core.storage.codec import (
     clip,
     fill_row,
@@ -174,7 +176,11 @@ class ComparisonStore(UserScoped):
                 blind=round_.blind,
                 fresh=round_.fresh,
                 winner=round_.winner,
-                params=params_to_dict(round_.params or params),
+                # Each column's own parameters beside the round's (params_from_dict ignores the key).
+                params={
+                    **params_to_dict(round_.params or params),
+                    "columns": [column.own.as_dict() for column in round_.columns],
+                },
                 created_at=now(),
             )
         )
@@ -235,4 +241,16 @@ def _record(row: CompareRoundRow, messages: dict[str, Message]) -> RoundRecord |
         blind=row.blind,
         fresh=row.fresh,
         params=params_from_dict(row.params) if row.params else None,
+        own=_own_parameters(row.params, len(row.models)),
     )
+
+
+def _own_parameters(params: dict[str, Any] | None, count: int) -> list[Sampling]:
+    # Rounds stored before columns had parameters of their own have none.
+    stored = (params or {}).get("columns")
+    if not isinstance(stored, list) or len(stored) != count:
+        return []
+    try:
+        return [sampling_from_dict(item) for item in stored]
+    except SamplingError:
+        return []
