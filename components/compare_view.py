@@ -12,7 +12,7 @@ from components.error_card import render_error_card
 from components.message import AVATARS, render_body
 from components.plumbing.markdown import safe
 from components.presenter import costs_hidden
-from components.state.compare import vote_key
+from components.state.compare import request_resend, resend_key, vote_key
 from core.answer_notes import format_seconds, status_note, usage_line
 from core.compare import (
     COST_COLUMN,
@@ -26,8 +26,10 @@ from core.compare import (
     summary_rows,
 )
 from core.conversation import Message, Status
+from core.gateway.errors import refused_parameter_of
 from core.pricing import Prices, estimate_cost, format_cost, format_usd
 from core.safe_text import literal
+from core.sampling import label as parameter_label
 
 
 def column_title(round_: CompareRound, index: int) -> str:
@@ -44,16 +46,22 @@ def render_prompt(round_: CompareRound) -> None:
         render_body(round_.prompt_message)
 
 
-def render_round(round_: CompareRound, prices: Prices) -> None:
-    """A finished round: the prompt, then one bordered column per model."""
+def render_round(round_: CompareRound, prices: Prices, *, latest: bool = False) -> None:
+    """A finished round: the prompt, then one bordered column per model (the latest round's
+    columns offer to send again without a parameter the gateway refused)."""
     render_prompt(round_)
     for index, column in columns_in_display_order(round_):
         with column:
-            st.subheader(literal(column_title(round_, index)), divider="gray")
-            answer = round_.columns[index].answer
-            if answer.text:
-                st.markdown(safe(answer.text))
-            render_column_footer(round_, index, prices)
+            render_finished_column(round_, index, prices, latest=latest)
+
+
+def render_finished_column(round_: CompareRound, index: int, prices: Prices, *, latest: bool) -> None:
+    """One column of a round that is not streaming: its title, answer and footer."""
+    st.subheader(literal(column_title(round_, index)), divider="gray")
+    answer = round_.columns[index].answer
+    if answer.text:
+        st.markdown(safe(answer.text))
+    render_column_footer(round_, index, prices, latest=latest)
 
 
 def columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGenerator]]:
@@ -62,8 +70,9 @@ def columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGener
     return list(zip(order, containers, strict=True))
 
 
-def render_column_footer(round_: CompareRound, index: int, prices: Prices) -> None:
-    """What went wrong if anything, then the answer's figures and cost estimate."""
+def render_column_footer(round_: CompareRound, index: int, prices: Prices, *, latest: bool = False) -> None:
+    """What went wrong if anything (in the latest round, a parameter the gateway refused can be
+    left out in one click), then the answer's figures and cost estimate."""
     column = round_.columns[index]
     answer = column.answer
     note = status_note(answer)
@@ -71,6 +80,15 @@ def render_column_footer(round_: CompareRound, index: int, prices: Prices) -> No
         st.warning(literal(note), icon=":material/content_cut:")
     if answer.error is not None:
         render_error_card(answer.error)
+    refused = refused_parameter_of(answer.error)
+    if latest and refused is not None:
+        st.button(
+            f"Send again without {literal(parameter_label(refused).lower())}",
+            key=resend_key(answer.id),
+            icon=":material/replay:",
+            on_click=request_resend,
+            args=(index, column.model, refused, getattr(column.own, refused) is not None),
+        )
     if answer.status == Status.FAILED:
         return
     st.caption(literal(usage_line(answer, with_model=False)))  # a blind column must not name its model

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from core.compare import ColumnRound, CompareRound, blind_order, column_name
-from core.conversation import ChatParams, ImageAttachment, Message, pending_answer, user_message
+from core.conversation import (
+    ChatParams,
+    ImageAttachment,
+    Message,
+    Status,
+    Timing,
+    pending_answer,
+    user_message,
+)
 from core.models import RoleChoice, instructions_role
 from core.sampling import Sampling
 
@@ -113,3 +121,22 @@ def rebuild_rounds(records: Sequence[RoundRecord]) -> list[CompareRound]:
             )
         )
     return rounds
+
+
+def without_refused(column: ColumnRound, name: str, params: ChatParams) -> tuple[ChatParams, ColumnRound]:
+    """The shared options and a copy of the column, both without the parameter `name` the
+    gateway refused: what sending the column again asks for (nothing changed yet)."""
+    shared = replace(params, sampling=params.sampling.without(name))
+    own = column.own.without(name) if getattr(column.own, name) is not None else column.own
+    return shared, replace(column, own=own)
+
+
+def restart_column(round_: CompareRound, index: int, own: Sampling) -> None:
+    """Column `index` is sent again with `own` parameters: its failed answer is emptied (the
+    same message, so it is stored in place)."""
+    column = round_.columns[index]
+    column.own = own
+    answer = column.answer
+    answer.text, answer.status, answer.error = "", Status.STREAMING, None
+    answer.finish_reason, answer.usage, answer.request_id = None, None, None
+    answer.usage_reported, answer.timing = True, Timing()

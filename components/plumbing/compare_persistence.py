@@ -5,6 +5,7 @@ seconds, each answer's final state), and votes."""
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -82,6 +83,13 @@ class RoundSaver:
         stored = safely(lambda: comparisons.begin_round(current, round_, self.params))
         if stored is not None and stored != current:
             set_comparison_id(stored)
+
+    def columns_changed(self, round_: CompareRound) -> None:
+        """A column of the round has new parameters of its own: store them with the round."""
+        comparisons, current = self.comparisons, comparison_id()
+        if comparisons is not None and current is not None:
+            with suppress(NotFound):  # the round never reached the database: the page has it
+                safely(lambda: comparisons.set_column_parameters(current, round_))
 
     def progress(self, answer: Message) -> None:
         """Called as text arrives; writes a checkpoint of this answer every few seconds."""

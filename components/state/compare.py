@@ -7,13 +7,14 @@ from typing import Literal
 
 import streamlit as st
 
-from components.state.common import OptionKeys, SamplingKeys
+from components.state.common import OptionKeys, SamplingKeys, unset_parameter
 from core.compare import CompareRound, Vote
 
 ROUNDS = "compare.rounds"
 VOTES = "compare.votes"
 CURRENT = "compare.comparison_id"  # the open comparison's id in storage, once it has one
 SHEET = "compare.sheet"  # the prompt set being stepped through (a SheetRun)
+RESEND = "compare.resend"  # (column index, parameter): send the latest round's column again without it
 QUERY = "cmp"  # the URL parameter naming the open comparison (?cmp=<id>)
 
 # Widgets.
@@ -42,6 +43,28 @@ def vote_key(label: str, position: int | None = None) -> str:
 def column_keys(model: str) -> SamplingKeys:
     """The boxes of one model's own parameters (its reasoning efforts and temperatures)."""
     return SamplingKeys(f"compare.column.{model}")
+
+
+def resend_key(answer_id: str) -> str:
+    """A column's "Send again without ..." button."""
+    return f"compare.resend.{answer_id}"
+
+
+def request_resend(index: int, model: str, name: str, own: bool) -> None:
+    """Button callback: unset the refused parameter in the sidebar (the column's model's own box
+    when it was the column's own, else the shared one), then send that column again."""
+    if own:
+        keys = column_keys(model)
+        st.session_state[keys.key(name)] = [] if name == "reasoning_effort" else ""
+    else:
+        unset_parameter(SAMPLING, name)
+    st.session_state[RESEND] = (index, name)
+
+
+def take_resend() -> tuple[int, str] | None:
+    """The column of the latest round to send again and the parameter to leave out, consumed."""
+    value: tuple[int, str] | None = st.session_state.pop(RESEND, None)
+    return value
 
 
 def library_item_key(comparison_id: str) -> str:

@@ -96,6 +96,21 @@ class ComparisonStore(UserScoped):
             fill_row(row, answer, params)
             conversation.updated_at = now()
 
+    def set_column_parameters(self, comparison_id: str, round_: CompareRound) -> None:
+        """The round's columns' own parameters as they now are (a column sent again without one
+        the gateway refused)."""
+        with self._writing() as session, session.begin():
+            self._own(session, comparison_id, lock=True)
+            round_row = session.scalar(
+                select(CompareRoundRow).where(
+                    CompareRoundRow.conversation_id == comparison_id,
+                    CompareRoundRow.prompt_id == round_.prompt_message.id,
+                )
+            )
+            if round_row is None:
+                raise NotFound(round_.prompt_message.id)
+            round_row.params = {**(round_row.params or {}), "columns": _own_dicts(round_)}
+
     def record_round_verdict(self, comparison_id: str, prompt_id: str, vote: Vote, prompt: str) -> None:
         """The verdict on the round of `prompt_id`, and the vote for the leaderboard, together."""
         with self._writing() as session, session.begin():
@@ -179,7 +194,7 @@ class ComparisonStore(UserScoped):
                 # Each column's own parameters beside the round's (params_from_dict ignores the key).
                 params={
                     **params_to_dict(round_.params or params),
-                    "columns": [column.own.as_dict() for column in round_.columns],
+                    "columns": _own_dicts(round_),
                 },
                 created_at=now(),
             )
@@ -243,6 +258,10 @@ def _record(row: CompareRoundRow, messages: dict[str, Message]) -> RoundRecord |
         params=params_from_dict(row.params) if row.params else None,
         own=_own_parameters(row.params, len(row.models)),
     )
+
+
+def _own_dicts(round_: CompareRound) -> list[dict[str, Any]]:
+    return [column.own.as_dict() for column in round_.columns]
 
 
 def _own_parameters(params: dict[str, Any] | None, count: int) -> list[Sampling]:

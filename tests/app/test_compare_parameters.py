@@ -103,3 +103,38 @@ def test_a_column_temperature_out_of_range_is_named_and_nothing_is_sent(gateway_
     assert gateway_env.requests == []
     assert at.chat_input(key=compare_state.INPUT).value == "Anyone?"
     assert at.text_input(key=O3.key("temperature")).value == "2.5"
+
+
+def test_a_column_refused_for_a_parameter_is_sent_again_without_it_and_the_others_stay(gateway_env):
+    gateway_env.unsupported_params = {"temperature": {"o3"}}
+    gateway_env.enqueue_for("gpt-4o", Reply(text="GPT answered."))
+    at = compare_with(
+        ["o3", "gpt-4o"], **{O3.key("reasoning_effort"): ["high"], O3.key("temperature"): "0.2"}
+    )
+    ask(at, "Is 91 prime?")
+    round_ = latest_round(at)
+    o3, gpt = round_.columns
+    assert o3.name == "o3 (effort high · temperature 0.2)"
+    assert o3.answer.error is not None and o3.answer.error.title == "The model does not accept temperature"
+    assert gpt.answer.text == "GPT answered."
+    assert len(gateway_env.requests) == 2
+
+    gateway_env.enqueue_for("o3", Reply(text="O3 answered without it."))
+    button = at.button(key=compare_state.resend_key(o3.answer.id))
+    assert button.label == "Send again without temperature"
+    button.click().run()
+    assert not at.exception, at.exception
+    assert len(gateway_env.requests) == 3  # only the refused column was sent again
+    resent = gateway_env.requests[-1].body
+    assert resent["model"] == "o3" and sent_parameters(resent) == {"reasoning_effort": "high"}
+    assert [m["content"] for m in resent["messages"]] == ["Is 91 prime?"]
+    round_ = latest_round(at)
+    assert [c.answer.text for c in round_.columns] == ["O3 answered without it.", "GPT answered."]
+    assert round_.names == ["o3 (effort high)", "gpt-4o"]
+    assert at.text_input(key=O3.key("temperature")).value == ""
+
+    again = reopen(at.session_state[compare_state.CURRENT])
+    reopened = latest_round(again)
+    assert [c.answer.text for c in reopened.columns] == ["O3 answered without it.", "GPT answered."]
+    assert reopened.names == ["o3 (effort high)", "gpt-4o"]
+    assert again.text_input(key=O3.key("temperature")).value == ""
