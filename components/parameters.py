@@ -64,7 +64,6 @@ def draw_effort(keys: SamplingKeys, model: str) -> None:
     """The reasoning effort box, for a reasoning model only (others are not sent one)."""
     if not is_reasoning_model(model):
         return
-    st.session_state.setdefault(keys.key("reasoning_effort"), NOT_SET)
     st.selectbox(
         "Reasoning effort",
         [NOT_SET, *REASONING_EFFORTS],
