@@ -385,13 +385,41 @@ def restore_compare_params(params: ChatParams, columns: list[ColumnSetup], blind
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
 
 
+def put_chat_model(model: str, settings: Settings) -> None:
+    """Pick `model` in the chat sidebar (before it is drawn): from the list, or as a custom id."""
+    known = model_choices(settings)
+    st.session_state[chat_state.MODEL] = model if model in known else CUSTOM_MODEL
+    st.session_state[chat_state.CUSTOM_MODEL] = "" if model in known else model
+
+
+def put_compare_model(model: str, settings: Settings) -> None:
+    """Make `model` the first of the models compared (before the sidebar is drawn), keeping the
+    others picked, up to the most a comparison holds."""
+    picked = st.session_state.get(compare_state.MODELS)
+    others = [m for m in (_default_models(settings) if picked is None else picked) if m != model]
+    st.session_state[compare_state.MODELS] = [model, *others][:MAX_MODELS]
+
+
+def put_chat_sampling(sampling: Sampling) -> None:
+    """Put parameters (a preset's) into the chat sidebar's boxes (before they are drawn)."""
+    restore_sampling(chat_state.SAMPLING, sampling)
+
+
+def put_compare_sampling(sampling: Sampling) -> None:
+    """Put parameters (a preset's) into the compare sidebar (before it is drawn): the reasoning
+    effort into each picked reasoning model's own box, the temperature into every picked model's,
+    the rest into the shared Parameters."""
+    restore_sampling(compare_state.SAMPLING, replace(sampling, reasoning_effort=None, temperature=None))
+    own = Sampling(reasoning_effort=sampling.reasoning_effort, temperature=sampling.temperature)
+    picked = st.session_state.get(compare_state.MODELS) or []
+    restore_column_setups(compare_state.column_keys, [ColumnSetup(model, own) for model in picked])
+
+
 def restore_chat_params(params: ChatParams, settings: Settings) -> None:
     """Put a stored conversation's parameters back into the chat sidebar (before it is drawn)."""
-    known = model_choices(settings)
     state = st.session_state
     keys = chat_state.OPTIONS
-    state[chat_state.MODEL] = params.model if params.model in known else CUSTOM_MODEL
-    state[chat_state.CUSTOM_MODEL] = "" if params.model in known else params.model
+    put_chat_model(params.model, settings)
     state[keys.max_tokens] = str(params.max_completion_tokens or "")
     state[keys.stream] = params.stream
     state[keys.instructions] = params.instructions

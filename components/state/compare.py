@@ -24,7 +24,10 @@ NEW = "compare.new"
 MODELS = "compare.models"
 BLIND = "compare.blind"
 OPTIONS = OptionKeys(
-    "compare.max_tokens", "compare.stream", "compare.instructions", "compare.instructions_role"
+    "compare.max_tokens",
+    "compare.stream",
+    "compare.instructions",
+    "compare.instructions_role",
 )
 SAMPLING = SamplingKeys("compare.param")  # the parameters every column shares
 EXPORT_MD = "compare.export.md"
