@@ -31,7 +31,7 @@ from core.compare_flow import (
     with_instructions,
     without_refused,
 )
-from core.conversation import ChatParams, ImageAttachment, Message
+from core.conversation import ChatParams, DocumentAttachment, ImageAttachment, Message
 from core.pricing import Prices
 from core.safe_text import literal
 from core.settings import Settings
@@ -46,6 +46,7 @@ def send_round(
     prompt: str,
     images: Sequence[ImageAttachment] = (),
     *,
+    documents: Sequence[DocumentAttachment] = (),
     instructions: str = "",
     fresh: bool = False,
 ) -> CompareRound | str:
@@ -61,6 +62,7 @@ def send_round(
         choice.models,
         prompt,
         images=images,
+        documents=documents,
         blind=choice.blind,
         fresh=fresh,
         params=params,

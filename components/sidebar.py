@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TypeVar
@@ -35,6 +35,7 @@ from core.gateway.request import (
 )
 from core.input_length import length_counter, too_long_message
 from core.models import RoleChoice, instructions_role
+from core.policies import ANY_MODEL, models_problem, offered_models
 from core.safe_text import literal
 from core.sampling import Sampling
 from core.sampling import names as sampling_names
@@ -69,6 +70,7 @@ class ChatChoice(_Choice):
     """What the chat sidebar holds: the parameters, and any problems to fix before sending."""
 
     send_links: bool = False
+    offered: list[str] = field(default_factory=list)  # the picker's models: those the user may use
 
 
 @dataclass
@@ -102,13 +104,14 @@ class _Problems:
             self.by_field[field_name] = problem
 
 
-def chat_choice(settings: Settings) -> ChatChoice:
+def chat_choice(settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> ChatChoice:
     """The chat sidebar's values as they stand when the run begins (the widgets' state), checked:
-    known before anything is drawn, so a prompt's request can leave first."""
+    known before anything is drawn, so a prompt's request can leave first. `allowed`: the
+    patterns of the models the user may use (the picker offers only those)."""
     state = st.session_state
     problems = _Problems()
     api_key = _read_key(settings)
-    model = _read_model(settings, problems)
+    model = _read_model(settings, problems, allowed)
     options = _read_options(chat_state.OPTIONS, problems, settings.max_instructions_chars)
     name = problems.parse("name", validate_participant_name, str(state.get(chat_state.USER_NAME) or ""))
     if not model:
@@ -116,7 +119,11 @@ def chat_choice(settings: Settings) -> ChatChoice:
     sampling = _read_sampling(chat_state.SAMPLING, model, problems)
     params = replace(options.params_for(model, name), sampling=sampling)
     send_links = bool(state.get(chat_state.LINK_IMAGES, False))
-    return _finish(ChatChoice(params, api_key, problems.found, problems.by_field, send_links=send_links))
+    offered = _model_options(settings, allowed)
+    chosen = ChatChoice(
+        params, api_key, problems.found, problems.by_field, send_links=send_links, offered=offered
+    )
+    return _finish(chosen)
 
 
 def render_chat_sidebar(
@@ -131,7 +138,7 @@ def render_chat_sidebar(
         library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Model")
-        _draw_model_picker(settings)
+        _draw_model_picker(choice.offered)
         _show_problem(choice, "model")
         draw_effort(chat_state.SAMPLING, choice.params.model)
         draw_parameters(chat_state.SAMPLING, _sampling_problems(choice), choice.params.sampling)
@@ -150,14 +157,15 @@ def render_chat_sidebar(
     return library_slot
 
 
-def compare_choice(settings: Settings) -> CompareChoice:
-    """The compare sidebar's values as they stand when the run begins, checked."""
+def compare_choice(settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> CompareChoice:
+    """The compare sidebar's values as they stand when the run begins, checked (`allowed`: the
+    patterns of the models the user may use)."""
     state = st.session_state
     problems = _Problems()
     api_key = _read_key(settings)
     picked = state.get(compare_state.MODELS)
-    picked = list(_default_models(settings) if picked is None else picked)
-    models = problems.parse("models", _checked_models, picked) or []
+    picked = list(_default_models(settings, allowed) if picked is None else picked)
+    models = problems.parse("models", partial(_checked_models, allowed=allowed), picked) or []
     setups: list[ColumnSetup] = []
     for model in models:
         own, problem = read_column_setups(compare_state.column_keys(model), model)
@@ -183,9 +191,12 @@ def compare_choice(settings: Settings) -> CompareChoice:
     return _finish(choice)
 
 
-def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) -> CompareChoice:
-    """The compare page's sidebar: 2 to 4 models and one set of options for all."""
-    choice = compare_choice(settings)
+def render_compare_sidebar(
+    settings: Settings, *, on_new: Callable[[], None], allowed: Sequence[str] = ANY_MODEL
+) -> CompareChoice:
+    """The compare page's sidebar: 2 to 4 of the models the user may use (`allowed`'s patterns)
+    and one set of options for all."""
+    choice = compare_choice(settings, allowed)
     with st.sidebar:
         st.button(
             "New comparison", key=compare_state.NEW, icon=":material/add:", on_click=on_new, width="stretch"
@@ -193,11 +204,11 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
         choice.library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Models")
-        choices = model_choices(settings)
+        choices = offered_models(model_choices(settings), allowed)
         st.multiselect(
             "Models to compare (2 to 4)",
             choices,
-            default=_default_models(settings),
+            default=_default_models(settings, allowed),
             key=compare_state.MODELS,
             max_selections=MAX_MODELS,
             accept_new_options=True,
@@ -337,30 +348,40 @@ def _draw_key(settings: Settings, choice: _Choice) -> None:
         st.info("Enter your GPTProto API key to start chatting.", icon=":material/key:")
 
 
-def _read_model(settings: Settings, problems: _Problems) -> str:
+def _read_model(settings: Settings, problems: _Problems, allowed: Sequence[str]) -> str:
     state = st.session_state
-    if state.get(chat_state.MODEL) not in _model_options(settings):
-        state[chat_state.MODEL] = settings.default_model
+    options = _model_options(settings, allowed)
+    if state.get(chat_state.MODEL) not in options:
+        # The default model, or the first the user may use when it is not one of them.
+        state[chat_state.MODEL] = settings.default_model if settings.default_model in options else options[0]
     picked = str(state[chat_state.MODEL])
     raw = str(state.get(chat_state.CUSTOM_MODEL) or "").strip() if picked == CUSTOM_MODEL else picked
-    return (problems.parse("model", validate_model_id, raw) or "") if raw else ""
+    model = (problems.parse("model", validate_model_id, raw) or "") if raw else ""
+    problem = models_problem([model], allowed) if model else None
+    if problem:
+        problems.add(problem, "model")
+    return model
 
 
-def _model_options(settings: Settings) -> list[str]:
-    return [*model_choices(settings), CUSTOM_MODEL]
+def _model_options(settings: Settings, allowed: Sequence[str]) -> list[str]:
+    return [*offered_models(model_choices(settings), allowed), CUSTOM_MODEL]
 
 
-def _draw_model_picker(settings: Settings) -> None:
-    if st.selectbox("Model", _model_options(settings), key=chat_state.MODEL) == CUSTOM_MODEL:
+def _draw_model_picker(options: list[str]) -> None:
+    if st.selectbox("Model", options, key=chat_state.MODEL) == CUSTOM_MODEL:
         st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
 
 
-def _default_models(settings: Settings) -> list[str]:
-    return model_choices(settings)[:2]
+def _default_models(settings: Settings, allowed: Sequence[str]) -> list[str]:
+    return offered_models(model_choices(settings), allowed)[:2]
 
 
-def _checked_models(picked: list[str]) -> list[str]:
-    return [validate_model_id(model) for model in picked]
+def _checked_models(picked: list[str], allowed: Sequence[str]) -> list[str]:
+    checked = [validate_model_id(model) for model in picked]  # the columns' count is checked later
+    problem = models_problem(checked, allowed)
+    if problem:
+        raise InputError(problem)
+    return checked
 
 
 def _picked_models(settings: Settings) -> list[str]:
@@ -385,18 +406,19 @@ def restore_compare_params(params: ChatParams, columns: list[ColumnSetup], blind
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
 
 
-def put_chat_model(model: str, settings: Settings) -> None:
-    """Pick `model` in the chat sidebar (before it is drawn): from the list, or as a custom id."""
-    known = model_choices(settings)
+def put_chat_model(model: str, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
+    """Pick `model` in the chat sidebar (before it is drawn): from the list of the models the user
+    may use (`allowed`'s patterns), or as a custom id (for the sidebar to refuse one they may not)."""
+    known = offered_models(model_choices(settings), allowed)
     st.session_state[chat_state.MODEL] = model if model in known else CUSTOM_MODEL
     st.session_state[chat_state.CUSTOM_MODEL] = "" if model in known else model
 
 
-def put_compare_model(model: str, settings: Settings) -> None:
+def put_compare_model(model: str, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
     """Make `model` the first of the models compared (before the sidebar is drawn), keeping the
-    others picked, up to the most a comparison holds."""
+    others picked (or the first of those the user may use), up to the most a comparison holds."""
     picked = st.session_state.get(compare_state.MODELS)
-    others = [m for m in (_default_models(settings) if picked is None else picked) if m != model]
+    others = [m for m in (_default_models(settings, allowed) if picked is None else picked) if m != model]
     st.session_state[compare_state.MODELS] = [model, *others][:MAX_MODELS]
 
 
@@ -415,11 +437,13 @@ def put_compare_sampling(sampling: Sampling) -> None:
     restore_column_setups(compare_state.column_keys, [ColumnSetup(model, own) for model in picked])
 
 
-def restore_chat_params(params: ChatParams, settings: Settings) -> None:
-    """Put a stored conversation's parameters back into the chat sidebar (before it is drawn)."""
+def restore_chat_params(params: ChatParams, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
+    """Put a stored conversation's parameters back into the chat sidebar (before it is drawn); a
+    model the user may no longer use (outside `allowed`) stays, as a custom id, for the sidebar to
+    say so."""
     state = st.session_state
     keys = chat_state.OPTIONS
-    put_chat_model(params.model, settings)
+    put_chat_model(params.model, settings, allowed)
     state[keys.max_tokens] = str(params.max_completion_tokens or "")
     state[keys.stream] = params.stream
     state[keys.instructions] = params.instructions

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from core.compare import ColumnRound, CompareRound, blind_order, column_name
 from core.conversation import (
     ChatParams,
+    DocumentAttachment,
     ImageAttachment,
     Message,
     Status,
@@ -27,6 +28,7 @@ def start_round(
     rng: random.Random | None = None,
     images: Sequence[ImageAttachment] = (),
     *,
+    documents: Sequence[DocumentAttachment] = (),
     blind: bool = False,
     fresh: bool = False,
     params: ChatParams | None = None,
@@ -41,7 +43,7 @@ def start_round(
     models is shuffled afresh. `own` gives each column its own parameters (none when empty):
     a column continues the conversation of the column with its model and parameters.
     """
-    message = user_message(prompt, images=list(images))
+    message = user_message(prompt, images=images, documents=documents)
     message.parent_id = previous[-1].prompt_message.id if previous else None
     columns = []
     for model, sampling in zip(models, own or [Sampling()] * len(models), strict=True):

@@ -8,9 +8,12 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from dotenv import dotenv_values
 
+from core.limits import Limits
+from core.policies import ANY_MODEL, parse_group_limits, parse_group_models, parse_patterns
 from core.pricing import Prices, parse_prices
 
 DEFAULT_BASE_URL = "https://gptproto.com/v1"
@@ -25,6 +28,9 @@ DEFAULT_CONTEXT_WINDOWS = {
     "gpt-4o-mini": 128_000,
     "*": 128_000,
 }
+
+
+T = TypeVar("T")
 
 
 class SettingsError(ValueError):
@@ -52,6 +58,10 @@ class Settings:
     image_max_count: int = 4
     image_long_side: int = 2048
     image_short_side: int = 768
+    document_max_bytes: int = 10 * 1024 * 1024
+    document_max_pages: int = 100
+    document_max_count: int = 5
+    document_max_chars: int = 400_000
     prices: Prices = field(default_factory=dict)
     # Hosting for a team: who the user is, who administers, whose key, and per-user limits.
     identity_header: str | None = None
@@ -64,6 +74,13 @@ class Settings:
     # Held against the token and cost limits for an answer still streaming that has no
     # max_completion_tokens (the same room core.context_fit keeps for such an answer's context).
     limit_reserve_tokens: int = 4_096
+    # Running it for an organisation: a person's groups (from the sign-in) pick their models and limits.
+    groups_claim: str = "groups"
+    groups_header: str | None = None
+    group_models: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    group_limits: Mapping[str, Limits] = field(default_factory=dict)
+    default_models_allowed: tuple[str, ...] = ANY_MODEL
+    admin_groups: tuple[str, ...] = ()
     max_prompt_chars: int = 100_000
     max_instructions_chars: int = 20_000
     context_windows: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CONTEXT_WINDOWS))
@@ -73,6 +90,9 @@ class Settings:
     metrics_port: int | None = None
     metrics_address: str = "127.0.0.1"
     log_format: str = "text"
+    # Retention: conversations and comparisons untouched this many days are deleted (None: kept).
+    retention_days: int | None = None
+    retention_pinned: bool = False
 
     @property
     def has_server_key(self) -> bool:
@@ -218,13 +238,40 @@ def _limit_usd(name: str) -> Callable[[str], float | None]:
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 
 
-def _header_name(raw: str) -> str:
+def _header_name(setting: str, example: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        name = raw.strip()
+        if not _HEADER_NAME.match(name):
+            raise SettingsError(f"{setting} must be an HTTP header name such as {example}, got {raw!r}.")
+        return name
+
+    return parse
+
+
+def _claim_name(raw: str) -> str:
     name = raw.strip()
-    if not _HEADER_NAME.match(name):
+    if not re.match(r"^[A-Za-z0-9_:./-]{1,200}$", name):
         raise SettingsError(
-            f"GPTPROTO_IDENTITY_HEADER must be an HTTP header name such as X-Forwarded-Email, got {raw!r}."
+            f"GPTPROTO_GROUPS_CLAIM must be an ID token claim's name such as groups, got {raw!r}."
         )
     return name
+
+
+def _raising_settings_error(parse: Callable[[str], T]) -> Callable[[str], T]:
+    def checked(raw: str) -> T:
+        try:
+            return parse(raw)
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
+
+    return checked
+
+
+def _default_models_allowed(raw: str) -> tuple[str, ...]:
+    patterns = parse_patterns(raw, "GPTPROTO_DEFAULT_MODELS_ALLOWED")
+    if not patterns:
+        raise ValueError("GPTPROTO_DEFAULT_MODELS_ALLOWED names no model: list at least one, or * for any.")
+    return patterns
 
 
 def _prices(raw: str) -> Prices:
@@ -274,8 +321,16 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
         "image_short_side",
         _non_negative_int("GPTPROTO_IMAGE_SHORT_SIDE"),
     ),
+    ("GPTPROTO_DOCUMENT_MAX_BYTES", "document_max_bytes", _non_negative_int("GPTPROTO_DOCUMENT_MAX_BYTES")),
+    ("GPTPROTO_DOCUMENT_MAX_PAGES", "document_max_pages", _non_negative_int("GPTPROTO_DOCUMENT_MAX_PAGES")),
+    ("GPTPROTO_DOCUMENT_MAX_COUNT", "document_max_count", _non_negative_int("GPTPROTO_DOCUMENT_MAX_COUNT")),
+    ("GPTPROTO_DOCUMENT_MAX_CHARS", "document_max_chars", _non_negative_int("GPTPROTO_DOCUMENT_MAX_CHARS")),
     ("GPTPROTO_PRICES", "prices", _prices),
-    ("GPTPROTO_IDENTITY_HEADER", "identity_header", _header_name),
+    (
+        "GPTPROTO_IDENTITY_HEADER",
+        "identity_header",
+        _header_name("GPTPROTO_IDENTITY_HEADER", "X-Forwarded-Email"),
+    ),
     ("GPTPROTO_ALLOW_ANONYMOUS", "allow_anonymous", _flag("GPTPROTO_ALLOW_ANONYMOUS")),
     ("GPTPROTO_ADMINS", "admins", lambda raw: tuple(item.lower() for item in _split_list(raw))),
     ("GPTPROTO_REQUIRE_USER_KEY", "require_user_key", _flag("GPTPROTO_REQUIRE_USER_KEY")),
@@ -295,10 +350,22 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ),
     ("GPTPROTO_CONTEXT_WINDOWS", "context_windows", _context_windows),
     ("GPTPROTO_ALLOWED_IMAGE_HOSTS", "allowed_image_hosts", _split_list),
+    ("GPTPROTO_GROUPS_CLAIM", "groups_claim", _claim_name),
+    ("GPTPROTO_GROUPS_HEADER", "groups_header", _header_name("GPTPROTO_GROUPS_HEADER", "X-Forwarded-Groups")),
+    ("GPTPROTO_GROUP_MODELS", "group_models", _raising_settings_error(parse_group_models)),
+    ("GPTPROTO_GROUP_LIMITS", "group_limits", _raising_settings_error(parse_group_limits)),
+    (
+        "GPTPROTO_DEFAULT_MODELS_ALLOWED",
+        "default_models_allowed",
+        _raising_settings_error(_default_models_allowed),
+    ),
+    ("GPTPROTO_ADMIN_GROUPS", "admin_groups", _split_list),
     ("GPTPROTO_SHUTDOWN_GRACE", "shutdown_grace", _grace_seconds("GPTPROTO_SHUTDOWN_GRACE")),
     ("GPTPROTO_METRICS_PORT", "metrics_port", _port("GPTPROTO_METRICS_PORT")),
     ("GPTPROTO_METRICS_ADDRESS", "metrics_address", str.strip),
     ("GPTPROTO_LOG_FORMAT", "log_format", _log_format),
+    ("GPTPROTO_RETENTION_DAYS", "retention_days", _limit_int("GPTPROTO_RETENTION_DAYS")),
+    ("GPTPROTO_RETENTION_PINNED", "retention_pinned", _flag("GPTPROTO_RETENTION_PINNED")),
 )
 
 

@@ -6,7 +6,8 @@ from functools import partial
 
 import streamlit as st
 
-from components.attachments import restore_rejected_input, submitted
+from components.allowance_view import render_allowance
+from components.attachments import ATTACHABLE_TYPES, restore_rejected_input, submitted
 from components.chat_actions import actions_for, plan_turn
 from components.chat_dialogs import delete_dialog, edit_dialog
 from components.chat_turn import render_turn, send_turn
@@ -20,6 +21,7 @@ from components.plumbing.chat_persistence import (
     wants_stored_conversation,
 )
 from components.plumbing.config import preload_gateway, require_settings
+from components.plumbing.policy import current_allowance
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
 from components.preset_chooser import render_chat_presets
@@ -37,7 +39,6 @@ from components.state.chat import (
 )
 from components.state.common import take_save_problem
 from components.state.presets import CHAT, take_starter
-from core.images import ACCEPTED_TYPES
 from core.safe_text import literal
 
 
@@ -47,6 +48,7 @@ def chat_page() -> None:
     init_chat_state()
     store = RunStore(settings)  # opened on first use: a fresh page paints before SQLAlchemy loads
 
+    allowed = current_allowance(settings, store).models  # the models the picker offers
     notice: str | None = None
     requested = take_open_request()
     if requested:
@@ -58,10 +60,10 @@ def chat_page() -> None:
             new_chat()
         elif loaded is not None:
             show_conversation(loaded)
-            restore_chat_params(loaded.params, settings)
+            restore_chat_params(loaded.params, settings, allowed)
 
     # The turn is sent before anything is drawn: the sidebar's values and the input are known now.
-    choice = chat_choice(settings)
+    choice = chat_choice(settings, allowed)
     history = chat_messages()
     rejected = restore_rejected_input(INPUT)
     submission = submitted(INPUT) or take_starter(CHAT)  # typed, or a preset's starter clicked
@@ -70,10 +72,10 @@ def chat_page() -> None:
         library_slot = render_chat_sidebar(settings, choice, on_new_chat=new_chat)
         sync_url()
         st.chat_input(
-            f"Message {choice.params.model or 'the model'}… (attach images with +)",
+            f"Message {choice.params.model or 'the model'}… (attach images and documents with +)",
             key=INPUT,
             accept_file="multiple",
-            file_type=list(ACCEPTED_TYPES),
+            file_type=ATTACHABLE_TYPES,
             submit_mode="disable",  # no second message while one streams; Stop is under the answer
         )
         presets_slot = None
@@ -94,6 +96,7 @@ def chat_page() -> None:
     if problem:
         st.warning(problem, icon=":material/database:")
 
+    render_allowance(settings, store)
     if store.conversations() is not None:
         with library_slot:  # filled last, so it lists this run's new conversation
             render_share_button(store, conversation_id())

@@ -7,7 +7,15 @@ from functools import partial
 
 import streamlit as st
 
-from components.attachments import collect_images, reject_submission, restore_rejected_input, submission_parts
+from components.allowance_view import render_allowance
+from components.attachments import (
+    ATTACHABLE_TYPES,
+    AttachmentRejected,
+    collect_attachments,
+    reject_submission,
+    restore_rejected_input,
+    submission_parts,
+)
 from components.compare_round import resend_column, send_round
 from components.compare_view import (
     render_comparison_summary,
@@ -19,6 +27,7 @@ from components.compare_view import (
 from components.comparison_exports import render_comparison_actions, render_comparison_library
 from components.plumbing.compare_persistence import cast_vote, leaderboard_votes, open_from_url
 from components.plumbing.config import preload_gateway, require_settings
+from components.plumbing.policy import current_allowance
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
 from components.preset_chooser import render_compare_presets
@@ -44,7 +53,6 @@ from components.state.compare import (
 from components.state.presets import COMPARE, take_starter
 from core.compare import TIE
 from core.gateway.errors import NO_KEY_PROBLEM
-from core.images import ACCEPTED_TYPES, ImageRejected
 from core.input_length import too_long_message
 from core.safe_text import literal
 
@@ -55,15 +63,16 @@ def compare_page() -> None:
     init_compare_state()
     store = RunStore(settings)
     notice = open_from_url(store)  # before the sidebar: a reopened comparison restores its choices
-    choice = render_compare_sidebar(settings, on_new=new_comparison)
+    allowed = current_allowance(settings, store).models
+    choice = render_compare_sidebar(settings, on_new=new_comparison, allowed=allowed)
     prices = dict(settings.prices)
     rejected = restore_rejected_input(INPUT)
     submission = st.chat_input(
-        "Ask every model at once… (attach images with +)",
+        "Ask every model at once… (attach images and documents with +)",
         key=INPUT,
         submit_mode="disable",  # one round at a time; "Stop all" sits above the columns
         accept_file="multiple",
-        file_type=list(ACCEPTED_TYPES),
+        file_type=ATTACHABLE_TYPES,
     )
     prompt, files = submission_parts(submission)
     if not (prompt or files):
@@ -103,10 +112,10 @@ def compare_page() -> None:
         if too_long:
             reject_submission(prompt, too_long)
         try:
-            images = collect_images(prompt, files, settings, send_links=False)
-        except ImageRejected as exc:
+            images, documents = collect_attachments(prompt, files, settings, send_links=False)
+        except AttachmentRejected as exc:
             reject_submission(prompt, str(exc))
-        sent = send_round(settings, store, choice, prompt, images)
+        sent = send_round(settings, store, choice, prompt, images, documents=documents)
         if isinstance(sent, str):  # over a usage limit: nothing sent, the prompt goes back
             reject_submission(prompt, sent)
     elif (step := take_sheet_step(store, choice)) is not None:
@@ -150,6 +159,7 @@ def compare_page() -> None:
     render_run_panel(settings, store, choice)
     render_editor(settings, store)
     render_leaderboard(leaderboard_votes(store))
+    render_allowance(settings, store)
     problem = take_save_problem()
     if problem:
         st.warning(problem, icon=":material/database:")
