@@ -10,10 +10,11 @@ from typing import TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.model_picker import CUSTOM_MODEL, draw_chat_picker, draw_compare_picker
 from components.state import chat as chat_state
 from components.state import compare as compare_state
 from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
-from core.compare import MAX_MODELS, validate_models
+from core.compare import validate_models
 from core.conversation import ChatParams
 from core.gateway.errors import NO_KEY_PROBLEM
 from core.gateway.request import (
@@ -30,7 +31,6 @@ from core.settings import Settings, model_choices
 T = TypeVar("T")
 R = TypeVar("R")
 
-CUSTOM_MODEL = "Custom model id…"
 _ROLE_LABELS: dict[RoleChoice, str] = {
     "auto": "auto (developer for o-series, else system)",
     "developer": "developer",
@@ -116,7 +116,7 @@ def render_chat_sidebar(
         library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Model")
-        _draw_model_picker(settings)
+        draw_chat_picker(settings, choice.api_key, choice.params.model)
         _show_problem(choice, "model")
         _draw_options(chat_state.OPTIONS, choice, settings.max_instructions_chars)
         st.text_input(
@@ -160,16 +160,7 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
         choice.library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Models")
-        choices = model_choices(settings)
-        st.multiselect(
-            "Models to compare (2 to 4)",
-            choices,
-            default=_default_models(settings),
-            key=compare_state.MODELS,
-            max_selections=MAX_MODELS,
-            accept_new_options=True,
-            help="Type a custom model id and press Enter to add it.",
-        )
+        draw_compare_picker(settings, choice.api_key, _default_models(settings))
         _show_problem(choice, "models")
         st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
         _draw_options(compare_state.OPTIONS, choice, settings.max_instructions_chars)
@@ -287,21 +278,14 @@ def _draw_key(settings: Settings, choice: _Choice) -> None:
 
 
 def _read_model(settings: Settings, problems: _Problems) -> str:
+    # Any id the picker held is kept (the gateway's list may have offered it); the picker adds
+    # the one in use to its options when the list no longer has it.
     state = st.session_state
-    if state.get(chat_state.MODEL) not in _model_options(settings):
+    if not state.get(chat_state.MODEL):
         state[chat_state.MODEL] = settings.default_model
     picked = str(state[chat_state.MODEL])
     raw = str(state.get(chat_state.CUSTOM_MODEL) or "").strip() if picked == CUSTOM_MODEL else picked
     return (problems.parse("model", validate_model_id, raw) or "") if raw else ""
-
-
-def _model_options(settings: Settings) -> list[str]:
-    return [*model_choices(settings), CUSTOM_MODEL]
-
-
-def _draw_model_picker(settings: Settings) -> None:
-    if st.selectbox("Model", _model_options(settings), key=chat_state.MODEL) == CUSTOM_MODEL:
-        st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
 
 
 def _default_models(settings: Settings) -> list[str]:
@@ -329,11 +313,10 @@ def restore_compare_params(params: ChatParams, models: list[str], blind: bool) -
 
 def restore_chat_params(params: ChatParams, settings: Settings) -> None:
     """Put a stored conversation's parameters back into the chat sidebar (before it is drawn)."""
-    known = model_choices(settings)
     state = st.session_state
     keys = chat_state.OPTIONS
-    state[chat_state.MODEL] = params.model if params.model in known else CUSTOM_MODEL
-    state[chat_state.CUSTOM_MODEL] = "" if params.model in known else params.model
+    state[chat_state.MODEL] = params.model or settings.default_model  # the picker offers it
+    state[chat_state.CUSTOM_MODEL] = ""
     state[keys.max_tokens] = str(params.max_completion_tokens or "")
     state[keys.stream] = params.stream
     state[keys.instructions] = params.instructions
