@@ -18,7 +18,7 @@ from core.safe_text import literal
 from core.settings import Settings, model_choices
 
 CUSTOM_MODEL = "Custom model id…"
-SEARCH_HELP = "Type to search by id or family (★ marks the team's favourites)."
+SEARCH_HELP = "Type to search by id or family. The team's favourites come first, then the gateway's models."
 
 
 def model_menu(settings: Settings, api_key: str | None) -> ModelMenu:

@@ -145,10 +145,10 @@ class ModelMenu:
         return shown + [model for model in dict.fromkeys(also) if model and model not in shown]
 
     def label(self, model: str) -> str:
-        """How the picker names an id: '★ o4-mini' for a favourite, 'Claude · claude-...'
-        otherwise, so that the family shows (and can be searched) beside each id."""
+        """How the picker names an id: a favourite as it is (they come first), any other as
+        'Claude · claude-...', so that its family shows, and can be searched, beside it."""
         if model in self.favourites:
-            return f"★ {model}"
+            return model
         return f"{model_family(model)} · {model}"
 
 

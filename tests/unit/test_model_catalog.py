@@ -210,9 +210,9 @@ def test_the_picked_id_is_kept_among_the_options_when_the_list_lacks_it():
     assert menu.options("o1-preview", "gpt-4o", "") == ["o4-mini", "gpt-4o", "o1-preview"]
 
 
-def test_labels_name_the_family_beside_each_id_and_star_the_favourites():
+def test_labels_name_the_family_beside_each_id_but_the_favourites():
     menu = build_menu(("o4-mini",), LISTED)
-    assert menu.label("o4-mini") == "★ o4-mini"
+    assert menu.label("o4-mini") == "o4-mini"
     assert menu.label("gpt-4.1-nano") == "GPT-4.1 · gpt-4.1-nano"
     assert menu.label("zeta-chat") == "Other · zeta-chat"
 
