@@ -69,6 +69,11 @@ class RecordedRequest:
     first_chunk_at: float | None = None
     last_chunk_at: float | None = None
 
+    @property
+    def is_listing(self) -> bool:
+        """A read of the model list (`GET /v1/models`), not a chat request."""
+        return self.method == "GET" and self.path.rstrip("/") == "/v1/models"
+
 
 class _Gone(Exception):
     """The client went away (or the stand-in is stopping): stop writing."""
@@ -112,6 +117,7 @@ class StandIn:
         self._listings: list[RecordedRequest] = []  # GET /v1/models, kept apart from chat requests
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
+        self._listing_ids = itertools.count(1)
         self.closing = threading.Event()
         self._server = _QuietServer((host, port), _Handler)
         self._server.standin = self  # type: ignore[attr-defined]
@@ -181,11 +187,13 @@ class StandIn:
 
     def record(self, request: RecordedRequest) -> None:
         with self._changed:
-            listing = request.method == "GET" and request.path.rstrip("/") == "/v1/models"
-            (self._listings if listing else self._requests).append(request)
+            (self._listings if request.is_listing else self._requests).append(request)
             self._changed.notify_all()
 
-    def request_id(self) -> str:
+    def request_id(self, listing: bool = False) -> str:
+        # Model list reads count apart, so chat requests keep their ids whatever the app lists.
+        if listing:
+            return f"req_standin_models_{next(self._listing_ids):06d}"
         return f"req_standin_{next(self._ids):06d}"
 
 
@@ -203,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._start()
         try:
-            if self.path.rstrip("/") == "/v1/models":
+            if self.record.is_listing:
                 return self._list_models()
             self._send_error(ErrorReply(404, f"Unknown path {self.path}", code="not_found"))
         except _Gone:
@@ -318,7 +326,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
-        self.send_header("x-request-id", self.standin.request_id())
+        self.send_header("x-request-id", self.standin.request_id(self.record.is_listing))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
