@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from components.plumbing.config import model_listing
+from components.presenter import costs_hidden
 from components.state import chat as chat_state
 from components.state import compare as compare_state
 from core.compare import MAX_MODELS
@@ -51,7 +52,7 @@ def draw_chat_picker(settings: Settings, api_key: str | None, model: str) -> Non
     if picked == CUSTOM_MODEL:
         st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
     if model:
-        st.caption(literal(model_facts(model, settings)))
+        st.caption(literal(model_facts(model, settings, with_price=not costs_hidden())))
     _note(menu)
 
 
@@ -71,8 +72,9 @@ def draw_compare_picker(settings: Settings, api_key: str | None, default: Sequen
         format_func=menu.label,
         help=f"{SEARCH_HELP} Type a custom model id and press Enter to add it.",
     )
+    with_price = not costs_hidden()  # the presenter keeps cost figures off the screen
     for model in models:
-        st.caption(literal(f"{model}: {model_facts(model, settings)}"))
+        st.caption(literal(f"{model}: {model_facts(model, settings, with_price=with_price)}"))
     _note(menu)
 
 

@@ -6,7 +6,8 @@ from streamlit.testing.v1 import AppTest
 
 from components.sidebar import CUSTOM_MODEL
 from components.state import chat as chat_state
-from tests.app.helpers import APP, send, start_app
+from components.state.common import HIDE_COSTS, PRESENTER
+from tests.app.helpers import APP, captions, send, start_app
 
 
 def reopen(conversation_id: str) -> AppTest:
@@ -42,3 +43,13 @@ def test_a_typed_model_is_offered_by_its_id_on_reopening(gateway_env):
     assert picker.options[-2:] == ["o-series · o1-preview", CUSTOM_MODEL]
     send(again, "Again")
     assert [request.body["model"] for request in gateway_env.requests] == ["o1-preview", "o1-preview"]
+
+
+def test_the_pickers_facts_leave_the_price_out_while_the_presenter_hides_costs(gateway_env, monkeypatch):
+    monkeypatch.setenv("GPTPROTO_PRICES", "o4-mini=1.1/4.4")
+    at = start_app()
+    assert "200,000-token context · images · reasoning · $1.1/$4.4 per 1M tokens" in captions(at)
+    at.toggle(key=PRESENTER).set_value(True).run()
+    at.toggle(key=HIDE_COSTS).set_value(True).run()
+    assert "200,000-token context · images · reasoning" in captions(at)
+    assert "per 1M tokens" not in captions(at)

@@ -20,3 +20,8 @@ def test_a_model_the_settings_know_nothing_of_gets_the_defaults_they_give():
 def test_a_dated_snapshot_takes_its_models_window():
     settings = resolve_settings({}, {"GPTPROTO_PRICES": "gpt-4o-2024-08-06=2.5/10"}, {})
     assert model_facts("gpt-4o-2024-08-06", settings) == "128,000-token context · $2.5/$10 per 1M tokens"
+
+
+def test_the_price_can_be_left_out():
+    settings = resolve_settings({}, {"GPTPROTO_PRICES": "o3=2/8"}, {})
+    assert model_facts("o3", settings, with_price=False) == "200,000-token context · images · reasoning"
