@@ -554,6 +554,12 @@ _PARSER = _parser()
 _BLOCKS = _parser().disable("inline")  # code blocks and reference definitions are block-level
 
 
+def code_block_lines(text: str) -> frozenset[int]:
+    """The 0-based numbers of the lines of `text` that are in a fenced or indented code block,
+    as a CommonMark renderer reads it."""
+    return _code_lines(_BLOCKS.parse(text, {}))
+
+
 def _code_lines(tokens: Sequence[Token]) -> frozenset[int]:
     lines: set[int] = set()
     for token in tokens:

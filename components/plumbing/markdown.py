@@ -6,13 +6,15 @@ without a click) and script links become plain text. Names and other one-line te
 from __future__ import annotations
 
 from components.plumbing.config import load_settings
+from core.math_markdown import math_markdown
 from core.safe_markdown import is_allowed_image_url, safe_markdown
 from core.safe_text import SafeMarkdown
 
 
 def safe(text: str) -> SafeMarkdown:
-    """`text` as markdown that loads nothing remote by itself (GPTPROTO_ALLOWED_IMAGE_HOSTS aside)."""
-    return safe_markdown(text, load_settings().allowed_image_hosts)
+    """`text` as markdown that loads nothing remote by itself (GPTPROTO_ALLOWED_IMAGE_HOSTS aside),
+    its LaTeX in the forms the renderer draws and its other dollar signs kept as dollars."""
+    return safe_markdown(math_markdown(text), load_settings().allowed_image_hosts)
 
 
 def image_allowed(url: str) -> bool:
