@@ -14,7 +14,7 @@ from components.model_picker import CUSTOM_MODEL, draw_chat_picker, draw_compare
 from components.state import chat as chat_state
 from components.state import compare as compare_state
 from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
-from core.compare import validate_models
+from core.compare import MAX_MODELS, validate_models
 from core.conversation import ChatParams
 from core.gateway.errors import NO_KEY_PROBLEM
 from core.gateway.request import (
@@ -26,6 +26,7 @@ from core.gateway.request import (
 from core.input_length import length_counter, too_long_message
 from core.models import RoleChoice, instructions_role
 from core.safe_text import literal
+from core.sampling import Sampling
 from core.settings import Settings, model_choices
 
 T = TypeVar("T")
@@ -189,6 +190,7 @@ class _RequestOptions:
     stream: bool
     instructions: str
     role: RoleChoice
+    sampling: Sampling
 
     def params_for(self, model: str, user_name: str | None = None) -> ChatParams:
         return ChatParams(
@@ -198,6 +200,7 @@ class _RequestOptions:
             instructions=self.instructions,
             instructions_role=instructions_role(self.role, model),
             user_name=user_name,
+            sampling=self.sampling,
         )
 
 
@@ -208,8 +211,13 @@ def _read_options(keys: OptionKeys, problems: _Problems, max_instructions: int) 
     problems.parse("instructions", partial(_fits, "instructions prompt", max_instructions), instructions)
     role = state.get(keys.instructions_role)
     limit = problems.parse("max_tokens", parse_max_completion_tokens, str(state.get(keys.max_tokens) or ""))
+    sampling = state.get(keys.sampling)
     return _RequestOptions(
-        limit, bool(state[keys.stream]), instructions, role if role in _ROLE_LABELS else "auto"
+        limit,
+        bool(state[keys.stream]),
+        instructions,
+        role if role in _ROLE_LABELS else "auto",
+        sampling if isinstance(sampling, Sampling) else Sampling(),
     )
 
 
@@ -309,17 +317,33 @@ def restore_compare_params(params: ChatParams, models: list[str], blind: bool) -
     state[keys.instructions] = params.instructions
     automatic = instructions_role("auto", params.model) == params.instructions_role
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
+    state[keys.sampling] = params.sampling  # not a preset's, when one was applied before
+
+
+def put_chat_model(model: str, settings: Settings) -> None:
+    """Pick `model` in the chat sidebar (before it is drawn): the picker offers any id picked,
+    whether the configured list or the gateway's has it or not."""
+    st.session_state[chat_state.MODEL] = model or settings.default_model
+    st.session_state[chat_state.CUSTOM_MODEL] = ""
+
+
+def put_compare_model(model: str, settings: Settings) -> None:
+    """Make `model` the first of the models compared (before the sidebar is drawn), keeping the
+    others picked, up to the most a comparison holds."""
+    picked = st.session_state.get(compare_state.MODELS)
+    others = [m for m in (_default_models(settings) if picked is None else picked) if m != model]
+    st.session_state[compare_state.MODELS] = [model, *others][:MAX_MODELS]
 
 
 def restore_chat_params(params: ChatParams, settings: Settings) -> None:
     """Put a stored conversation's parameters back into the chat sidebar (before it is drawn)."""
     state = st.session_state
     keys = chat_state.OPTIONS
-    state[chat_state.MODEL] = params.model or settings.default_model  # the picker offers it
-    state[chat_state.CUSTOM_MODEL] = ""
+    put_chat_model(params.model, settings)
     state[keys.max_tokens] = str(params.max_completion_tokens or "")
     state[keys.stream] = params.stream
     state[keys.instructions] = params.instructions
     automatic = instructions_role("auto", params.model) == params.instructions_role
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
+    state[keys.sampling] = params.sampling  # not a preset's, when one was applied before
     state[chat_state.USER_NAME] = params.user_name or ""

@@ -129,10 +129,10 @@ def _dollars(text: str, start: int) -> tuple[str, int]:
         if end > start + 2:
             return text[start : end + 2], end + 2
         return "\\$\\$", start + 2
-    end = _closing_dollar(text, start)
-    if end is None:
+    closing = _closing_dollar(text, start)
+    if closing is None:
         return "\\$", start + 1
-    return text[start : end + 1], end + 1
+    return text[start : closing + 1], closing + 1
 
 
 def _closing_dollar(text: str, start: int) -> int | None:

@@ -135,5 +135,5 @@ def count_database_error(error: BaseException) -> None:
 
 
 def count_import_refusal(what: str) -> None:
-    """An import refused an uploaded file: 'conversation', 'comparison' or 'prompt_set'."""
+    """An import refused an uploaded file: 'conversation', 'comparison', 'prompt_set' or 'preset'."""
     IMPORT_REFUSALS.labels(what).inc()

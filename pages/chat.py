@@ -22,6 +22,7 @@ from components.plumbing.chat_persistence import (
 from components.plumbing.config import preload_gateway, require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
+from components.preset_chooser import render_chat_presets
 from components.share_links import render_share_button
 from components.sidebar import chat_choice, render_chat_sidebar, restore_chat_params
 from components.state.chat import (
@@ -35,6 +36,7 @@ from components.state.chat import (
     take_action,
 )
 from components.state.common import take_save_problem
+from components.state.presets import CHAT, take_starter
 from core.images import ACCEPTED_TYPES
 from core.safe_text import literal
 
@@ -62,7 +64,8 @@ def chat_page() -> None:
     choice = chat_choice(settings)
     history = chat_messages()
     rejected = restore_rejected_input(INPUT)
-    planned = plan_turn(submitted(INPUT), take_action(), history, choice, settings, store)
+    submission = submitted(INPUT) or take_starter(CHAT)  # typed, or a preset's starter clicked
+    planned = plan_turn(submission, take_action(), history, choice, settings, store)
     with send_turn(settings, choice, planned, store) as sent:  # the prompt is stored as it leaves
         library_slot = render_chat_sidebar(settings, choice, on_new_chat=new_chat)
         sync_url()
@@ -73,10 +76,12 @@ def chat_page() -> None:
             file_type=list(ACCEPTED_TYPES),
             submit_mode="disable",  # no second message while one streams; Stop is under the answer
         )
+        presets_slot = None
         if not history:
             st.title("GPTProto Chat")
             model = literal(choice.params.model or "a model")
             st.caption(f"Ask {model} anything. Pick models and limits in the sidebar.")
+            presets_slot = st.container()  # filled last: listing presets opens the database
         if notice:
             st.warning(literal(notice), icon=":material/search_off:")
         message_actions = partial(actions_for, tree=chat_tree(), model=choice.params.model, store=store)
@@ -93,6 +98,9 @@ def chat_page() -> None:
         with library_slot:  # filled last, so it lists this run's new conversation
             render_share_button(store, conversation_id())
             render_library(store, conversation_id())
+        if presets_slot is not None:
+            with presets_slot:
+                render_chat_presets(store, settings)
 
     dialog = open_dialog_target()
     if dialog is not None:

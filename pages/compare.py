@@ -21,6 +21,7 @@ from components.plumbing.compare_persistence import cast_vote, leaderboard_votes
 from components.plumbing.config import preload_gateway, require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
+from components.preset_chooser import render_compare_presets
 from components.prompt_set_editor import render_editor
 from components.prompt_set_runner import (
     finish_step,
@@ -33,6 +34,7 @@ from components.share_links import render_share_button
 from components.sidebar import render_compare_sidebar
 from components.state.common import take_save_problem
 from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds
+from components.state.presets import COMPARE, take_starter
 from core.compare import TIE
 from core.images import ACCEPTED_TYPES, ImageRejected
 from core.input_length import too_long_message
@@ -56,14 +58,18 @@ def compare_page() -> None:
         file_type=list(ACCEPTED_TYPES),
     )
     prompt, files = submission_parts(submission)
+    if not (prompt or files):
+        prompt = take_starter(COMPARE) or ""  # a preset's starter prompt clicked
 
     st.title("Compare models")
     if notice:
         st.warning(literal(notice), icon=":material/search_off:")
+    presets_slot = None
     if not rounds() and not prompt:
         st.caption(
             "Pick 2 to 4 models in the sidebar, then type one prompt: they all answer at the same time."
         )
+        presets_slot = st.container()  # filled last: listing presets opens the database
 
     past = rounds()
     vote_on = partial(cast_vote, store=store)
@@ -132,6 +138,9 @@ def compare_page() -> None:
     if choice.library_slot is not None:
         with choice.library_slot:  # filled last, so it lists this run's new comparison
             render_comparison_library(store, comparison_id())
+    if presets_slot is not None and store.conversations() is not None:
+        with presets_slot:
+            render_compare_presets(store, settings)
     preload_gateway()  # the next round's requests need not wait for the client's imports
 
 

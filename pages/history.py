@@ -1,5 +1,5 @@
 """All conversations: search, open, rename, pin, share, delete, export as Markdown or JSON,
-import JSON; and the links this user shared."""
+import JSON; the links this user shared; and the presets new chats start from."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from components.conversations_view import render_export, render_import, render_r
 from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore, safely
+from components.preset_editor import render_presets
 from components.share_links import render_shared_links
 from components.state.common import take_save_problem
 from components.state.conversations import SEARCH, exporting
@@ -25,6 +26,7 @@ def history_page() -> None:
         st.stop()
 
     render_import(store)
+    render_presets(settings, store)
     render_shared_links(store)
     search = st.text_input(
         "Search", key=SEARCH, placeholder="Search titles and messages", icon=":material/search:"

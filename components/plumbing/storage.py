@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
         ComparisonStore,
         ConversationInfo,
         ConversationStore,
+        PresetInfo,
+        PresetStore,
         PromptSetInfo,
         PromptSetStore,
         StoredComparison,
@@ -41,6 +43,8 @@ __all__ = [  # the stores' types, for the components' annotations: this is their
     "ConversationInfo",
     "ConversationStore",
     "NotFound",
+    "PresetInfo",
+    "PresetStore",
     "PromptSetInfo",
     "PromptSetStore",
     "RunStore",
@@ -164,6 +168,19 @@ class RunStore:
         from core.storage import PromptSetStore
 
         return self._build("prompt_sets", PromptSetStore)
+
+    def presets(self) -> PresetStore | None:
+        """The presets the user may use: their own and the published ones (an admin publishes)."""
+        from core.storage import PresetStore
+
+        opened = self.conversations()
+        if opened is None:
+            return None
+        if "presets" not in self._built:
+            user = current_identity(self._settings)
+            is_admin = user is not None and user.user_id == opened.user_id and user.is_admin
+            self._built["presets"] = PresetStore(opened.engine, opened.user_id, is_admin)
+        return cast("PresetStore", self._built["presets"])
 
     def usage(self) -> UsageStore | None:
         """Every request's record and every person's limits (the quotas are the team's)."""

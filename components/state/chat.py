@@ -31,7 +31,9 @@ MODEL = "chat.model"
 CUSTOM_MODEL = "chat.custom_model"
 USER_NAME = "chat.user_name"
 LINK_IMAGES = "chat.link_images"
-OPTIONS = OptionKeys("chat.max_tokens", "chat.stream", "chat.instructions", "chat.instructions_role")
+OPTIONS = OptionKeys(
+    "chat.max_tokens", "chat.stream", "chat.instructions", "chat.instructions_role", "chat.sampling"
+)
 LIBRARY_SEARCH = "chat.library_search"
 EDIT_SEND = "chat.edit_send"
 EDIT_CANCEL = "chat.edit_cancel"

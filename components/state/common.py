@@ -29,6 +29,7 @@ class OptionKeys:
     stream: str
     instructions: str
     instructions_role: str
+    sampling: str  # the Sampling sent (set by a preset; None or absent: nothing set)
 
 
 def remember_user_key() -> None:

@@ -23,7 +23,11 @@ NEW = "compare.new"
 MODELS = "compare.models"
 BLIND = "compare.blind"
 OPTIONS = OptionKeys(
-    "compare.max_tokens", "compare.stream", "compare.instructions", "compare.instructions_role"
+    "compare.max_tokens",
+    "compare.stream",
+    "compare.instructions",
+    "compare.instructions_role",
+    "compare.sampling",
 )
 EXPORT_MD = "compare.export.md"
 EXPORT_HTML = "compare.export.html"

@@ -9,6 +9,7 @@ from core.storage.conversation_store import (
     title_from,
 )
 from core.storage.engine import database_url, make_engine, migrate
+from core.storage.preset_store import PresetInfo, PresetStore
 from core.storage.prompt_set_store import PromptSetInfo, PromptSetStore
 from core.storage.usage_store import (
     DailyUsage,
@@ -28,6 +29,8 @@ __all__ = [
     "DailyUsage",
     "ModelTotals",
     "NotFound",
+    "PresetInfo",
+    "PresetStore",
     "PromptSetInfo",
     "PromptSetStore",
     "RequestRow",

@@ -1,6 +1,6 @@
 """The database tables: users, conversations (chats and comparisons), messages (a tree), their
-images, compare rounds and votes, prompt sets, share links, and the gateway usage log with per-user
-limits."""
+images, compare rounds and votes, prompt sets, presets, share links, and the gateway usage log
+with per-user limits."""
 
 from __future__ import annotations
 
@@ -142,6 +142,26 @@ class PromptSetRow(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{text, instructions, images}]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PresetRow(Base):
+    """A preset (persona): what a new chat starts from. Its owner's own, or, once an admin
+    published it, everyone's to use."""
+
+    __tablename__ = "presets"
+    __table_args__ = (
+        Index("ix_presets_user", "user_id"),
+        Index("ix_presets_published", "published"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    # {model, instructions, instructions_role, parameters, starters}
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

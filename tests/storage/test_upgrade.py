@@ -11,6 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from core.storage.engine import HEAD_REVISION
 from tests.conftest import ROOT
 from tests.storage.conftest import POSTGRES_URL, drop_schema, postgres_engine
 
@@ -35,11 +36,13 @@ def test_an_empty_postgres_database_is_brought_to_the_newest_revision_once():
     try:
         first = _upgrade(DATABASE_URL=url)
         assert first.returncode == 0, first.stderr
-        assert first.stdout.strip().endswith("schema at revision 0006 (was empty)")
+        assert first.stdout.strip().endswith(f"schema at revision {HEAD_REVISION} (was empty)")
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [("0006",)]
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+            assert versions == [(HEAD_REVISION,)]
         again = _upgrade(DATABASE_URL=url)
-        assert again.returncode == 0 and again.stdout.strip().endswith("at revision 0006 (was 0006)")
+        assert again.returncode == 0
+        assert again.stdout.strip().endswith(f"at revision {HEAD_REVISION} (was {HEAD_REVISION})")
     finally:
         engine.dispose()
         drop_schema(schema)
