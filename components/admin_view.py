@@ -1,6 +1,7 @@
-"""The admin page's pieces: the team's usage over time, per user and per model, errors, budgets,
-the request log as CSV, and the form that edits one user's limits. Only draws and reads through
-the usage store; who may see it is decided before any of this is called."""
+"""The admin page's pieces: the team's usage over time, per user and per model, errors, budgets
+(and who has used 80% of a limit), the request log as CSV, the form that edits one user's limits,
+and the groups' policies. Only draws and reads through the stores; who may see it is decided
+before any of this is called."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import TYPE_CHECKING, Protocol
 import streamlit as st
 
 from components.downloads import download_button
+from components.group_policy_view import render_group_policies
+from components.plumbing.policy import group_policies
+from components.plumbing.policy_changes import StorageUnavailable, save_change
 from components.plumbing.storage import RunStore
 from components.state.admin import (
     DOWNLOAD_CSV,
@@ -23,17 +27,21 @@ from components.state.admin import (
     seed_limit_boxes,
     take_saved,
 )
+from core.policies import Allowance, GroupPolicy, PersonLimitsChange, allowance
 from core.quotas import (
     LIMIT_NAMES,
+    NOTICE_SHARE,
     Limits,
     UsageWindow,
     budget_lines,
     budget_text,
     day_start,
+    default_limits,
     describe_limits,
     merge_limits,
 )
 from core.safe_text import literal
+from core.settings import Settings
 from core.usage_report import DailyUsage, ModelTotals, RequestRow, UserTotals, requests_csv, tokens_per_day
 
 if TYPE_CHECKING:  # SQLAlchemy loads once the page's title is drawn
@@ -66,10 +74,18 @@ class AdminData:
     windows: dict[str, UsageWindow]
     overrides: dict[str, Limits]
     log: list[RequestRow]
+    policies: dict[str, GroupPolicy]
 
     def label(self, user_id: str) -> str:
         """The user's email, else name, else id."""
         return next((user.label for user in self.users if user.id == user_id), user_id)
+
+    def allowance(self, user: UserInfo, settings: Settings, with_override: bool = True) -> Allowance:
+        """What `user` may use: their groups' policies (as their last sign-in named the groups),
+        under their override unless `with_override` is False."""
+        override = self.overrides.get(user.id) if with_override else None
+        defaults = default_limits(settings)
+        return allowance(user.groups, self.policies, settings.default_models_allowed, defaults, override)
 
 
 def render_period() -> int:
@@ -85,7 +101,7 @@ def render_period() -> int:
     return int(days or DEFAULT_PERIOD)
 
 
-def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> None:
+def render_admin(store: RunStore, admin: Admin, settings: Settings, days: int) -> None:
     """Every section of the admin page for the last `days` days (UTC, today included)."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -95,7 +111,7 @@ def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> 
     now = datetime.now(UTC)
     since = day_start(now) - timedelta(days=days - 1)
     try:
-        data = _load(usage, store.users(), since, now)
+        data = _load(usage, store.users(), since, now, group_policies(settings, store))
     except SQLAlchemyError as exc:
         st.error(
             f"Could not read usage from the database ({literal(type(exc).__name__)}). "
@@ -107,12 +123,20 @@ def render_admin(store: RunStore, admin: Admin, defaults: Limits, days: int) -> 
     _charts(data)
     _per_user(data)
     _models_and_errors(data)
-    _budgets(data, defaults)
-    _limits_editor(data, usage, admin, defaults)
+    _near_limits(data, settings)
+    _budgets(data, settings)
+    _limits_editor(data, store, admin, settings)
+    render_group_policies(store, admin, settings, data.policies, data.users)
     _download(data, days)
 
 
-def _load(usage: UsageStore, users: list[UserInfo], since: datetime, now: datetime) -> AdminData:
+def _load(
+    usage: UsageStore,
+    users: list[UserInfo],
+    since: datetime,
+    now: datetime,
+    policies: dict[str, GroupPolicy],
+) -> AdminData:
     usage.settle_stale(now)  # requests a dead process left 'sent' show as what they became
     return AdminData(
         users=users,
@@ -123,6 +147,7 @@ def _load(usage: UsageStore, users: list[UserInfo], since: datetime, now: dateti
         windows=usage.windows(now),
         overrides=usage.all_limits(),
         log=usage.requests_since(since, limit=LOG_LIMIT),
+        policies=policies,
     )
 
 
@@ -220,24 +245,61 @@ def _models_and_errors(data: AdminData) -> None:
             st.caption("No request ended with an error in this period.")
 
 
-def _budgets(data: AdminData, defaults: Limits) -> None:
+def _near_limits(data: AdminData, settings: Settings) -> None:
+    """Who has used 80% or more of a limit now, each limit on a line, closest to it first."""
+    if not data.users:
+        return
+    st.subheader("Near or over a limit")
+    lines: list[tuple[float, str]] = []
+    for user in data.users:
+        limits = data.allowance(user, settings).limits
+        for line in budget_lines(limits, data.windows.get(user.id, UsageWindow())):
+            if line.share is not None and line.share >= NOTICE_SHARE:
+                lines.append((line.share, f"{user.label}: {_LIMIT_LABELS[line.limit]}, {budget_text(line)}"))
+    if not lines:
+        st.caption(f"Nobody has used {NOTICE_SHARE:.0%} of a limit.")
+        return
+    st.caption(f"Each of these people has been told what is left since they passed {NOTICE_SHARE:.0%}.")
+    for _share, text in sorted(lines, key=lambda item: -item[0]):
+        st.markdown(f"- {literal(text)}")
+
+
+_LIMIT_LABELS = {
+    "requests_per_minute": "requests per minute",
+    "tokens_per_day": "tokens per day",
+    "cost_per_month_usd": "cost per month",
+}
+
+
+def _budgets(data: AdminData, settings: Settings) -> None:
     if not data.users:
         return
     st.subheader("Budgets now")
+    defaults = default_limits(settings)
     st.caption(
-        f"Defaults from the settings: {literal(describe_limits(merge_limits(defaults, None)))}. Tokens and "
-        "cost include what is held for answers still streaming."
+        f"Defaults from the settings: {literal(describe_limits(merge_limits(defaults, None)))}. A group's "
+        "policy replaces a default for its members (the most generous of their groups), and a "
+        "person's own limits replace both. Tokens and cost include what is held for answers still "
+        "streaming."
     )
     rows = []
     for user in data.users:
         override = data.overrides.get(user.id)
-        limits = merge_limits(defaults, override)
-        lines = budget_lines(limits, data.windows.get(user.id, UsageWindow()))
+        allowed = data.allowance(user, settings)
+        lines = budget_lines(allowed.limits, data.windows.get(user.id, UsageWindow()))
         shares = [line.share for line in lines if line.share is not None]
+        source = (
+            "custom"
+            if override is not None
+            else "group"
+            if not allowed.group_limits.is_empty()
+            else "default"
+        )
         rows.append(
             {
                 "user": user.label,
-                "limits": "default" if override is None else "custom",
+                "groups": ", ".join(user.groups),
+                "limits": source,
                 "requests this minute": budget_text(lines[0]),
                 "tokens today": budget_text(lines[1]),
                 "cost this month": budget_text(lines[2]),
@@ -256,7 +318,7 @@ def _budgets(data: AdminData, defaults: Limits) -> None:
     )
 
 
-def _limits_editor(data: AdminData, usage: UsageStore, admin: Admin, defaults: Limits) -> None:
+def _limits_editor(data: AdminData, store: RunStore, admin: Admin, settings: Settings) -> None:
     if not data.users:
         return
     st.subheader("Limits per user")
@@ -269,9 +331,13 @@ def _limits_editor(data: AdminData, usage: UsageStore, admin: Admin, defaults: L
         return
     stored = data.overrides.get(user_id) or Limits()
     seed_limit_boxes(user_id, {name: getattr(stored, name) for name in LIMIT_NAMES})
-    shown = merge_limits(defaults, None)
+    person = next(user for user in data.users if user.id == user_id)
+    below = data.allowance(person, settings, with_override=False)  # their groups' or the default
+    shown = below.limits
     with st.form(limits_form_key(user_id), border=True):
-        st.caption("Leave a box empty to use the default; 0 means no limit for this user.")
+        st.caption(
+            "Leave a box empty to use their group's limit or the default; 0 means no limit for this user."
+        )
         boxes = st.columns(3)
         rpm = boxes[0].number_input(
             "Requests per minute",
@@ -304,34 +370,32 @@ def _limits_editor(data: AdminData, usage: UsageStore, admin: Admin, defaults: L
                 None if tokens is None else int(tokens),
                 None if cost is None else float(cost),
             )
-            _save(usage, user_id, override, admin, labels[user_id], defaults)
+            _save(store, PersonLimitsChange(user_id, labels[user_id], override), admin, below.limits)
 
 
 def _default_text(value: float | None) -> str:
     if value is None:
-        return "default: no limit"
-    return f"default: {value:,.2f}" if isinstance(value, float) else f"default: {value:,}"
+        return "otherwise: no limit"
+    return f"otherwise: {value:,.2f}" if isinstance(value, float) else f"otherwise: {value:,}"
 
 
-def _save(
-    usage: UsageStore, user_id: str, override: Limits, admin: Admin, label: str, defaults: Limits
-) -> None:
+def _save(store: RunStore, change: PersonLimitsChange, admin: Admin, below: Limits) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        usage.set_limits(user_id, override, by=admin.email or admin.user_id)
+        save_change(store, change, by=admin.email or admin.user_id)
     except ValueError as exc:
         st.error(f"The limits were not saved: {literal(exc)}", icon=":material/error:")
         return
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, StorageUnavailable) as exc:
         st.error(
             f"The limits were not saved: the database failed ({literal(type(exc).__name__)}). "
             "Try again shortly.",
             icon=":material/database:",
         )
         return
-    now_in_force = describe_limits(merge_limits(defaults, override))
-    announce_saved(f"Limits saved for {label}: {now_in_force}.")
+    now_in_force = describe_limits(merge_limits(below, change.override))
+    announce_saved(f"Limits saved for {change.label}: {now_in_force}.")
     st.rerun()  # every table above shows the new limits
 
 

@@ -22,8 +22,9 @@ CUSTOM_MODEL = "Custom model id…"
 SEARCH_HELP = "Type to search by id or family. The team's favourites come first, then the gateway's models."
 
 
-def model_menu(settings: Settings, api_key: str | None) -> ModelMenu:
-    """What the pickers offer with this key: the gateway's list when it can be read."""
+def model_menu(settings: Settings, api_key: str | None, allowed: Sequence[str]) -> ModelMenu:
+    """What the pickers offer with this key, of the models the user may use (`allowed`'s
+    patterns): the gateway's list when it can be read."""
     listing = model_listing(settings, api_key)
     listed = None if listing is None else listing.models
     problem = None if listing is None else listing.problem
@@ -32,14 +33,15 @@ def model_menu(settings: Settings, api_key: str | None) -> ModelMenu:
         listed,
         hidden=settings.models_hidden,
         extra=settings.models_extra,
+        allowed=allowed,
         note=fallback_note(problem) if problem else None,
     )
 
 
-def draw_chat_picker(settings: Settings, api_key: str | None, model: str) -> None:
+def draw_chat_picker(settings: Settings, api_key: str | None, model: str, allowed: Sequence[str]) -> None:
     """The chat sidebar's model select (searchable) with the custom id box, and the facts of
     `model`, the model the next message goes to."""
-    menu = model_menu(settings, api_key)
+    menu = model_menu(settings, api_key, allowed)
     current = str(st.session_state.get(chat_state.MODEL) or "")
     options = [*menu.options(current if current != CUSTOM_MODEL else ""), CUSTOM_MODEL]
     picked = st.selectbox(
@@ -56,10 +58,12 @@ def draw_chat_picker(settings: Settings, api_key: str | None, model: str) -> Non
     _note(menu)
 
 
-def draw_compare_picker(settings: Settings, api_key: str | None, default: Sequence[str]) -> None:
+def draw_compare_picker(
+    settings: Settings, api_key: str | None, default: Sequence[str], allowed: Sequence[str]
+) -> None:
     """The compare sidebar's 2 to 4 models (searchable; a custom id is typed and Enter adds it),
     and one line of facts per model picked."""
-    menu = model_menu(settings, api_key)
+    menu = model_menu(settings, api_key, allowed)
     picked = st.session_state.get(compare_state.MODELS)
     picked = list(default if picked is None else picked)
     models = st.multiselect(

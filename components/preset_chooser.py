@@ -9,6 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from components.plumbing import routes
+from components.plumbing.policy import current_allowance
 from components.plumbing.storage import RunStore, safely
 from components.sidebar import put_chat_model, put_compare_model
 from components.state import chat as chat_state
@@ -24,22 +25,23 @@ NO_PRESET = "No preset"
 
 def render_chat_presets(store: RunStore, settings: Settings) -> None:
     """The chooser on an empty chat, and the chosen preset's starter prompts."""
-    _render(store, CHAT, lambda preset: _apply_to_chat(preset, settings))
+    _render(store, CHAT, lambda preset: _apply_to_chat(preset, settings, store))
 
 
 def render_compare_presets(store: RunStore, settings: Settings) -> None:
     """The chooser on an empty comparison: the preset's model leads the columns, which share its
     instructions and parameters; its starter prompts send a round."""
-    _render(store, COMPARE, lambda preset: _apply_to_compare(preset, settings))
+    _render(store, COMPARE, lambda preset: _apply_to_compare(preset, settings, store))
 
 
-def _apply_to_chat(preset: Preset, settings: Settings) -> None:
+def _apply_to_chat(preset: Preset, settings: Settings, store: RunStore) -> None:
+    # A preset's model the user may not use is picked all the same: the sidebar then says so.
     put_chat_model(preset.model, settings)
     _put_options(chat_state.OPTIONS, preset)
 
 
-def _apply_to_compare(preset: Preset, settings: Settings) -> None:
-    put_compare_model(preset.model, settings)
+def _apply_to_compare(preset: Preset, settings: Settings, store: RunStore) -> None:
+    put_compare_model(preset.model, settings, current_allowance(settings, store).models)
     _put_options(compare_state.OPTIONS, preset)
 
 

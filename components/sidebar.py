@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
@@ -25,6 +25,7 @@ from core.gateway.request import (
 )
 from core.input_length import length_counter, too_long_message
 from core.models import RoleChoice, instructions_role
+from core.policies import ANY_MODEL, models_problem, offered_models
 from core.safe_text import literal
 from core.sampling import Sampling
 from core.settings import Settings, model_choices
@@ -57,6 +58,7 @@ class ChatChoice(_Choice):
     """What the chat sidebar holds: the parameters, and any problems to fix before sending."""
 
     send_links: bool = False
+    allowed: Sequence[str] = ANY_MODEL  # the patterns of the models the user may use (the picker's)
 
 
 @dataclass
@@ -89,20 +91,24 @@ class _Problems:
             self.by_field[field_name] = problem
 
 
-def chat_choice(settings: Settings) -> ChatChoice:
+def chat_choice(settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> ChatChoice:
     """The chat sidebar's values as they stand when the run begins (the widgets' state), checked:
-    known before anything is drawn, so a prompt's request can leave first."""
+    known before anything is drawn, so a prompt's request can leave first. `allowed`: the
+    patterns of the models the user may use (the picker offers only those)."""
     state = st.session_state
     problems = _Problems()
     api_key = _read_key(settings)
-    model = _read_model(settings, problems)
+    model = _read_model(settings, problems, allowed)
     options = _read_options(chat_state.OPTIONS, problems, settings.max_instructions_chars)
     name = problems.parse("name", validate_participant_name, str(state.get(chat_state.USER_NAME) or ""))
     if not model:
         problems.add("Enter a custom model id, or pick a model from the list.")
     params = options.params_for(model, name)
     send_links = bool(state.get(chat_state.LINK_IMAGES, False))
-    return _finish(ChatChoice(params, api_key, problems.found, problems.by_field, send_links=send_links))
+    chosen = ChatChoice(
+        params, api_key, problems.found, problems.by_field, send_links=send_links, allowed=allowed
+    )
+    return _finish(chosen)
 
 
 def render_chat_sidebar(
@@ -117,7 +123,7 @@ def render_chat_sidebar(
         library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Model")
-        draw_chat_picker(settings, choice.api_key, choice.params.model)
+        draw_chat_picker(settings, choice.api_key, choice.params.model, choice.allowed)
         _show_problem(choice, "model")
         _draw_options(chat_state.OPTIONS, choice, settings.max_instructions_chars)
         st.text_input(
@@ -134,14 +140,15 @@ def render_chat_sidebar(
     return library_slot
 
 
-def compare_choice(settings: Settings) -> CompareChoice:
-    """The compare sidebar's values as they stand when the run begins, checked."""
+def compare_choice(settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> CompareChoice:
+    """The compare sidebar's values as they stand when the run begins, checked (`allowed`: the
+    patterns of the models the user may use)."""
     state = st.session_state
     problems = _Problems()
     api_key = _read_key(settings)
     picked = state.get(compare_state.MODELS)
-    picked = list(_default_models(settings) if picked is None else picked)
-    models = problems.parse("models", _checked_models, picked) or []
+    picked = list(_default_models(settings, allowed) if picked is None else picked)
+    models = problems.parse("models", partial(_checked_models, allowed=allowed), picked) or []
     blind = bool(state.get(compare_state.BLIND, False))
     options = _read_options(compare_state.OPTIONS, problems, settings.max_instructions_chars)
     params = options.params_for(models[0] if models else "")
@@ -151,9 +158,12 @@ def compare_choice(settings: Settings) -> CompareChoice:
     return _finish(choice)
 
 
-def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) -> CompareChoice:
-    """The compare page's sidebar: 2 to 4 models and one set of options for all."""
-    choice = compare_choice(settings)
+def render_compare_sidebar(
+    settings: Settings, *, on_new: Callable[[], None], allowed: Sequence[str] = ANY_MODEL
+) -> CompareChoice:
+    """The compare page's sidebar: 2 to 4 of the models the user may use (`allowed`'s patterns)
+    and one set of options for all."""
+    choice = compare_choice(settings, allowed)
     with st.sidebar:
         st.button(
             "New comparison", key=compare_state.NEW, icon=":material/add:", on_click=on_new, width="stretch"
@@ -161,7 +171,7 @@ def render_compare_sidebar(settings: Settings, *, on_new: Callable[[], None]) ->
         choice.library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Models")
-        draw_compare_picker(settings, choice.api_key, _default_models(settings))
+        draw_compare_picker(settings, choice.api_key, _default_models(settings, allowed), allowed)
         _show_problem(choice, "models")
         st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
         _draw_options(compare_state.OPTIONS, choice, settings.max_instructions_chars)
@@ -285,23 +295,38 @@ def _draw_key(settings: Settings, choice: _Choice) -> None:
         st.info("Enter your GPTProto API key to start chatting.", icon=":material/key:")
 
 
-def _read_model(settings: Settings, problems: _Problems) -> str:
-    # Any id the picker held is kept (the gateway's list may have offered it); the picker adds
-    # the one in use to its options when the list no longer has it.
+def _read_model(settings: Settings, problems: _Problems, allowed: Sequence[str]) -> str:
+    # Any id the picker held is kept (the gateway's list may have offered it; the picker adds the
+    # one in use to its options when the list no longer has it); one the user may not use is
+    # refused below, under the picker.
     state = st.session_state
     if not state.get(chat_state.MODEL):
-        state[chat_state.MODEL] = settings.default_model
+        state[chat_state.MODEL] = _first_model(settings, allowed)
     picked = str(state[chat_state.MODEL])
     raw = str(state.get(chat_state.CUSTOM_MODEL) or "").strip() if picked == CUSTOM_MODEL else picked
-    return (problems.parse("model", validate_model_id, raw) or "") if raw else ""
+    model = (problems.parse("model", validate_model_id, raw) or "") if raw else ""
+    problem = models_problem([model], allowed) if model else None
+    if problem:
+        problems.add(problem, "model")
+    return model
 
 
-def _default_models(settings: Settings) -> list[str]:
-    return model_choices(settings)[:2]
+def _first_model(settings: Settings, allowed: Sequence[str]) -> str:
+    """The default model, or the first curated one the user may use when it is not one of them."""
+    curated = offered_models(model_choices(settings), allowed)
+    return settings.default_model if settings.default_model in curated else next(iter(curated), CUSTOM_MODEL)
 
 
-def _checked_models(picked: list[str]) -> list[str]:
-    return [validate_model_id(model) for model in validate_models(picked)]
+def _default_models(settings: Settings, allowed: Sequence[str]) -> list[str]:
+    return offered_models(model_choices(settings), allowed)[:2]
+
+
+def _checked_models(picked: list[str], allowed: Sequence[str]) -> list[str]:
+    checked = [validate_model_id(model) for model in validate_models(picked)]
+    problem = models_problem(checked, allowed)
+    if problem:
+        raise InputError(problem)
+    return checked
 
 
 def restore_compare_params(params: ChatParams, models: list[str], blind: bool) -> None:
@@ -322,21 +347,23 @@ def restore_compare_params(params: ChatParams, models: list[str], blind: bool) -
 
 def put_chat_model(model: str, settings: Settings) -> None:
     """Pick `model` in the chat sidebar (before it is drawn): the picker offers any id picked,
-    whether the configured list or the gateway's has it or not."""
+    whether the configured list or the gateway's has it or not (and the sidebar refuses one the
+    user may not use)."""
     st.session_state[chat_state.MODEL] = model or settings.default_model
     st.session_state[chat_state.CUSTOM_MODEL] = ""
 
 
-def put_compare_model(model: str, settings: Settings) -> None:
+def put_compare_model(model: str, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
     """Make `model` the first of the models compared (before the sidebar is drawn), keeping the
-    others picked, up to the most a comparison holds."""
+    others picked (or the first of those the user may use), up to the most a comparison holds."""
     picked = st.session_state.get(compare_state.MODELS)
-    others = [m for m in (_default_models(settings) if picked is None else picked) if m != model]
+    others = [m for m in (_default_models(settings, allowed) if picked is None else picked) if m != model]
     st.session_state[compare_state.MODELS] = [model, *others][:MAX_MODELS]
 
 
 def restore_chat_params(params: ChatParams, settings: Settings) -> None:
-    """Put a stored conversation's parameters back into the chat sidebar (before it is drawn)."""
+    """Put a stored conversation's parameters back into the chat sidebar (before it is drawn); a
+    model the user may no longer use stays picked, for the sidebar to say so."""
     state = st.session_state
     keys = chat_state.OPTIONS
     put_chat_model(params.model, settings)

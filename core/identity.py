@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.local_browser import RequestHeaders, why_not_local
+from core.policies import in_any, parse_groups
 
 Mode = Literal["oidc", "header", "none"]
 
@@ -31,6 +32,18 @@ class Identity:
     # Only a verified email may name an admin or pick whose chats a command moves: a provider that
     # lets anyone type an address without confirming it says so with email_verified false.
     email_verified: bool = False
+    # The groups the sign-in named (an ID token claim, or the proxy's groups header): they pick the
+    # person's models and limits (core.policies), and GPTPROTO_ADMIN_GROUPS's members administer.
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupRules:
+    """Where a sign-in names a person's groups, and which groups administer."""
+
+    claim: str = "groups"
+    header: str | None = None  # behind an authenticating proxy only
+    admin_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,12 +59,21 @@ class IdentityConfigError(ValueError):
     """The deployment configured two ways of signing in; the message says which to keep."""
 
 
-def identity_mode(auth_configured: bool, identity_header: str | None) -> Mode:
+def identity_mode(
+    auth_configured: bool, identity_header: str | None, groups_header: str | None = None
+) -> Mode:
     """OIDC when an [auth] section exists, the proxy header when one is named, else nobody."""
     if auth_configured and identity_header:
         raise IdentityConfigError(
             "Both an [auth] section (OIDC sign-in) and GPTPROTO_IDENTITY_HEADER are configured. "
             "Keep one: [auth] when the app signs people in itself, the header when a proxy does."
+        )
+    if groups_header and not identity_header:
+        # Without a proxy that names the user, nothing stops a browser from sending the header.
+        raise IdentityConfigError(
+            "GPTPROTO_GROUPS_HEADER is set, but no GPTPROTO_IDENTITY_HEADER: a groups header is only "
+            "trusted from the authenticating proxy that also names the user. Set both, or remove "
+            "GPTPROTO_GROUPS_HEADER (with OIDC sign-in, groups come from the GPTPROTO_GROUPS_CLAIM claim)."
         )
     if auth_configured:
         return "oidc"
@@ -64,8 +86,11 @@ def _hashed(prefix: str, *parts: str) -> str:
     return f"{prefix}-{digest}"
 
 
-def oidc_identity(claims: Mapping[str, object], admins: tuple[str, ...]) -> Identity | None:
-    """The signed-in user from Streamlit's `st.user`; None when nobody is signed in."""
+def oidc_identity(
+    claims: Mapping[str, object], admins: tuple[str, ...], rules: GroupRules = GroupRules()
+) -> Identity | None:
+    """The signed-in user from Streamlit's `st.user`; None when nobody is signed in. Their groups
+    are the `rules.claim` claim's (a list, or names separated by commas)."""
     if not claims.get("is_logged_in"):
         return None
     issuer, subject = str(claims.get("iss") or ""), str(claims.get("sub") or "")
@@ -75,21 +100,36 @@ def oidc_identity(claims: Mapping[str, object], admins: tuple[str, ...]) -> Iden
     verified = email is not None and _is_true(claims.get("email_verified"))
     name = _text(claims.get("name")) or email or subject
     user_id = _hashed("oidc", issuer, subject)
-    is_admin = _is_admin(admins, user_id, email if verified else None, subject)
-    return Identity(user_id, name, email, "oidc", is_admin, issuer, subject, verified)
+    groups = parse_groups(claims.get(rules.claim))
+    is_admin = _is_admin(admins, user_id, email if verified else None, subject) or in_any(
+        groups, rules.admin_groups
+    )
+    return Identity(user_id, name, email, "oidc", is_admin, issuer, subject, verified, groups)
 
 
-def header_identity(values: list[str], header: str, admins: tuple[str, ...]) -> Identity | None:
+def header_identity(
+    values: list[str],
+    header: str,
+    admins: tuple[str, ...],
+    group_values: list[str] | None = None,
+    rules: GroupRules = GroupRules(),
+) -> Identity | None:
     """The user an authenticating proxy named in `header` (every value the request carried for
     it); None unless it carried exactly one: a second value is a client's attempt to be someone
-    else that the proxy passed along, and neither value can be trusted over the other."""
+    else that the proxy passed along, and neither value can be trusted over the other. The same
+    holds for the groups header (`group_values`, every value of `rules.header`): none means no
+    group, two are refused."""
     if len(values) != 1 or not values[0].strip():
+        return None
+    group_values = group_values or []
+    if len(group_values) > 1:
         return None
     value = values[0].strip()
     user_id = _hashed("hdr", header.lower(), value.lower())
     email = value if "@" in value else None  # the proxy signed this person in: it vouches for it
-    is_admin = _is_admin(admins, user_id, email, value)
-    return Identity(user_id, value, email, "header", is_admin, None, value, email is not None)
+    groups = parse_groups(group_values[0]) if group_values else ()
+    is_admin = _is_admin(admins, user_id, email, value) or in_any(groups, rules.admin_groups)
+    return Identity(user_id, value, email, "header", is_admin, None, value, email is not None, groups)
 
 
 def local_identity(admins: tuple[str, ...], visibly_local: bool) -> Identity:
@@ -169,8 +209,17 @@ SIGN_IN = Refusal(
 )
 
 
-def proxy_refusal(header: str, values: int = 0) -> Refusal:
-    """A request that reached the app without exactly one value of the proxy's identity header."""
+def proxy_refusal(header: str, values: int = 0, groups_header: str | None = None) -> Refusal:
+    """A request that reached the app without exactly one value of the proxy's identity header
+    (or, `groups_header`, with its groups header more than once)."""
+    if groups_header is not None:
+        return Refusal(
+            "Sign-in required",
+            f"This request carried the {groups_header} header (your groups) more than once, so it "
+            "names no groups the app can trust. Open the app through your organisation's sign-in "
+            "address; if you did, ask the administrator to check the proxy's configuration (it must "
+            f"replace any {groups_header} a browser sends, not add to it).",
+        )
     had = f"carried it {values} times, so it names no one the app can trust" if values > 1 else "had none"
     return Refusal(
         "Sign-in required",

@@ -12,6 +12,7 @@ from typing import Any
 
 from core.gateway.request import InputError, validate_model_id
 from core.models import is_reasoning_model
+from core.policies import ANY_MODEL, model_allowed, offered_models
 
 # A list of a few thousand models is well under 1 MB; anything larger is not a model list.
 MAX_LIST_BYTES = 2 * 1024 * 1024
@@ -158,16 +159,18 @@ def build_menu(
     *,
     hidden: Iterable[str] = (),
     extra: Iterable[str] = (),
+    allowed: Sequence[str] = ANY_MODEL,
     note: str | None = None,
 ) -> ModelMenu:
     """The menu: the favourites as configured, then the chat-capable ids of the gateway's list
-    (None: it could not be read) and the `extra` ids, less the `hidden` ones, by family."""
+    (None: it could not be read) and the `extra` ids, less the `hidden` ones, by family; only
+    ids the `allowed` patterns let the user use (see core.policies)."""
     hidden = tuple(hidden)
     candidates = [model for model in listed or () if can_chat(model)] + list(extra)
     chosen = [
         model
         for model in dict.fromkeys(candidates)
-        if model not in favourites and not is_hidden(model, hidden)
+        if model not in favourites and not is_hidden(model, hidden) and model_allowed(model, allowed)
     ]
     by_family: dict[str, list[str]] = {}
     for model in chosen:
@@ -177,7 +180,7 @@ def build_menu(
         for family in FAMILY_ORDER
         if family in by_family
     )
-    return ModelMenu(tuple(dict.fromkeys(favourites)), groups, note)
+    return ModelMenu(tuple(offered_models(list(dict.fromkeys(favourites)), allowed)), groups, note)
 
 
 def fallback_note(problem: str) -> str:

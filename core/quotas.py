@@ -2,9 +2,8 @@
 them, decided without a database or a clock of its own.
 
 Three limits: requests per minute (a sliding 60 s window), tokens per day and estimated cost per
-month (calendar day and month in UTC). In an admin's override a field left as None means "use the
-default from settings"; the value 0 (UNLIMITED), in an override or in the settings, means "no
-limit". After `merge_limits`, None means no limit and every other value is a real cap.
+month (calendar day and month in UTC); core.limits says how the layers of them (the settings, a
+group's policy, an admin's per-person override) combine.
 
 Tokens and cost are only known once an answer ends, so every answer still streaming counts what
 admission holds for it (core.admission), and the budgets refuse a request once they are used up
@@ -19,18 +18,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
 
 from core.admission import Hold
 from core.conversation import Usage
+from core.limits import LIMIT_NAMES as LIMIT_NAMES
+from core.limits import UNLIMITED as UNLIMITED
+from core.limits import LimitName as LimitName
+from core.limits import Limits as Limits
+from core.limits import merge_limits as merge_limits
 from core.settings import Settings
 from core.utc import as_utc
 
-UNLIMITED = 0  # in an override or a setting: no limit at all (None in an override: the default)
 RATE_WINDOW = timedelta(seconds=60)
 
-LimitName = Literal["requests_per_minute", "tokens_per_day", "cost_per_month_usd"]
-LIMIT_NAMES: tuple[LimitName, ...] = ("requests_per_minute", "tokens_per_day", "cost_per_month_usd")
 _MONTHS = (
     "January",
     "February",
@@ -45,32 +45,6 @@ _MONTHS = (
     "November",
     "December",
 )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps on one user's use; see the module docstring for what None and 0 mean."""
-
-    requests_per_minute: int | None = None
-    tokens_per_day: int | None = None
-    cost_per_month_usd: float | None = None
-
-    def is_empty(self) -> bool:
-        """True when every field is None: as an override, nothing differs from the defaults."""
-        return all(getattr(self, name) is None for name in LIMIT_NAMES)
-
-
-def merge_limits(defaults: Limits, override: Limits | None) -> Limits:
-    """The limits in force: each field of `override` unless None, else the default; 0 becomes None
-    (no limit), so the result holds only real caps."""
-    merged: dict[str, float | None] = {}
-    for name in LIMIT_NAMES:
-        value = getattr(override, name) if override is not None else None
-        if value is None:
-            value = getattr(defaults, name)
-        merged[name] = None if value is None or value <= UNLIMITED else value
-    rpm, tokens, cost = (merged[name] for name in LIMIT_NAMES)
-    return Limits(None if rpm is None else int(rpm), None if tokens is None else int(tokens), cost)
 
 
 def default_limits(settings: Settings) -> Limits:
@@ -345,3 +319,59 @@ def budget_text(line: BudgetLine) -> str:
     allowed = f"${line.allowed:,.2f}" if money else f"{int(line.allowed):,}"
     share = line.share or 0.0
     return f"{used} of {allowed} ({share:.0%})"
+
+
+NOTICE_SHARE = 0.8  # from this share of any limit on, a person is told what is left
+
+
+@dataclass(frozen=True)
+class BudgetNotice:
+    """A limit a person has used most of: what is left and when it resets, in their words."""
+
+    limit: LimitName
+    share: float  # used over allowed (1.0: the limit)
+    message: str
+
+
+def budget_notices(
+    limits: Limits, window: UsageWindow, now: datetime, at_share: float = NOTICE_SHARE
+) -> list[BudgetNotice]:
+    """Each limit in force (merged) of which `window` has used `at_share` or more, closest first."""
+    notices = [
+        BudgetNotice(line.limit, line.share, _notice_text(line, window, now))
+        for line in budget_lines(limits, window)
+        if line.share is not None and line.share >= at_share
+    ]
+    return sorted(notices, key=lambda notice: -notice.share)
+
+
+def _notice_text(line: BudgetLine, window: UsageWindow, now: datetime) -> str:
+    allowed = line.allowed or 0
+    share = f"{min(line.share or 0.0, 1.0):.0%}"
+    if line.limit == "requests_per_minute":
+        left = max(0, int(allowed - line.used))
+        oldest = window.request_times[0] + RATE_WINDOW if window.request_times else now
+        when = (
+            f"the oldest stops counting in {format_wait((oldest - now).total_seconds())} "
+            f"(at {_ceil_second(oldest).astimezone(UTC):%H:%M:%S} UTC)"
+            if oldest > now
+            else "one stops counting once an answer still streaming ends"
+        )
+        return (
+            f"You have sent {int(line.used)} of your {int(allowed)} {_requests(int(allowed))} per "
+            f"minute ({left} left): {when}."
+        )
+    if line.limit == "tokens_per_day":
+        resets_at = day_start(now) + timedelta(days=1)
+        left_tokens = max(0, int(allowed - line.used))
+        return (
+            f"You have used {share} of your daily token budget: {left_tokens:,} of {int(allowed):,} "
+            f"tokens left. It resets at midnight UTC (in {format_wait((resets_at - now).total_seconds())})."
+        )
+    resets_at = next_month_start(now)
+    left_usd = max(0.0, allowed - line.used)
+    return (
+        f"You have used {share} of your monthly cost budget (estimated): ${left_usd:,.2f} of "
+        f"${allowed:,.2f} left. It resets on {format_day(resets_at.date())} at 00:00 UTC "
+        f"(in {format_wait((resets_at - now).total_seconds())})."
+    )

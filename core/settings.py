@@ -8,10 +8,13 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from dotenv import dotenv_values
 
 from core.gateway.request import InputError, validate_model_id
+from core.limits import Limits
+from core.policies import ANY_MODEL, parse_group_limits, parse_group_models, parse_patterns
 from core.pricing import Prices, parse_prices
 
 DEFAULT_BASE_URL = "https://gptproto.com/v1"
@@ -26,6 +29,9 @@ DEFAULT_CONTEXT_WINDOWS = {
     "gpt-4o-mini": 128_000,
     "*": 128_000,
 }
+
+
+T = TypeVar("T")
 
 
 class SettingsError(ValueError):
@@ -69,6 +75,13 @@ class Settings:
     # Held against the token and cost limits for an answer still streaming that has no
     # max_completion_tokens (the same room core.context_fit keeps for such an answer's context).
     limit_reserve_tokens: int = 4_096
+    # Running it for an organisation: a person's groups (from the sign-in) pick their models and limits.
+    groups_claim: str = "groups"
+    groups_header: str | None = None
+    group_models: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    group_limits: Mapping[str, Limits] = field(default_factory=dict)
+    default_models_allowed: tuple[str, ...] = ANY_MODEL
+    admin_groups: tuple[str, ...] = ()
     max_prompt_chars: int = 100_000
     max_instructions_chars: int = 20_000
     context_windows: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CONTEXT_WINDOWS))
@@ -223,11 +236,21 @@ def _limit_usd(name: str) -> Callable[[str], float | None]:
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 
 
-def _header_name(raw: str) -> str:
+def _header_name(setting: str, example: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        name = raw.strip()
+        if not _HEADER_NAME.match(name):
+            raise SettingsError(f"{setting} must be an HTTP header name such as {example}, got {raw!r}.")
+        return name
+
+    return parse
+
+
+def _claim_name(raw: str) -> str:
     name = raw.strip()
-    if not _HEADER_NAME.match(name):
+    if not re.match(r"^[A-Za-z0-9_:./-]{1,200}$", name):
         raise SettingsError(
-            f"GPTPROTO_IDENTITY_HEADER must be an HTTP header name such as X-Forwarded-Email, got {raw!r}."
+            f"GPTPROTO_GROUPS_CLAIM must be an ID token claim's name such as groups, got {raw!r}."
         )
     return name
 
@@ -240,6 +263,23 @@ def _model_ids(raw: str) -> tuple[str, ...]:
         except InputError as error:
             raise SettingsError(f"GPTPROTO_MODELS_EXTRA entry {model!r}: {error}") from None
     return ids
+
+
+def _raising_settings_error(parse: Callable[[str], T]) -> Callable[[str], T]:
+    def checked(raw: str) -> T:
+        try:
+            return parse(raw)
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
+
+    return checked
+
+
+def _default_models_allowed(raw: str) -> tuple[str, ...]:
+    patterns = parse_patterns(raw, "GPTPROTO_DEFAULT_MODELS_ALLOWED")
+    if not patterns:
+        raise ValueError("GPTPROTO_DEFAULT_MODELS_ALLOWED names no model: list at least one, or * for any.")
+    return patterns
 
 
 def _prices(raw: str) -> Prices:
@@ -292,7 +332,11 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
         _non_negative_int("GPTPROTO_IMAGE_SHORT_SIDE"),
     ),
     ("GPTPROTO_PRICES", "prices", _prices),
-    ("GPTPROTO_IDENTITY_HEADER", "identity_header", _header_name),
+    (
+        "GPTPROTO_IDENTITY_HEADER",
+        "identity_header",
+        _header_name("GPTPROTO_IDENTITY_HEADER", "X-Forwarded-Email"),
+    ),
     ("GPTPROTO_ALLOW_ANONYMOUS", "allow_anonymous", _flag("GPTPROTO_ALLOW_ANONYMOUS")),
     ("GPTPROTO_ADMINS", "admins", lambda raw: tuple(item.lower() for item in _split_list(raw))),
     ("GPTPROTO_REQUIRE_USER_KEY", "require_user_key", _flag("GPTPROTO_REQUIRE_USER_KEY")),
@@ -312,6 +356,16 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ),
     ("GPTPROTO_CONTEXT_WINDOWS", "context_windows", _context_windows),
     ("GPTPROTO_ALLOWED_IMAGE_HOSTS", "allowed_image_hosts", _split_list),
+    ("GPTPROTO_GROUPS_CLAIM", "groups_claim", _claim_name),
+    ("GPTPROTO_GROUPS_HEADER", "groups_header", _header_name("GPTPROTO_GROUPS_HEADER", "X-Forwarded-Groups")),
+    ("GPTPROTO_GROUP_MODELS", "group_models", _raising_settings_error(parse_group_models)),
+    ("GPTPROTO_GROUP_LIMITS", "group_limits", _raising_settings_error(parse_group_limits)),
+    (
+        "GPTPROTO_DEFAULT_MODELS_ALLOWED",
+        "default_models_allowed",
+        _raising_settings_error(_default_models_allowed),
+    ),
+    ("GPTPROTO_ADMIN_GROUPS", "admin_groups", _split_list),
     ("GPTPROTO_SHUTDOWN_GRACE", "shutdown_grace", _grace_seconds("GPTPROTO_SHUTDOWN_GRACE")),
     ("GPTPROTO_METRICS_PORT", "metrics_port", _port("GPTPROTO_METRICS_PORT")),
     ("GPTPROTO_METRICS_ADDRESS", "metrics_address", str.strip),

@@ -13,7 +13,6 @@ from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
 from components.state.common import take_save_problem
-from core.quotas import default_limits
 
 
 def admin_page() -> None:
@@ -31,7 +30,7 @@ def admin_page() -> None:
     if store.usage() is None:
         st.error(take_save_problem() or "The database is not reachable.", icon=":material/database:")
         st.stop()
-    render_admin(store, viewer, default_limits(settings), days)
+    render_admin(store, viewer, settings, days)
 
 
 if __name__ == "__main__":  # Streamlit ran this file by itself, not app.py: go through its gate

@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from components.allowance_view import render_allowance
 from components.attachments import restore_rejected_input, submitted
 from components.chat_actions import actions_for, plan_turn
 from components.chat_dialogs import delete_dialog, edit_dialog
@@ -20,6 +21,7 @@ from components.plumbing.chat_persistence import (
     wants_stored_conversation,
 )
 from components.plumbing.config import preload_gateway, require_settings
+from components.plumbing.policy import current_allowance
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
 from components.preset_chooser import render_chat_presets
@@ -47,6 +49,7 @@ def chat_page() -> None:
     init_chat_state()
     store = RunStore(settings)  # opened on first use: a fresh page paints before SQLAlchemy loads
 
+    allowed = current_allowance(settings, store).models  # the models the picker offers
     notice: str | None = None
     requested = take_open_request()
     if requested:
@@ -61,7 +64,7 @@ def chat_page() -> None:
             restore_chat_params(loaded.params, settings)
 
     # The turn is sent before anything is drawn: the sidebar's values and the input are known now.
-    choice = chat_choice(settings)
+    choice = chat_choice(settings, allowed)
     history = chat_messages()
     rejected = restore_rejected_input(INPUT)
     submission = submitted(INPUT) or take_starter(CHAT)  # typed, or a preset's starter clicked
@@ -94,6 +97,7 @@ def chat_page() -> None:
     if problem:
         st.warning(problem, icon=":material/database:")
 
+    render_allowance(settings, store)
     if store.conversations() is not None:
         with library_slot:  # filled last, so it lists this run's new conversation
             render_share_button(store, conversation_id())

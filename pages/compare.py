@@ -7,6 +7,7 @@ from functools import partial
 
 import streamlit as st
 
+from components.allowance_view import render_allowance
 from components.attachments import collect_images, reject_submission, restore_rejected_input, submission_parts
 from components.compare_round import send_round
 from components.compare_view import (
@@ -19,6 +20,7 @@ from components.compare_view import (
 from components.comparison_exports import render_comparison_actions, render_comparison_library
 from components.plumbing.compare_persistence import cast_vote, leaderboard_votes, open_from_url
 from components.plumbing.config import preload_gateway, require_settings
+from components.plumbing.policy import current_allowance
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore
 from components.preset_chooser import render_compare_presets
@@ -47,7 +49,8 @@ def compare_page() -> None:
     init_compare_state()
     store = RunStore(settings)
     notice = open_from_url(store)  # before the sidebar: a reopened comparison restores its choices
-    choice = render_compare_sidebar(settings, on_new=new_comparison)
+    allowed = current_allowance(settings, store).models
+    choice = render_compare_sidebar(settings, on_new=new_comparison, allowed=allowed)
     prices = dict(settings.prices)
     rejected = restore_rejected_input(INPUT)
     submission = st.chat_input(
@@ -132,6 +135,7 @@ def compare_page() -> None:
     render_run_panel(settings, store, choice)
     render_editor(settings, store)
     render_leaderboard(leaderboard_votes(store))
+    render_allowance(settings, store)
     problem = take_save_problem()
     if problem:
         st.warning(problem, icon=":material/database:")

@@ -15,6 +15,7 @@ from components.plumbing import routes
 from components.plumbing.config import app_secrets
 from core.identity import (
     SIGN_IN,
+    GroupRules,
     Identity,
     IdentityConfigError,
     Refusal,
@@ -39,15 +40,19 @@ def auth_configured() -> bool:
 def resolve_identity(settings: Settings) -> Identity | Refusal:
     """This session's user, or why nobody may be served."""
     try:
-        mode = identity_mode(auth_configured(), settings.identity_header)
+        mode = identity_mode(auth_configured(), settings.identity_header, settings.groups_header)
     except IdentityConfigError as exc:
         return Refusal("The app's sign-in configuration needs fixing", str(exc))
+    rules = GroupRules(settings.groups_claim, settings.groups_header, settings.admin_groups)
     if mode == "oidc":
-        return oidc_identity(st.user.to_dict(), settings.admins) or SIGN_IN
+        return oidc_identity(st.user.to_dict(), settings.admins, rules) or SIGN_IN
     headers = request_headers()
     if mode == "header" and settings.identity_header:
         values = header_values(headers or (), settings.identity_header)
-        found = header_identity(values, settings.identity_header, settings.admins)
+        groups = header_values(headers or (), settings.groups_header) if settings.groups_header else []
+        found = header_identity(values, settings.identity_header, settings.admins, groups, rules)
+        if found is None and len(values) == 1 and len(groups) > 1:
+            return proxy_refusal(settings.identity_header, 1, settings.groups_header)
         return found or proxy_refusal(settings.identity_header, len(values))
     address = st.get_option("server.address")
     refusal = anonymous_refusal(address, settings.allow_anonymous, headers)

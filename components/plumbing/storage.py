@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
         UsageStore,
         UserInfo,
     )
+    from core.storage.policy_store import PolicyStore
     from core.storage.share_store import SharedSnapshot, ShareInfo, ShareStore
 
 __all__ = [  # the stores' types, for the components' annotations: this is their one door
@@ -43,6 +44,7 @@ __all__ = [  # the stores' types, for the components' annotations: this is their
     "ConversationInfo",
     "ConversationStore",
     "NotFound",
+    "PolicyStore",
     "PresetInfo",
     "PresetStore",
     "PromptSetInfo",
@@ -129,7 +131,11 @@ def _remember(store: ConversationStore, user: Identity) -> UserInfo | None:
 
     details = {"email": user.email, "name": user.name, "issuer": user.issuer, "subject": user.subject}
     verified = user.email_verified  # only a verified email may name an admin or receive moved chats
-    return safely(lambda: upsert_user(store.engine, user.user_id, **details, email_verified=verified))
+    return safely(
+        lambda: upsert_user(
+            store.engine, user.user_id, **details, email_verified=verified, groups=user.groups
+        )
+    )
 
 
 class RunStore:
@@ -195,6 +201,17 @@ class RunStore:
             self._built["usage"] = UsageStore(opened.engine, bound)
         return cast("UsageStore", self._built["usage"])
 
+    def policies(self) -> PolicyStore | None:
+        """The group policies saved on the Admin page (the team's, like the limits)."""
+        from core.storage.policy_store import PolicyStore
+
+        opened = self.conversations()
+        if opened is None:
+            return None
+        if "policies" not in self._built:
+            self._built["policies"] = PolicyStore(opened.engine)
+        return cast("PolicyStore", self._built["policies"])
+
     def users(self) -> list[UserInfo]:
         """Everyone who has used the app (for the Admin page); raises on a database failure, for
         a page that reads everything in one go and says so itself."""
@@ -208,6 +225,13 @@ class RunStore:
         opened = self.conversations()
         if opened is not None and user.user_id == opened.user_id:
             _remember(opened, user)
+
+    def memo(self, name: str, read: Callable[[], T]) -> T:
+        """`read()`, once per run (what several parts of a page ask, such as the group policies)."""
+        key = f"memo.{name}"
+        if key not in self._built:
+            self._built[key] = read()
+        return cast("T", self._built[key])
 
     def _build(self, name: str, store_type: Callable[[Engine, str], T]) -> T | None:
         opened = self.conversations()

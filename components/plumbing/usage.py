@@ -1,6 +1,7 @@
-"""Every request to the gateway goes through here: the user's limits are checked and the
-request recorded before anything is sent (in the database, so every replica counts the same),
-and the outcome recorded when the answer settles."""
+"""Every request to the gateway goes through here: its models are checked against the user's
+group policies and the user's limits are checked, and the request recorded, before anything is sent
+(in the database, so every replica counts the same), and the outcome recorded when the answer
+settles."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from components.plumbing.identity import current_identity
+from components.plumbing.policy import allowance_of
 from components.plumbing.storage import RunStore, current_backoff, guarded, safely
 from core.admission import Hold, hold_for
 from core.backoff import StoreBackoff
 from core.conversation import ChatParams, Message, Usage
 from core.metrics import count_limit_refusal, observe_request
+from core.policies import models_refusal
 from core.pricing import Prices
-from core.quotas import LimitRefusal, Limits, default_limits
+from core.quotas import LimitRefusal, Limits
 from core.request_log import log_request
 from core.settings import Settings
 from core.usage_report import outcome_of
@@ -72,13 +75,18 @@ def reserve(
     requests: Sequence[tuple[Sequence[Message], ChatParams]],
     page: str,
 ) -> Reservation | str:
-    """Check the signed-in user's limits for `requests` (each the history to send and its
-    options: one per model) and record them as sent, each holding what its answer may use; over a
-    limit, the message to show instead (which limit, when it resets)."""
-    defaults = default_limits(settings)
+    """Check the models of `requests` (each the history to send and its options: one per model)
+    against the signed-in user's policy and their limits, and record them as sent, each holding
+    what its answer may use; otherwise the message to show instead (which models they may use, or
+    which limit and when it resets)."""
     user = current_identity(settings)
-    usage = run_store.usage()
+    allowed = allowance_of(settings, run_store, user)
     models = [params.model for _, params in requests]
+    refused = models_refusal(models, allowed.models)
+    if refused is not None:
+        return refused
+    defaults = allowed.limits  # the settings' defaults under the user's groups' limits
+    usage = run_store.usage()
     holds = [hold_for(history, params, settings) for history, params in requests]
     result = None
     if usage is not None and user is not None:

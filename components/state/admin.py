@@ -7,6 +7,7 @@ import streamlit as st
 from core.safe_text import SafeMarkdown, literal
 
 SAVED = "admin.saved"  # the confirmation of the last limits saved, shown once
+POLICY_SAVED = "admin.policy_saved"  # the same for a group's policy, shown under its own form
 
 # Widgets.
 PERIOD = "admin.period"
@@ -33,12 +34,37 @@ def limits_form_key(user_id: str) -> str:
     return f"admin.limits_form.{user_id}"
 
 
-def announce_saved(text: str) -> None:
-    """Show `text` as a confirmation on the next run."""
-    st.session_state[SAVED] = text
+def announce_saved(text: str, key: str = SAVED) -> None:
+    """Show `text` as a confirmation on the next run (under the form `key` belongs to)."""
+    st.session_state[key] = text
 
 
-def take_saved() -> SafeMarkdown | None:
+def take_saved(key: str = SAVED) -> SafeMarkdown | None:
     """The confirmation to show, once, as written (it names the user by their email)."""
-    text: str | None = st.session_state.pop(SAVED, None)
+    text: str | None = st.session_state.pop(key, None)
     return literal(text) if text else None
+
+
+# The groups' policies.
+POLICY_GROUP = "admin.policy_group"  # which group the policy form edits
+POLICY_NEW_GROUP = "admin.policy_new_group"  # the name typed for a group with no policy yet
+POLICY_SAVE = "admin.policy_save"
+POLICY_REMOVE = "admin.policy_remove"
+NEW_GROUP = "New group…"
+
+
+def policy_key(field: str, group: str) -> str:
+    """The box for one field (`models`, `requests_per_minute`, ...) of one group's policy."""
+    return f"admin.policy.{field}.{group}"
+
+
+def policy_form_key(group: str) -> str:
+    """The form that edits one group's policy."""
+    return f"admin.policy_form.{group}"
+
+
+def seed_policy_boxes(group: str, stored: dict[str, object]) -> None:
+    """Fill one group's policy boxes from the policy in force when they are first drawn (the
+    boxes' own default stays empty, as for a user's limits)."""
+    for field, value in stored.items():
+        st.session_state.setdefault(policy_key(field, group), value)

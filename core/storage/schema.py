@@ -40,6 +40,8 @@ class UserRow(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # True only when the provider (or the trusted proxy) vouched for the email at the last sign-in.
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The groups the last sign-in named, so the Admin page knows each person's group policies.
+    groups: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class ConversationRow(Base):
@@ -219,6 +221,22 @@ class UserLimitsRow(Base):
     __tablename__ = "user_limits"
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tokens_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cost_per_month_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+
+
+class GroupPolicyRow(Base):
+    """A group's policy saved on the Admin page, in place of the settings' one for that group.
+    `models` None: the group names no models; a limit None: not set by the group (0: no limit)."""
+
+    __tablename__ = "group_policies"
+
+    group_key: Mapped[str] = mapped_column(String(200), primary_key=True)  # the name, case-folded
+    name: Mapped[str] = mapped_column(String(200))  # as the admin wrote it
+    models: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     requests_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
     tokens_per_day: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cost_per_month_usd: Mapped[float | None] = mapped_column(Float, nullable=True)

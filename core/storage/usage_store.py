@@ -346,6 +346,11 @@ class UsageStore:
         budget = session.execute(_MY_BUDGETS, params).one()
         return UsageWindow(sorted_times(times), *_budget_figures(budget))
 
+    def window(self, user_id: str, at: datetime | None = None) -> UsageWindow:
+        """What `user_id` has used as their limits count it at `at` (now)."""
+        with self._reading() as session:
+            return self._window(session, user_id, as_utc(at or now()))
+
     def windows(self, at: datetime | None = None) -> dict[str, UsageWindow]:
         """Every user's window who has sent anything this month, by user id."""
         params = _moments(as_utc(at or now()), self.streaming_for)
@@ -368,6 +373,11 @@ class UsageStore:
         """Every stored override, by user id."""
         with self._reading() as session:
             return {row.user_id: _limits(row) for row in session.scalars(select(UserLimitsRow))}  # type: ignore[misc]
+
+    def limits_of(self, user_id: str) -> Limits | None:
+        """`user_id`'s stored override, or None."""
+        with self._reading() as session:
+            return _limits(session.get(UserLimitsRow, user_id))
 
     def set_limits(self, user_id: str, override: Limits, by: str | None) -> None:
         """Store an admin's override (an empty one removes it: back to the defaults)."""

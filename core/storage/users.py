@@ -29,6 +29,7 @@ class UserInfo:
     created_at: datetime
     last_seen_at: datetime | None
     email_verified: bool = False
+    groups: tuple[str, ...] = ()  # as the last sign-in named them
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ def _info(row: UserRow) -> UserInfo:
         as_utc(row.created_at),
         None if row.last_seen_at is None else as_utc(row.last_seen_at),
         bool(row.email_verified),
+        tuple(str(group) for group in row.groups or ()),
     )
 
 
@@ -58,11 +60,13 @@ def upsert_user(
     issuer: str | None,
     subject: str | None,
     email_verified: bool = False,
+    groups: tuple[str, ...] | None = None,
 ) -> UserInfo:
-    """Create the user or refresh what the sign-in says about them, and mark them seen now; one
-    statement, so sessions signing the same person in at once on any replica all succeed."""
+    """Create the user or refresh what the sign-in says about them (`groups` included, unless
+    None), and mark them seen now; one statement, so sessions signing the same person in at once
+    on any replica all succeed."""
     seen = now()
-    values = {
+    values: dict[str, object] = {
         "email": clip(email, max_length(UserRow.email)),
         "name": clip(name, max_length(UserRow.name)),
         "issuer": clip(issuer, max_length(UserRow.issuer)),
@@ -70,6 +74,8 @@ def upsert_user(
         "email_verified": bool(email and email_verified),
         "last_seen_at": seen,
     }
+    if groups is not None:  # None: leave what an earlier sign-in stored
+        values["groups"] = list(groups)
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(UserRow).values(id=user_id, created_at=seen, **values)
     statement = statement.on_conflict_do_update(index_elements=[UserRow.id], set_=values)

@@ -27,6 +27,7 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 # The sign-in service's answer for each session cookie: who it names (None: signed in, but
 # named nobody); a request without one of these cookies is not signed in (401).
 SIGNED_IN = {"session=alice": "alice@example.com", "session=nobody": None}
+GROUPS = {"session=alice": "research,interns"}  # oauth2-proxy's X-Auth-Request-Groups
 
 
 @dataclass
@@ -66,8 +67,9 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
             if cookie not in SIGNED_IN:
                 self._answer(401, {}, b"")
                 return
-            user = SIGNED_IN[cookie]
-            self._answer(202, {"X-Auth-Request-Email": user} if user else {}, b"")
+            user, groups = SIGNED_IN[cookie], GROUPS.get(cookie)
+            answer = {"X-Auth-Request-Email": user} if user else {}
+            self._answer(202, answer | ({"X-Auth-Request-Groups": groups} if groups else {}), b"")
 
         def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)

@@ -1,5 +1,5 @@
-"""The recipe's proxies, run by Debian's caddy and nginx from deploy/: the identity header reaches
-a replica only as the proxy's own sign-in set it, every response carries the security headers
+"""The recipe's proxies, run by Debian's caddy and nginx from deploy/: the identity and groups
+headers reach a replica only as the proxy's own sign-in set them, every response carries the security headers
 once, Streamlit's metrics refuse a request that came through the proxy, and the app still works
 through them in Chromium (its websocket included)."""
 
@@ -18,7 +18,12 @@ from tests.fleet.proxies import Seen, Upstream, recording_upstream, request, run
 
 PROXIES = ["caddy", "nginx"]
 # A client claiming to be someone, twice and in two letter cases.
-FORGED = [("X-Forwarded-Email", "boss@example.com"), ("x-forwarded-email", "admin@example.com")]
+FORGED = [
+    ("X-Forwarded-Email", "boss@example.com"),
+    ("x-forwarded-email", "admin@example.com"),
+    ("X-Forwarded-Groups", "ops"),
+    ("x-forwarded-groups", "admins"),
+]
 WEBSOCKET = [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13")]
 SECURITY = {
     "x-frame-options": ["DENY"],
@@ -50,6 +55,7 @@ def test_without_sign_in_at_the_proxy_no_identity_header_reaches_a_replica(name,
             [seen] = reached(upstream, path)
             assert status == 200, path
             assert seen.values("X-Forwarded-Email") == [], path
+            assert seen.values("X-Forwarded-Groups") == [], path
             # What the app needs to tell a forwarded request: the proxy's own X-Forwarded-For.
             assert seen.values("X-Forwarded-For") == ["127.0.0.1"], path
             assert seen.values("Host") == [f"127.0.0.1:{proxy.port}"], path
@@ -72,11 +78,13 @@ def test_sign_in_at_the_proxy_is_the_only_source_of_the_identity_header(name, up
             [seen] = reached(upstream, path)
             assert status == 200, path
             assert seen.values("X-Forwarded-Email") == ["alice@example.com"], path
+            assert seen.values("X-Forwarded-Groups") == ["research,interns"], path
 
         # Signed in, but the service named nobody: the client's claim does not fill the gap.
         status, _ = request(proxy.port, "/?c=3", [*FORGED, ("Cookie", "session=nobody")])
         [seen] = reached(upstream, "/?c=3")
         assert status == 200 and seen.values("X-Forwarded-Email") == []
+        assert seen.values("X-Forwarded-Groups") == []
 
         status, _ = request(proxy.port, "/oauth2/sign_in?rd=/", [])
         assert status == 200 and len(reached(upstream, "/oauth2/sign_in?rd=/")) == 1  # its pages pass

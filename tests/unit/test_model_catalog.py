@@ -221,3 +221,8 @@ def test_hidden_matches_whole_ids_without_regard_to_case():
     assert is_hidden("GPT-4o", ("gpt-4o",))
     assert not is_hidden("gpt-4o-mini", ("gpt-4o",))
     assert is_hidden("gpt-4o-mini", ("gpt-4o*",))
+
+
+def test_only_the_models_a_person_may_use_are_offered():
+    menu = build_menu(("o4-mini", "gpt-4o"), LISTED, extra=("house-model",), allowed=("o*", "gpt-4.1*"))
+    assert menu.options() == ["o4-mini", "o3-mini", "gpt-4.1", "gpt-4.1-nano"]
