@@ -146,11 +146,12 @@ class ModelMenu:
         return shown + [model for model in dict.fromkeys(also) if model and model not in shown]
 
     def label(self, model: str) -> str:
-        """How the picker names an id: a favourite as it is (they come first), any other as
-        'Claude · claude-...', so that its family shows, and can be searched, beside it."""
-        if model in self.favourites:
-            return model
-        return f"{model_family(model)} · {model}"
+        """How the picker names an id: one of the gateway's (or the extra ids) as 'Claude ·
+        claude-...', so that its family shows, and can be searched, beside it; a favourite, or an
+        id typed or picked before, as it is (a typed id reads back as typed)."""
+        if any(model in models for _, models in self.groups):
+            return f"{model_family(model)} · {model}"
+        return model
 
 
 def build_menu(

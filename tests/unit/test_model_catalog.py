@@ -210,11 +210,12 @@ def test_the_picked_id_is_kept_among_the_options_when_the_list_lacks_it():
     assert menu.options("o1-preview", "gpt-4o", "") == ["o4-mini", "gpt-4o", "o1-preview"]
 
 
-def test_labels_name_the_family_beside_each_id_but_the_favourites():
+def test_labels_name_the_family_beside_each_listed_id():
     menu = build_menu(("o4-mini",), LISTED)
     assert menu.label("o4-mini") == "o4-mini"
     assert menu.label("gpt-4.1-nano") == "GPT-4.1 · gpt-4.1-nano"
     assert menu.label("zeta-chat") == "Other · zeta-chat"
+    assert menu.label("o1-preview") == "o1-preview"  # typed, or picked before: as it is
 
 
 def test_hidden_matches_whole_ids_without_regard_to_case():
