@@ -1,6 +1,7 @@
 """What serve.py sets up for the operator once Streamlit has read its configuration and before
 its server starts: the app's settings (read the way the pages read them), the log format, the
-Prometheus endpoint on a port of its own, and SIGTERM as a drain (server_drain.py).
+Prometheus endpoint on a port of its own, SIGTERM as a drain (server_drain.py), and the daily
+retention purge when one is configured.
 
 The metrics listen on GPTPROTO_METRICS_ADDRESS:GPTPROTO_METRICS_PORT (off unless a port is set),
 not on Streamlit's port: the proxy (Caddy, nginx) and the Kubernetes Ingress forward only that
@@ -53,7 +54,18 @@ def prepare_replica() -> Settings:
     use_log_format(settings.log_format)
     serve_metrics(settings)
     drain_on_sigterm(settings.shutdown_grace)
+    start_retention(settings)
     return settings
+
+
+def start_retention(settings: Settings) -> None:
+    """The daily retention purge in a thread of this process, when GPTPROTO_RETENTION_DAYS is set
+    (core/storage/retention.py; replicas take turns through a database lock)."""
+    if settings.retention_days is None:
+        return  # SQLAlchemy stays unloaded until a page needs it
+    from core.storage.retention import start_daily
+
+    start_daily(settings)
 
 
 def replica_settings() -> Settings:

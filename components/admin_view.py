@@ -1,6 +1,6 @@
 """The admin page's pieces: the team's usage over time, per user and per model, errors, budgets
 (and who has used 80% of a limit), the request log as CSV, the form that edits one user's limits,
-and the groups' policies. Only draws and reads through the stores; who may see it is decided
+the groups' policies and the audit log. Only draws and reads through the stores; who may see it is decided
 before any of this is called."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import streamlit as st
 
+from components.audit_view import render_audit_log
 from components.downloads import download_button
 from components.group_policy_view import render_group_policies
 from components.plumbing.policy import group_policies
@@ -128,6 +129,9 @@ def render_admin(store: RunStore, admin: Admin, settings: Settings, days: int) -
     _limits_editor(data, store, admin, settings)
     render_group_policies(store, admin, settings, data.policies, data.users)
     _download(data, days)
+    audit = store.audit()
+    if audit is not None:
+        render_audit_log(audit, data.users)
 
 
 def _load(
@@ -382,6 +386,9 @@ def _default_text(value: float | None) -> str:
 def _save(store: RunStore, change: PersonLimitsChange, admin: Admin, below: Limits) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
+    usage = store.usage()
+    if usage is None:
+        return
     try:
         save_change(store, change, by=admin.email or admin.user_id)
     except ValueError as exc:

@@ -1,5 +1,6 @@
-"""Images attached in the chat input: checked before sending; on a problem the typed text
-goes back into the input box with a message naming the file and the limit."""
+"""Images and documents attached in the chat input: images checked and re-encoded, documents'
+text extracted, before sending; on a problem the typed text goes back into the input box with a
+message naming the file and what to do."""
 
 from __future__ import annotations
 
@@ -8,8 +9,17 @@ from typing import Any, NoReturn
 import streamlit as st
 
 from components.state.common import RESTORE_PROBLEM, RESTORE_TEXT
-from core.conversation import ImageAttachment, image_link
-from core.images import ImageLimits, check_count, find_image_links, prepare_images
+from core.conversation import DocumentAttachment, ImageAttachment, image_link
+from core.documents import DOCUMENT_TYPES, DocumentLimits, DocumentRejected, extract_documents, is_document
+from core.documents import check_count as check_document_count
+from core.images import (
+    ACCEPTED_TYPES,
+    ImageLimits,
+    ImageRejected,
+    check_count,
+    find_image_links,
+    prepare_images,
+)
 from core.safe_text import SafeMarkdown, literal
 from core.settings import Settings
 
@@ -50,7 +60,28 @@ def submission_parts(submission: Any) -> tuple[str, list[tuple[str, bytes]]]:
     return str(submission.get("text") or ""), files
 
 
-def collect_images(
+# What the chat inputs' file pickers offer: images, then the documents whose text is sent.
+ATTACHABLE_TYPES = [*ACCEPTED_TYPES, *DOCUMENT_TYPES]
+
+
+class AttachmentRejected(ValueError):
+    """An image or a document that cannot be sent; the message names the file and what to do."""
+
+
+def collect_attachments(
+    text: str, files: list[tuple[str, bytes]], settings: Settings, send_links: bool
+) -> tuple[list[ImageAttachment], list[DocumentAttachment]]:
+    """The images (checked, re-encoded, plus image links when the user opted in) and the
+    documents (their text extracted) of one submission; raises AttachmentRejected."""
+    documents = [(name, data) for name, data in files if is_document(name)]
+    images = [(name, data) for name, data in files if not is_document(name)]
+    try:
+        return _images(text, images, settings, send_links), _documents(documents, settings)
+    except (ImageRejected, DocumentRejected) as error:
+        raise AttachmentRejected(str(error)) from None
+
+
+def _images(
     text: str, files: list[tuple[str, bytes]], settings: Settings, send_links: bool
 ) -> list[ImageAttachment]:
     """Checked, re-encoded uploads, plus image links when the user opted in; raises ImageRejected."""
@@ -58,6 +89,13 @@ def collect_images(
     links = [image_link(url) for url in find_image_links(text)] if send_links else []
     check_count(len(files) + len(links), limits)
     return [*prepare_images(files, limits), *links]
+
+
+def _documents(files: list[tuple[str, bytes]], settings: Settings) -> list[DocumentAttachment]:
+    """Each document's text, extracted on the server; raises DocumentRejected."""
+    limits = DocumentLimits.from_settings(settings)
+    check_document_count(len(files), limits)
+    return extract_documents(files, limits)
 
 
 def detected_links_note(text: str) -> str | None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.attachments import collect_images, reject_submission, submission_parts
+from components.attachments import (
+    AttachmentRejected,
+    collect_attachments,
+    reject_submission,
+    submission_parts,
+)
 from components.message import MessageAction
 from components.plumbing.chat_persistence import show_version
 from components.plumbing.storage import RunStore
@@ -16,7 +21,6 @@ from core.branches import ConversationTree
 from core.chat_flow import Turn, can_continue, continue_answer, edit, fail_before_sending, retry, send
 from core.conversation import Message, Status
 from core.gateway.errors import limit_error
-from core.images import ImageRejected
 from core.input_length import too_long_message
 from core.settings import Settings
 
@@ -63,10 +67,10 @@ def _turn_for(
         if problem:
             reject_submission(text, problem)
         try:
-            images = collect_images(text, files, settings, choice.send_links)
-        except ImageRejected as exc:
+            images, documents = collect_attachments(text, files, settings, choice.send_links)
+        except AttachmentRejected as exc:
             reject_submission(text, str(exc))
-        return send(history, text, params.model, name=params.user_name, images=images)
+        return send(history, text, params.model, name=params.user_name, images=images, documents=documents)
     if action is None:
         return None
     if action.kind == "retry":

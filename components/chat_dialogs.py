@@ -28,6 +28,9 @@ def edit_dialog(message: Message, max_chars: int) -> None:
     if counter:
         st.caption(literal(counter))
     st.caption("Sending starts a new branch from here. The original stays: flip back with the arrows.")
+    attached = [document.name for document in message.documents] + [image.name for image in message.images]
+    if attached:
+        st.caption(literal(f"Sent again with it: {', '.join(attached)}."))  # file names are anyone's
     row = st.container(horizontal=True)
     if row.button("Send edited message", type="primary", icon=":material/send:", key=EDIT_SEND):
         if not text.strip():

@@ -24,7 +24,7 @@ from components.state.compare import STOP, rounds
 from components.streaming import Lane, prepare_lane, run_lanes
 from core.compare import CompareRound
 from core.compare_flow import column_params, start_round, with_instructions
-from core.conversation import ImageAttachment, Message
+from core.conversation import DocumentAttachment, ImageAttachment, Message
 from core.pricing import Prices
 from core.safe_text import literal
 from core.settings import Settings
@@ -39,6 +39,7 @@ def send_round(
     prompt: str,
     images: Sequence[ImageAttachment] = (),
     *,
+    documents: Sequence[DocumentAttachment] = (),
     instructions: str = "",
     fresh: bool = False,
 ) -> CompareRound | str:
@@ -50,7 +51,14 @@ def send_round(
     past = rounds()
     params = with_instructions(choice.params, instructions)
     round_ = start_round(
-        past, choice.models, prompt, images=images, blind=choice.blind, fresh=fresh, params=params
+        past,
+        choice.models,
+        prompt,
+        images=images,
+        documents=documents,
+        blind=choice.blind,
+        fresh=fresh,
+        params=params,
     )
     requests = [
         (column.history, column_params(params, column.model, choice.role)) for column in round_.columns

@@ -4,6 +4,7 @@ export buttons and the delete confirmation."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -13,15 +14,18 @@ from components.downloads import download_button
 from components.library import COMPARISON, COMPARISON_ICON, open_comparison, request_open, when
 from components.plumbing import routes
 from components.plumbing.config import load_settings
-from components.plumbing.storage import NotFound, RunStore, safely
+from components.plumbing.storage import NotFound, RunStore, done, safely
 from components.share_links import render_share_button
 from components.state import conversations as state
 from components.state import share_links as share_state
+from core.archive import is_archive, read_archive
+from core.audit import DELETED, IMPORTED
 from core.formats.comparison import import_comparison_json, is_comparison_export
 from core.formats.conversation import export_json, export_markdown, import_json
 from core.formats.strict import ImportRejected
 from core.images import ImageLimits
 from core.metrics import count_import_refusal
+from core.prompt_sets import TextLimits
 from core.safe_text import literal
 
 if TYPE_CHECKING:
@@ -41,7 +45,8 @@ def confirm_delete(store: RunStore, info: ConversationInfo) -> None:
     st.write(f"“{literal(info.title)}” and all its messages will be deleted. This cannot be undone.")
     row = st.container(horizontal=True)
     if row.button("Delete", type="primary", icon=":material/delete:", key=state.DELETE_CONFIRM):
-        safely(lambda: chats.delete(info.id))
+        if done(lambda: chats.delete(info.id)):
+            store.record(DELETED, info.id, kind=info.kind)
         state.show_export(None)
         state.close_delete()
         st.rerun()
@@ -53,12 +58,17 @@ def confirm_delete(store: RunStore, info: ConversationInfo) -> None:
 def render_import(store: RunStore) -> None:
     """Import a JSON export as a new conversation or comparison (all of it, or nothing with the
     reason)."""
-    with st.expander("Import a conversation or comparison (JSON export)", icon=":material/upload:"):
-        upload = st.file_uploader("JSON export", type=["json"], key=state.IMPORT_FILE)
+    with st.expander(
+        "Import a conversation or comparison (JSON export), or all your data (zip)", icon=":material/upload:"
+    ):
+        upload = st.file_uploader("JSON export or archive", type=["json", "zip"], key=state.IMPORT_FILE)
         if st.button("Import", key=state.IMPORT, disabled=upload is None) and upload is not None:
             raw, limits = upload.getvalue(), ImageLimits.from_settings(load_settings())
             try:
-                if is_comparison_export(raw):
+                if is_archive(raw):
+                    _import_archive(store, raw, limits)  # it says what it imported
+                    title = None
+                elif is_comparison_export(raw):
                     title = _import_comparison(store, raw, limits)
                 else:
                     imported = import_json(raw, limits)
@@ -67,12 +77,58 @@ def render_import(store: RunStore) -> None:
                         lambda: chats.add_conversation(imported.title, imported.params, imported.tree)
                     )
                     title = imported.title if created is not None else None
+                    if isinstance(created, str):
+                        store.record(IMPORTED, created, kind="chat", messages=len(imported.tree.messages))
             except ImportRejected as exc:
-                count_import_refusal("comparison" if is_comparison_export(raw) else "conversation")
+                count_import_refusal(_import_kind(raw))
                 st.error(f"{literal(upload.name)} was not imported: {literal(exc)}", icon=":material/error:")
                 return
             if title is not None:
                 st.success(f"Imported “{literal(title)}”.", icon=":material/check:")
+
+
+def _import_kind(raw: bytes) -> str:
+    if is_archive(raw):
+        return "archive"
+    return "comparison" if is_comparison_export(raw) else "conversation"
+
+
+def _import_archive(store: RunStore, raw: bytes, limits: ImageLimits) -> None:
+    """Every file of an archive, read strictly first (all or nothing), then stored one by one;
+    the page says how many."""
+    settings = load_settings()
+    texts = TextLimits(settings.max_prompt_chars, settings.max_instructions_chars)
+    contents = read_archive(raw, limits, texts)
+    chats, comparisons, sets, presets = (
+        store.conversations(),
+        store.comparisons(),
+        store.prompt_sets(),
+        store.presets(),
+    )
+    if chats is None or comparisons is None or sets is None or presets is None:
+        return
+    stored: list[str | None] = []
+    for chat in contents.conversations:
+        stored.append(safely(partial(chats.add_conversation, chat.title, chat.params, chat.tree)))
+    for compared in contents.comparisons:
+        stored.append(
+            safely(partial(comparisons.add_comparison, compared.title, compared.params, compared.rounds))
+        )
+    for prompt_set in contents.prompt_sets:
+        stored.append(safely(partial(sets.save, prompt_set)))
+    if contents.presets:
+        added = safely(partial(presets.add_all, contents.presets))
+        stored.append(None if added is None else "presets")
+    chat_count, comparison_count = len(contents.conversations), len(contents.comparisons)
+    set_count, preset_count = len(contents.prompt_sets), len(contents.presets)
+    counts = {"chats": chat_count, "comparisons": comparison_count, "prompt_sets": set_count}
+    store.record(IMPORTED, None, kind="archive", **counts, presets=preset_count)
+    if None not in stored:
+        st.success(
+            f"Imported {chat_count:d} conversation(s), {comparison_count:d} comparison(s), "
+            f"{set_count:d} prompt set(s) and {preset_count:d} preset(s) from the archive.",
+            icon=":material/check:",
+        )
 
 
 def _import_comparison(store: RunStore, raw: bytes, limits: ImageLimits) -> str | None:
@@ -81,7 +137,10 @@ def _import_comparison(store: RunStore, raw: bytes, limits: ImageLimits) -> str 
     if comparisons is None:
         return None
     created = safely(lambda: comparisons.add_comparison(imported.title, imported.params, imported.rounds))
-    return imported.title if created is not None else None
+    if created is None:
+        return None
+    store.record(IMPORTED, created, kind="comparison", rounds=len(imported.rounds))
+    return imported.title
 
 
 def render_export(store: RunStore, conversation_id: str) -> None:

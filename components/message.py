@@ -1,4 +1,4 @@
-"""Chat bubbles: the text, images, status, usage line and the actions on an answer."""
+"""Chat bubbles: the text, images, documents, status, usage line and the actions on an answer."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from components.plumbing.markdown import image_allowed, safe
 from components.state.chat import SHOW_EARLIER, action_key, copying, history_window, widen_history_window
 from core.answer_notes import status_note, usage_line
 from core.conversation import ImageAttachment, Message, Status
+from core.documents import chip_label
 from core.safe_text import literal
 from core.web_address import parse_web_address
 
@@ -115,6 +116,8 @@ def _render_user(message: Message) -> None:
         st.caption(literal(message.name))
     if message.text:
         st.markdown(safe(message.text))
+    if message.documents:
+        _render_document_chips(message)
     shown = [image for image in message.images if not image.url or image_allowed(image.url)]
     if shown:
         captions: list[str] = [literal(image.name) for image in shown]
@@ -122,6 +125,14 @@ def _render_user(message: Message) -> None:
     for image in message.images:
         if image not in shown:  # a link the browser would fetch by itself: one click instead
             _render_image_link(image)
+
+
+def _render_document_chips(message: Message) -> None:
+    """One chip per attached document: its name, kind, and pages or size."""
+    row = st.container(horizontal=True, gap="small")
+    for document in message.documents:
+        icon = ":material/picture_as_pdf:" if document.kind == "pdf" else ":material/description:"
+        row.badge(literal(chip_label(document)), icon=icon, color="gray")  # a file name is anyone's
 
 
 def _render_image_link(image: ImageAttachment) -> None:

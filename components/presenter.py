@@ -1,6 +1,7 @@
 """The presenter view for demos on a projector: the sidebar starts collapsed, type is larger,
-Compare uses the whole width, figures are large, the blind vote is big buttons, and costs can be
-hidden. A toggle turns it on, and `?present=1` in a prepared link opens the app in it."""
+Compare uses the whole width, figures and document chips are large, the blind vote is big
+buttons, and costs can be hidden. A toggle turns it on, and `?present=1` in a prepared link
+opens the app in it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ _STYLE = """
 #stMain [data-testid="stMarkdownContainer"] li { font-size: 1.4rem !important; line-height: 1.55; }
 #stMain [data-testid="stCaptionContainer"] { font-size: 1.15rem !important; }
 #stMain code { font-size: 1.15rem !important; }
+#stMain .stMarkdownBadge { font-size: 1.15rem !important; }
 #stMain pre { white-space: pre-wrap; }
 [data-testid="stChatInputTextArea"] { font-size: 1.3rem !important; }
 [data-testid="stMetricValue"] { font-size: 3rem !important; }

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from components.downloads import download_button
-from components.plumbing.storage import RunStore, safely
+from components.plumbing.storage import RunStore, done, safely
 from components.prompt_set_runner import load_prompt_set
 from components.state import prompt_sets as state
 from components.state.compare import set_sheet
+from core.audit import DELETED, IMPORTED
 from core.conversation import ImageAttachment
 from core.formats.prompt_set import export_prompt_set, import_prompt_set, yaml_export_refusal
 from core.images import ACCEPTED_TYPES, ImageLimits, ImageRejected, check_count, prepare_images
@@ -128,8 +129,8 @@ def render_editor(settings: Settings, store: RunStore) -> None:
         if row.button("Save prompt set", key=state.SET_SAVE, icon=":material/save:", type="primary"):
             _save(settings, sets, draft)
         if draft.set_id is not None:
-            _render_saved_actions(sets, draft.set_id)
-        _render_import(settings, sets)
+            _render_saved_actions(store, sets, draft.set_id)
+        _render_import(settings, store, sets)
 
 
 def _render_item(index: int, item: DraftItem, count: int) -> None:
@@ -226,7 +227,7 @@ def _picked_after_rerun(set_id: str, message: str) -> None:
     st.rerun()
 
 
-def _render_saved_actions(sets: PromptSetStore, set_id: str) -> None:
+def _render_saved_actions(store: RunStore, sets: PromptSetStore, set_id: str) -> None:
     saved = load_prompt_set(sets, set_id)
     if saved is None:
         return
@@ -256,14 +257,16 @@ def _render_saved_actions(sets: PromptSetStore, set_id: str) -> None:
         help=literal(too_big) if too_big else None,
     )
     if row.button("Delete prompt set", key=state.SET_DELETE, icon=":material/delete:"):
-        safely(lambda: sets.delete(set_id))
+        if done(lambda: sets.delete(set_id)):
+            store.record(DELETED, set_id, kind="prompt_set")
         set_sheet(None)
         st.session_state.pop(state.SET_DRAFT, None)
-        st.session_state[state.SET_PICK] = None
+        # The picker is drawn already (setting its key now raises); the next run finds the picked
+        # set gone and clears the pick before drawing it.
         st.rerun()
 
 
-def _render_import(settings: Settings, sets: PromptSetStore) -> None:
+def _render_import(settings: Settings, store: RunStore, sets: PromptSetStore) -> None:
     st.divider()
     upload = st.file_uploader(
         "Import a prompt set (JSON or YAML)", type=["json", "yaml", "yml"], key=state.SET_IMPORT_FILE
@@ -282,5 +285,6 @@ def _render_import(settings: Settings, sets: PromptSetStore) -> None:
             return
         saved = safely(lambda: sets.save(imported))
         if saved is not None:
+            store.record(IMPORTED, saved, kind="prompt_set", prompts=len(imported.items))
             st.session_state.pop(state.SET_DRAFT, None)
             _picked_after_rerun(saved, f"Imported “{imported.name}” ({len(imported.items)} prompts).")

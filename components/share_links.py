@@ -17,8 +17,9 @@ from components.plumbing.markdown import safe
 from components.plumbing.storage import NotFound, RunStore, safely
 from components.state import share_links as state
 from components.state.common import take_save_problem
+from core.audit import IMPORTED, SHARE_CREATED, SHARE_OPENED, SHARE_REVOKED
 from core.safe_text import SafeMarkdown, code_span, literal
-from core.share_links import KIND_LABELS, MISSING, NothingToShare, app_base_url, share_link
+from core.share_links import KIND_LABELS, MISSING, NothingToShare, app_base_url, link_label, share_link
 
 if TYPE_CHECKING:
     from components.plumbing.storage import SharedSnapshot, ShareInfo, ShareStore
@@ -121,6 +122,7 @@ def _create(store: RunStore, target: state.Target) -> str | None:
         st.error(take_save_problem() or DATABASE_DOWN, icon=":material/database:")
         return None
     state.remember_created(target, created.token)
+    store.record(SHARE_CREATED, link_label(created.token), kind=kind, conversation=conversation_id)
     return created.token
 
 
@@ -172,10 +174,10 @@ def render_shared_links(store: RunStore) -> None:
             )
         base = _app_url()
         for info in links:
-            _link_row(shares, info, base)
+            _link_row(store, shares, info, base)
 
 
-def _link_row(shares: ShareStore, info: ShareInfo, base: str) -> None:
+def _link_row(store: RunStore, shares: ShareStore, info: ShareInfo, base: str) -> None:
     with st.container(border=True):
         row = st.container(horizontal=True, vertical_alignment="center")
         kind = literal(KIND_LABELS.get(info.kind, info.kind))
@@ -184,6 +186,9 @@ def _link_row(shares: ShareStore, info: ShareInfo, base: str) -> None:
         )
         if row.button("Revoke", key=state.revoke_key(info.token), icon=":material/link_off:"):
             _revoke(shares, info.token)
+            store.record(
+                SHARE_REVOKED, link_label(info.token), kind=info.kind, conversation=info.conversation_id
+            )
             st.rerun()
         st.code(share_link(base, info.token), language=None, wrap_lines=True)
 
@@ -214,6 +219,8 @@ def render_shared_view(store: RunStore, token: str | None) -> None:
         else:
             render_missing()
         return
+    if not found.own and state.viewed(found.token) is None:  # once a session, not every rerun
+        store.record(SHARE_OPENED, link_label(found.token), kind=found.kind)
     st.title(literal(found.title))
     who = "you" if found.own else literal(found.shared_by)
     st.caption(
@@ -312,6 +319,7 @@ def _copy_into_my_chats(store: RunStore, found: SharedSnapshot) -> None:
     if created is None:
         st.error(take_save_problem() or DATABASE_DOWN, icon=":material/database:")
         return
+    store.record(IMPORTED, created, kind=found.kind, source="share link")
     if isinstance(copy, ImportedComparison):
         st.success(
             f"Copied into your comparisons as “{literal(copy.title)}”: "

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.conversation import ImageAttachment, Message, Status, pending_answer, user_message
+from core.conversation import (
+    DocumentAttachment,
+    ImageAttachment,
+    Message,
+    Status,
+    pending_answer,
+    user_message,
+)
 from core.gateway.errors import GatewayError
 from core.gateway.request import continuation_history
 
@@ -36,9 +43,10 @@ def send(
     *,
     name: str | None = None,
     images: list[ImageAttachment] | None = None,
+    documents: list[DocumentAttachment] | None = None,
 ) -> Turn:
     """Append the user's message and an empty answer; the model sees everything before it."""
-    prompt = user_message(text, name=name, images=images)
+    prompt = user_message(text, name=name, images=images, documents=documents)
     prompt.parent_id = history[-1].id if history else None
     history.append(prompt)
     return _answer_last(history, model)
@@ -65,13 +73,14 @@ def retry(history: list[Message], model: str) -> Turn | None:
 def edit(
     history: list[Message], prompt_id: str, text: str, model: str, name: str | None = None
 ) -> Turn | None:
-    """Branch from an earlier prompt: the edited copy follows the same parent, the old branch stays."""
+    """Branch from an earlier prompt: the edited copy follows the same parent and keeps its
+    attachments; the old branch stays."""
     index = next((i for i, m in enumerate(history) if m.id == prompt_id and m.role == "user"), None)
     if index is None or not text.strip():
         return None
     old = history[index]
     del history[index:]
-    prompt = user_message(text, name=name, images=old.images)
+    prompt = user_message(text, name=name, images=old.images, documents=old.documents)
     prompt.parent_id = old.parent_id
     history.append(prompt)
     return _answer_last(history, model)

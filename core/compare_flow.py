@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from core.compare import ColumnRound, CompareRound, blind_order
-from core.conversation import ChatParams, ImageAttachment, Message, pending_answer, user_message
+from core.conversation import (
+    ChatParams,
+    DocumentAttachment,
+    ImageAttachment,
+    Message,
+    pending_answer,
+    user_message,
+)
 from core.models import RoleChoice, instructions_role
 
 
@@ -18,6 +25,7 @@ def start_round(
     rng: random.Random | None = None,
     images: Sequence[ImageAttachment] = (),
     *,
+    documents: Sequence[DocumentAttachment] = (),
     blind: bool = False,
     fresh: bool = False,
     params: ChatParams | None = None,
@@ -30,7 +38,7 @@ def start_round(
     blind order, so column A goes on being the conversation the user read as A; a new set of
     models is shuffled afresh.
     """
-    message = user_message(prompt, images=list(images))
+    message = user_message(prompt, images=images, documents=documents)
     message.parent_id = previous[-1].prompt_message.id if previous else None
     columns = []
     for model in models:

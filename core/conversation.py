@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
@@ -67,6 +68,21 @@ class ImageAttachment:
     url: str | None = None
 
 
+DocumentKind = Literal["pdf", "docx", "text"]
+
+
+@dataclass(frozen=True)
+class DocumentAttachment:
+    """A file the user attached whose text is sent: a PDF, a Word document or a text file, as
+    extracted on the server (`pages` for PDFs only; `size` is the uploaded file's bytes)."""
+
+    name: str
+    kind: DocumentKind
+    text: str = field(repr=False)
+    pages: int | None = None
+    size: int = 0
+
+
 def image_link(url: str) -> ImageAttachment:
     """An https image link sent as an image part, by the user's choice."""
     return ImageAttachment(name=url.rsplit("/", 1)[-1].split("?", 1)[0] or url, mime="", data=b"", url=url)
@@ -94,6 +110,7 @@ class Message:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     name: str | None = None
     images: list[ImageAttachment] = field(default_factory=list)
+    documents: list[DocumentAttachment] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
     parent_id: str | None = None  # the message it follows; siblings are branches or alternatives
     # Answers only.
@@ -112,9 +129,16 @@ class Message:
         return self.role == "assistant"
 
 
-def user_message(text: str, name: str | None = None, images: list[ImageAttachment] | None = None) -> Message:
-    """A new user message, as typed."""
-    return Message(role="user", text=text, name=name or None, images=list(images or []))
+def user_message(
+    text: str,
+    name: str | None = None,
+    images: Sequence[ImageAttachment] | None = None,
+    documents: Sequence[DocumentAttachment] | None = None,
+) -> Message:
+    """A new user message, as typed, with what was attached."""
+    return Message(
+        role="user", text=text, name=name or None, images=list(images or []), documents=list(documents or [])
+    )
 
 
 def pending_answer(model: str) -> Message:

@@ -135,5 +135,6 @@ def count_database_error(error: BaseException) -> None:
 
 
 def count_import_refusal(what: str) -> None:
-    """An import refused an uploaded file: 'conversation', 'comparison', 'prompt_set' or 'preset'."""
+    """An import refused an uploaded file: 'conversation', 'comparison', 'prompt_set', 'preset' or
+    'archive'."""
     IMPORT_REFUSALS.labels(what).inc()

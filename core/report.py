@@ -6,6 +6,7 @@ import html
 from collections.abc import Mapping, Sequence
 
 from core.compare import TIE, CompareRound, comparison_summary, summary_rows
+from core.documents import chip_label
 from core.pricing import Prices, format_price
 
 
@@ -19,6 +20,7 @@ def report_markdown(title: str, rounds: Sequence[CompareRound], prices: Prices) 
     for number, round_ in enumerate(rounds, start=1):
         rows = summary_rows(round_.columns, prices, round_.winner)
         lines += [f"## Round {number}", "", "**Prompt**", "", _quote(round_.prompt), ""]
+        lines += [f"*[file: {chip_label(document)}]*" for document in round_.prompt_message.documents]
         lines += [f"*[image: {image.url or image.name}]*" for image in round_.prompt_message.images]
         lines += [f"*{note}*" for note in _round_notes(round_)] + [""]
         if rows:
@@ -48,6 +50,10 @@ def report_html(title: str, rounds: Sequence[CompareRound], prices: Prices) -> s
     for number, round_ in enumerate(rounds, start=1):
         rows = summary_rows(round_.columns, prices, round_.winner)
         parts.append(f"<h2>Round {number}</h2><p><b>Prompt</b></p><pre>{html.escape(round_.prompt)}</pre>")
+        parts += [
+            f"<p><i>[file: {html.escape(chip_label(document))}]</i></p>"
+            for document in round_.prompt_message.documents
+        ]
         parts += [
             f"<p><i>[image: {html.escape(image.url or image.name)}]</i></p>"
             for image in round_.prompt_message.images

@@ -63,6 +63,10 @@ class Settings:
     image_max_count: int = 4
     image_long_side: int = 2048
     image_short_side: int = 768
+    document_max_bytes: int = 10 * 1024 * 1024
+    document_max_pages: int = 100
+    document_max_count: int = 5
+    document_max_chars: int = 400_000
     prices: Prices = field(default_factory=dict)
     # Hosting for a team: who the user is, who administers, whose key, and per-user limits.
     identity_header: str | None = None
@@ -91,6 +95,9 @@ class Settings:
     metrics_port: int | None = None
     metrics_address: str = "127.0.0.1"
     log_format: str = "text"
+    # Retention: conversations and comparisons untouched this many days are deleted (None: kept).
+    retention_days: int | None = None
+    retention_pinned: bool = False
 
     @property
     def has_server_key(self) -> bool:
@@ -331,6 +338,10 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
         "image_short_side",
         _non_negative_int("GPTPROTO_IMAGE_SHORT_SIDE"),
     ),
+    ("GPTPROTO_DOCUMENT_MAX_BYTES", "document_max_bytes", _non_negative_int("GPTPROTO_DOCUMENT_MAX_BYTES")),
+    ("GPTPROTO_DOCUMENT_MAX_PAGES", "document_max_pages", _non_negative_int("GPTPROTO_DOCUMENT_MAX_PAGES")),
+    ("GPTPROTO_DOCUMENT_MAX_COUNT", "document_max_count", _non_negative_int("GPTPROTO_DOCUMENT_MAX_COUNT")),
+    ("GPTPROTO_DOCUMENT_MAX_CHARS", "document_max_chars", _non_negative_int("GPTPROTO_DOCUMENT_MAX_CHARS")),
     ("GPTPROTO_PRICES", "prices", _prices),
     (
         "GPTPROTO_IDENTITY_HEADER",
@@ -370,6 +381,8 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ("GPTPROTO_METRICS_PORT", "metrics_port", _port("GPTPROTO_METRICS_PORT")),
     ("GPTPROTO_METRICS_ADDRESS", "metrics_address", str.strip),
     ("GPTPROTO_LOG_FORMAT", "log_format", _log_format),
+    ("GPTPROTO_RETENTION_DAYS", "retention_days", _limit_int("GPTPROTO_RETENTION_DAYS")),
+    ("GPTPROTO_RETENTION_PINNED", "retention_pinned", _flag("GPTPROTO_RETENTION_PINNED")),
 )
 
 

@@ -52,6 +52,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+def link_label(token: str) -> str:
+    """How the audit log names a link: the token's first 8 characters, which say which link it was
+    without being one (the other 35 stay secret)."""
+    return f"link {token[:8]}"
+
+
 def looks_like_token(text: str | None) -> bool:
     """True when `text` has a token's shape (anything else is missing without asking storage)."""
     return text is not None and _TOKEN.fullmatch(text) is not None

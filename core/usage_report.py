@@ -191,7 +191,7 @@ _CSV_FIELDS = tuple(_RENAMED.get(column, column) for column in CSV_COLUMNS)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> object:
+def csv_cell(value: object) -> object:
     # A typed model id or a name like "=HYPERLINK(...)" must not become a formula in a spreadsheet.
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
@@ -208,5 +208,5 @@ def requests_csv(rows: Iterable[RequestRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(_cell(getattr(row, field)) for field in _CSV_FIELDS)
+        writer.writerow(csv_cell(getattr(row, field)) for field in _CSV_FIELDS)
     return out.getvalue()

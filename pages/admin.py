@@ -1,4 +1,5 @@
-"""Admin: the team's usage over time, budgets, errors, the request log and per-user limits.
+"""Admin: the team's usage over time, budgets, errors, the request log, per-user limits and the
+audit log.
 
 app.py lists this page only for admins, and the page checks again itself: anyone else gets a plain
 'not available' page, stopped before any usage data is read, so none reaches their browser."""

@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from components.allowance_view import render_allowance
-from components.attachments import restore_rejected_input, submitted
+from components.attachments import ATTACHABLE_TYPES, restore_rejected_input, submitted
 from components.chat_actions import actions_for, plan_turn
 from components.chat_dialogs import delete_dialog, edit_dialog
 from components.chat_turn import render_turn, send_turn
@@ -39,7 +39,6 @@ from components.state.chat import (
 )
 from components.state.common import take_save_problem
 from components.state.presets import CHAT, take_starter
-from core.images import ACCEPTED_TYPES
 from core.safe_text import literal
 
 
@@ -73,10 +72,10 @@ def chat_page() -> None:
         library_slot = render_chat_sidebar(settings, choice, on_new_chat=new_chat)
         sync_url()
         st.chat_input(
-            f"Message {choice.params.model or 'the model'}… (attach images with +)",
+            f"Message {choice.params.model or 'the model'}… (attach images and documents with +)",
             key=INPUT,
             accept_file="multiple",
-            file_type=list(ACCEPTED_TYPES),
+            file_type=ATTACHABLE_TYPES,
             submit_mode="disable",  # no second message while one streams; Stop is under the answer
         )
         presets_slot = None

@@ -8,7 +8,14 @@ from functools import partial
 import streamlit as st
 
 from components.allowance_view import render_allowance
-from components.attachments import collect_images, reject_submission, restore_rejected_input, submission_parts
+from components.attachments import (
+    ATTACHABLE_TYPES,
+    AttachmentRejected,
+    collect_attachments,
+    reject_submission,
+    restore_rejected_input,
+    submission_parts,
+)
 from components.compare_round import send_round
 from components.compare_view import (
     render_comparison_summary,
@@ -38,7 +45,6 @@ from components.state.common import take_save_problem
 from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds
 from components.state.presets import COMPARE, take_starter
 from core.compare import TIE
-from core.images import ACCEPTED_TYPES, ImageRejected
 from core.input_length import too_long_message
 from core.safe_text import literal
 
@@ -54,11 +60,11 @@ def compare_page() -> None:
     prices = dict(settings.prices)
     rejected = restore_rejected_input(INPUT)
     submission = st.chat_input(
-        "Ask every model at once… (attach images with +)",
+        "Ask every model at once… (attach images and documents with +)",
         key=INPUT,
         submit_mode="disable",  # one round at a time; "Stop all" sits above the columns
         accept_file="multiple",
-        file_type=list(ACCEPTED_TYPES),
+        file_type=ATTACHABLE_TYPES,
     )
     prompt, files = submission_parts(submission)
     if not (prompt or files):
@@ -88,10 +94,10 @@ def compare_page() -> None:
         if too_long:
             reject_submission(prompt, too_long)
         try:
-            images = collect_images(prompt, files, settings, send_links=False)
-        except ImageRejected as exc:
+            images, documents = collect_attachments(prompt, files, settings, send_links=False)
+        except AttachmentRejected as exc:
             reject_submission(prompt, str(exc))
-        sent = send_round(settings, store, choice, prompt, images)
+        sent = send_round(settings, store, choice, prompt, images, documents=documents)
         if isinstance(sent, str):  # over a usage limit: nothing sent, the prompt goes back
             reject_submission(prompt, sent)
     elif (step := take_sheet_step(store, choice)) is not None:

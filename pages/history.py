@@ -1,11 +1,14 @@
 """All conversations: search, open, rename, pin, share, delete, export as Markdown or JSON,
-import JSON; the links this user shared; and the presets new chats start from."""
+import JSON or a whole archive; the links this user shared; the presets new chats start from;
+and all of one's own data, to download or delete."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components.account import render_own_data
 from components.conversations_view import render_export, render_import, render_row
+from components.plumbing import identity
 from components.plumbing.config import require_settings
 from components.plumbing.routes import run_the_app_instead
 from components.plumbing.storage import RunStore, safely
@@ -28,6 +31,9 @@ def history_page() -> None:
     render_import(store)
     render_presets(settings, store)
     render_shared_links(store)
+    person = identity.current_identity(settings)
+    if person is not None:
+        render_own_data(store, person)
     search = st.text_input(
         "Search", key=SEARCH, placeholder="Search titles and messages", icon=":material/search:"
     )

@@ -69,6 +69,13 @@ def request_headers() -> RequestHeaders | None:
     return [(name, value) for name in received for value in received.get_all(name)]
 
 
+def client_address() -> str | None:
+    """The address this session's browser connected from, as the server saw it (a proxy's, when
+    one forwards the request); None when the browser is on this machine's localhost."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None  # AppTest's stand-in context is no str
+
+
 def current_identity(settings: Settings) -> Identity | None:
     """The signed-in user, or None when this session may not be served."""
     resolved = resolve_identity(settings)

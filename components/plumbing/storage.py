@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict
+from functools import partial
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import streamlit as st
 
-from components.plumbing.identity import current_identity
+from components.plumbing import identity as identity_door
+from components.plumbing.identity import client_address, current_identity
 from components.state.common import SAVE_PROBLEM, STORE_URL, USER_RECORDED
 from core.admission import streaming_bound
+from core.audit import ARCHIVE_DOWNLOADED, EVERYTHING_DELETED, SIGN_IN, Detail
 from core.backoff import StoreBackoff
 from core.identity import Identity
 from core.metrics import count_database_error
@@ -24,6 +28,7 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
     from sqlalchemy import Engine
 
     from core.storage import (
+        AuditStore,
         ComparisonStore,
         ConversationInfo,
         ConversationStore,
@@ -36,13 +41,16 @@ if TYPE_CHECKING:  # SQLAlchemy loads after the page's first paint, when storage
         UsageStore,
         UserInfo,
     )
+    from core.storage.own_data import Erased
     from core.storage.policy_store import PolicyStore
     from core.storage.share_store import SharedSnapshot, ShareInfo, ShareStore
 
 __all__ = [  # the stores' types, for the components' annotations: this is their one door
+    "AuditStore",
     "ComparisonStore",
     "ConversationInfo",
     "ConversationStore",
+    "Erased",
     "NotFound",
     "PolicyStore",
     "PresetInfo",
@@ -58,6 +66,7 @@ __all__ = [  # the stores' types, for the components' annotations: this is their
     "UsageStore",
     "UserInfo",
     "current_backoff",
+    "done",
     "guarded",
     "safely",
 ]
@@ -121,9 +130,34 @@ def _problem(when: str) -> str:
 
 
 def _record_user(store: ConversationStore, user: Identity) -> None:
-    # Once a session: who this id is, for the admin page and for moving a local install's chats.
+    # Once a session: who this id is, for the admin page and for moving a local install's chats,
+    # and the sign-in in the audit log (the first one says so).
+    from core.storage import find_user
+
+    before = safely(lambda: find_user(store.engine, user.user_id))
     if _remember(store, user) is not None:
         st.session_state[USER_RECORDED] = user.user_id
+        first = before is None or before.last_seen_at is None  # never seen signing in before
+        _audit(store.engine, user, SIGN_IN, None, {"first": first})
+
+
+def _audit(
+    engine: Engine, user: Identity, action: str, subject: str | None, details: dict[str, Detail]
+) -> None:
+    from core.storage import AuditStore
+
+    audit = AuditStore(engine)
+    origin = client_address()
+    safely(
+        lambda: audit.record(
+            action,
+            actor_id=user.user_id,
+            actor=user.email or user.name,
+            subject=subject,
+            origin=origin,
+            details=details,
+        )
+    )
 
 
 def _remember(store: ConversationStore, user: Identity) -> UserInfo | None:
@@ -220,6 +254,59 @@ class RunStore:
         opened = self.conversations()
         return [] if opened is None else list_users(opened.engine)
 
+    def audit(self) -> AuditStore | None:
+        """Everyone's audit log (the Admin page reads it; `record` adds to it)."""
+        from core.storage import AuditStore
+
+        opened = self.conversations()
+        return None if opened is None else AuditStore(opened.engine)
+
+    def record(self, action: str, subject: str | None = None, **details: Detail) -> None:
+        """Add to the audit log that the signed-in person did `action` (to `subject`, an id) now,
+        from this session's address, with `details`: figures, flags, kinds and ids, never what
+        anyone wrote. A database failure is told like any other; the action itself stands."""
+        opened = self.conversations()
+        user = identity_door.current_identity(self._settings)  # who the page serves
+        if opened is not None and user is not None:
+            _audit(opened.engine, user, action, subject, details)
+
+    def archive_maker(self) -> Callable[[], bytes] | None:
+        """What makes the signed-in person's archive of all their data, at the download's click
+        (outside the page's run, so it touches no session state), and records the download."""
+        opened = self.conversations()
+        user = identity_door.current_identity(self._settings)
+        if opened is None or user is None:
+            return None
+        engine, owner, origin, backoff = opened.engine, opened.user_id, client_address(), current_backoff()
+
+        def make() -> bytes:
+            from core.storage import AuditStore
+            from core.storage.codec import now
+            from core.storage.own_data import archive_of
+
+            made = archive_of(engine, owner, now())
+            record = partial(AuditStore(engine).record, ARCHIVE_DOWNLOADED, actor_id=user.user_id)
+            guarded(
+                lambda: record(actor=user.email or user.name, origin=origin, details={"bytes": len(made)}),
+                backoff,
+            )
+            return made
+
+        return make
+
+    def erase_everything(self) -> Erased | None:
+        """Delete all the signed-in person's own data (core/storage/own_data.py says what stays),
+        and record it; None when the database failed (the page says so)."""
+        from core.storage.own_data import erase_everything
+
+        opened = self.conversations()
+        if opened is None:
+            return None
+        erased = safely(lambda: erase_everything(opened.engine, opened.user_id))
+        if erased is not None:
+            self.record(EVERYTHING_DELETED, opened.user_id, **asdict(erased))
+        return erased
+
     def remember(self, user: Identity) -> None:
         """Store the name and email the sign-in gives for the user, as of now."""
         opened = self.conversations()
@@ -249,6 +336,16 @@ def safely(action: Callable[[], T]) -> T | None:
     if failure is not None:
         st.session_state[SAVE_PROBLEM] = _problem(failure)
     return result
+
+
+def done(action: Callable[[], object]) -> bool:
+    """Run a storage call that answers nothing, as `safely` does; True when it went through."""
+
+    def run() -> bool:
+        action()
+        return True
+
+    return safely(run) is not None
 
 
 def current_backoff() -> StoreBackoff | None:

@@ -68,3 +68,10 @@ def seed_policy_boxes(group: str, stored: dict[str, object]) -> None:
     boxes' own default stays empty, as for a user's limits)."""
     for field, value in stored.items():
         st.session_state.setdefault(policy_key(field, group), value)
+
+
+# The audit log's filters and download.
+AUDIT_PERSON = "admin.audit.person"
+AUDIT_ACTION = "admin.audit.action"
+AUDIT_PERIOD = "admin.audit.period"
+AUDIT_CSV = "admin.audit.csv"

@@ -16,6 +16,10 @@ EXPORT_JSON = "history.export_json"
 EXPORT_HTML = "history.export_html"  # a comparison's HTML report
 DELETE_CONFIRM = "history.delete_confirm"
 DELETE_CANCEL = "history.delete_cancel"
+ARCHIVE = "history.archive"  # download all my data
+ERASE_TYPED = "history.erase_typed"  # what the person typed to confirm deleting all their data
+ERASE = "history.erase"
+ERASED = "history.erased"  # what deleting all of it removed, said once on the next run
 
 
 def row_key(action: str, conversation_id: str) -> str:

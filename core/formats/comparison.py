@@ -23,7 +23,15 @@ from core.formats.comparison_schema import (
     ComparisonPrompt,
     ComparisonRoundExport,
 )
-from core.formats.messages import created, export_image, image_from, message_from, recorded_fields
+from core.formats.messages import (
+    created,
+    document_from,
+    export_document,
+    export_image,
+    image_from,
+    message_from,
+    recorded_fields,
+)
 from core.formats.parts import ExportParams, export_text
 from core.formats.strict import read
 from core.gateway.errors import ErrorKind, GatewayError
@@ -49,6 +57,7 @@ def _export_round(round_: CompareRound) -> ComparisonRoundExport:
         prompt=ComparisonPrompt.model_construct(
             text=prompt.text,
             images=[export_image(image) for image in prompt.images],
+            documents=[export_document(document) for document in prompt.documents],
             created_at=prompt.created_at,
         ),
         models=round_.models,
@@ -98,7 +107,11 @@ def _record(item: ComparisonRoundExport, where: str, limits: ImageLimits) -> Rou
         image_from(image, f"{where}.prompt.images[{n}]", limits) for n, image in enumerate(item.prompt.images)
     ]
     prompt = Message(
-        role="user", text=item.prompt.text, images=images, created_at=created(item.prompt.created_at)
+        role="user",
+        text=item.prompt.text,
+        images=images,
+        documents=[document_from(document) for document in item.prompt.documents],
+        created_at=created(item.prompt.created_at),
     )
     answers = [
         message_from(answer, "assistant", prompt.id, error=_error(answer.error)) for answer in item.answers

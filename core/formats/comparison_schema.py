@@ -11,9 +11,11 @@ from pydantic import ConfigDict, Field
 
 from core.compare import MAX_MODELS
 from core.formats.parts import (
+    MAX_DOCUMENTS_PER_MESSAGE,
     MAX_IMAGES_PER_MESSAGE,
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
+    ExportDocument,
     ExportImage,
     ExportParams,
     ExportTiming,
@@ -47,6 +49,12 @@ class ComparisonPrompt(StrictPart):
 
     text: str = Field(default="", max_length=MAX_TEXT_CHARS)
     images: list[ExportImage] = Field(default_factory=list, max_length=MAX_IMAGES_PER_MESSAGE)
+    documents: list[ExportDocument] = Field(
+        default_factory=list,
+        max_length=MAX_DOCUMENTS_PER_MESSAGE,
+        exclude_if=lambda value: not value,  # a message without documents is written as before
+        description="Documents attached to a prompt, with their extracted text.",
+    )
     created_at: float | None = Field(default=None, ge=0)
 
 

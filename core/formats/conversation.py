@@ -19,7 +19,15 @@ from core.formats.conversation_schema import (
     ConversationExport,
     ExportMessage,
 )
-from core.formats.messages import export_image, image_from, message_from, recorded_fields
+from core.formats.messages import (
+    document_from,
+    document_line,
+    export_document,
+    export_image,
+    image_from,
+    message_from,
+    recorded_fields,
+)
 from core.formats.parts import export_text
 from core.formats.strict import read
 from core.images import ImageLimits
@@ -33,7 +41,7 @@ class Imported:
 
 
 def export_json(title: str, params: ChatParams, tree: ConversationTree) -> str:
-    """Every message of every branch, with images inline, and the path on show."""
+    """Every message of every branch, with images inline and documents' text, and the path on show."""
     messages = [_export_message(m) for m in tree.messages.values()]
     return export_text(
         ConversationExport, FORMAT, VERSION, title, params, leaf_id=tree.leaf_id, messages=messages
@@ -47,6 +55,7 @@ def _export_message(message: Message) -> ExportMessage:
         role=message.role,
         name=message.name,
         images=[export_image(image) for image in message.images],
+        documents=[export_document(document) for document in message.documents],
         **recorded_fields(message),
     )
 
@@ -63,6 +72,7 @@ def export_markdown(title: str, params: ChatParams, path: list[Message]) -> str:
         if message.role == "user":
             who = f"You ({message.name})" if message.name else "You"
             lines += [f"## {who}", "", message.text]
+            lines += [document_line(document) for document in message.documents]
             lines += [f"*[image: {image.url or image.name}]*" for image in message.images]
         else:
             lines += [f"## {message.model or 'Assistant'}", "", message.text or "_(no text)_", ""]
@@ -101,6 +111,9 @@ def _message(item: ExportMessage, where: str, new_ids: dict[str, str], limits: I
         )
     images = [image_from(image, f"{where}.images[{n}]", limits) for n, image in enumerate(item.images)]
     parent_id = new_ids[item.parent_id] if item.parent_id is not None else None
-    message = message_from(item, item.role, parent_id, name=item.name, images=images)
+    documents = [document_from(document) for document in item.documents]
+    if documents and item.role != "user":
+        raise ImportRejected(f"{where}.documents: only a prompt (role user) carries documents.")
+    message = message_from(item, item.role, parent_id, name=item.name, images=images, documents=documents)
     new_ids[item.id] = message.id
     return message

@@ -12,10 +12,12 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from core.formats.parts import (
+    MAX_DOCUMENTS_PER_MESSAGE,
     MAX_IMAGES_PER_MESSAGE,
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
     NAME_PATTERN,
+    ExportDocument,
     ExportImage,
     ExportParams,
     ExportTiming,
@@ -57,6 +59,12 @@ class ExportMessage(StrictPart):
     timing: ExportTiming = Field(default_factory=ExportTiming)
     created_at: float | None = Field(default=None, ge=0, description="Unix time in seconds.")
     images: list[ExportImage] = Field(default_factory=list, max_length=MAX_IMAGES_PER_MESSAGE)
+    documents: list[ExportDocument] = Field(
+        default_factory=list,
+        max_length=MAX_DOCUMENTS_PER_MESSAGE,
+        exclude_if=lambda value: not value,  # a message without documents is written as before
+        description="Documents attached to a prompt, with their extracted text.",
+    )
 
 
 class ConversationExport(StrictPart):

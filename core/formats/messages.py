@@ -1,4 +1,4 @@
-"""The app's messages and images in their exported form and back. A conversation's messages and
+"""The app's messages, images and documents in their exported form and back. A conversation's messages and
 a comparison's answers carry the same recorded fields, and every format's inline images pass the
 same upload checks, so both directions are written once, here."""
 
@@ -12,9 +12,10 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from core.conversation import ImageAttachment, Message, Role, Status, Timing, Usage
+from core.conversation import DocumentAttachment, ImageAttachment, Message, Role, Status, Timing, Usage
+from core.documents import chip_label
 from core.formats.checks import ImportRejected
-from core.formats.parts import ExportImage, ExportTiming, ExportUsage
+from core.formats.parts import ExportDocument, ExportImage, ExportTiming, ExportUsage
 from core.gateway.errors import GatewayError
 from core.images import ImageLimits, ImageRejected, prepare_image
 
@@ -64,6 +65,7 @@ def message_from(
     *,
     name: str | None = None,
     images: Sequence[ImageAttachment] = (),
+    documents: Sequence[DocumentAttachment] = (),
     error: GatewayError | None = None,
 ) -> Message:
     """A new message (a fresh id) from an imported one; an answer still streaming when it was
@@ -75,6 +77,7 @@ def message_from(
         id=uuid.uuid4().hex,
         name=name,
         images=list(images),
+        documents=list(documents),
         created_at=created(item.created_at),
         parent_id=parent_id,
         model=item.model,
@@ -123,3 +126,20 @@ def inline_image(name: str, data: str, where: str, limits: ImageLimits) -> Image
         return prepare_image(name, decoded, limits)
     except ImageRejected as error:
         raise ImportRejected(f"{where}: {error}") from None
+
+
+def export_document(document: DocumentAttachment) -> ExportDocument:
+    """A document as exported: its name, kind, pages, size and the text that was sent."""
+    return ExportDocument.model_construct(**asdict(document))
+
+
+def document_from(document: ExportDocument) -> DocumentAttachment:
+    """An imported document, as the schema checked it (the file itself is not in the export)."""
+    return DocumentAttachment(
+        name=document.name, kind=document.kind, text=document.text, pages=document.pages, size=document.size
+    )
+
+
+def document_line(document: DocumentAttachment) -> str:
+    """A document as one line of a Markdown export."""
+    return f"*[file: {chip_label(document)}]*"

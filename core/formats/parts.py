@@ -1,5 +1,5 @@
 """The pieces every exported file is built from, as strict pydantic models: a file's options,
-token counts, timings and images, and the limits and patterns they are held to."""
+token counts, timings, images and documents, and the limits and patterns they are held to."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from core.conversation import ChatParams
+from core.documents import DOCUMENT_TYPES, is_document, kind_of
 from core.gateway.request import MODEL_ID_PATTERN
 from core.web_address import parse_web_address
 
 MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 1_000_000
 MAX_IMAGES_PER_MESSAGE = 16
+MAX_DOCUMENTS_PER_MESSAGE = 16
+MAX_DOCUMENT_PAGES = 100_000
 MAX_IMAGE_NAME_CHARS = 255
 MAX_IMAGE_URL_CHARS = 4096
 NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"  # the API's pattern for messages[].name
@@ -95,6 +98,32 @@ class ExportImage(StrictPart):
             )
         if self.data is not None and self.mime not in IMAGE_MIMES:
             raise ValueError(f"mime must be one of {', '.join(IMAGE_MIMES)} for an inline image")
+        return self
+
+
+class ExportDocument(StrictPart):
+    """A document attached to a user message, with the text extracted from it (what was sent)."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=MAX_IMAGE_NAME_CHARS,
+        description=f"The file name; its extension is one of {', '.join(DOCUMENT_TYPES)}.",
+    )
+    kind: Literal["pdf", "docx", "text"] = Field(description="How it was read: by its extension.")
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The extracted text.")
+    pages: int | None = Field(default=None, ge=1, le=MAX_DOCUMENT_PAGES, description="A PDF's pages.")
+    size: int = Field(default=0, ge=0, description="The attached file's size in bytes.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExportDocument:
+        if not is_document(self.name):
+            raise ValueError(
+                f"name must end in one of the extensions attached as documents ({self.name!r} does not)"
+            )
+        if kind_of(self.name) != self.kind:
+            raise ValueError(f"kind must be {kind_of(self.name)!r} for a file named {self.name!r}")
+        if self.pages is not None and self.kind != "pdf":
+            raise ValueError("pages is given for PDFs only")
         return self
 
 

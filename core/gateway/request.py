@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from core.conversation import ChatParams, ImageAttachment, Message, Status
+from core.conversation import ChatParams, DocumentAttachment, ImageAttachment, Message, Status
 
 CONTINUE_PROMPT = (
     "Continue your previous answer exactly where it stopped. "
@@ -79,13 +80,21 @@ def data_url(image: ImageAttachment) -> str:
     return f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}"
 
 
+def document_text(document: DocumentAttachment) -> str:
+    """A document's text as the model reads it: framed and named by its file, so a prompt can
+    refer to "report.pdf" and several files stay apart."""
+    return f'<file name="{html.escape(document.name, quote=True)}">\n{document.text}\n</file>'
+
+
 def message_payload(message: Message) -> dict[str, Any]:
-    """One conversation message in the gateway's shape; text-only stays a plain string."""
+    """One conversation message in the gateway's shape; text-only stays a plain string. With
+    attachments: the typed text, then one text part per document, then the images."""
     payload: dict[str, Any] = {"role": message.role}
-    if message.role == "user" and message.images:
+    if message.role == "user" and (message.images or message.documents):
         parts: list[dict[str, Any]] = []
         if message.text:
             parts.append({"type": "text", "text": message.text})
+        parts.extend({"type": "text", "text": document_text(document)} for document in message.documents)
         parts.extend({"type": "image_url", "image_url": {"url": data_url(image)}} for image in message.images)
         payload["content"] = parts
     else:

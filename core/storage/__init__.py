@@ -1,5 +1,6 @@
 """Conversations that last: SQLAlchemy storage on SQLite (default) or PostgreSQL, migrated at start."""
 
+from core.storage.audit_store import AuditStore
 from core.storage.comparison_store import ComparisonStore, StoredComparison
 from core.storage.conversation_store import (
     ConversationInfo,
@@ -23,6 +24,7 @@ from core.storage.users import LOCAL_USER_ID, UserInfo, find_user, list_users, u
 
 __all__ = [
     "LOCAL_USER_ID",
+    "AuditStore",
     "ComparisonStore",
     "ConversationInfo",
     "ConversationStore",

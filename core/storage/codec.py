@@ -6,7 +6,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage
+from core.conversation import ChatParams, DocumentAttachment, ImageAttachment, Message, Status, Timing, Usage
 from core.gateway.errors import ErrorKind, GatewayError
 from core.storage.schema import ImageRow, MessageRow, max_length
 
@@ -89,7 +89,19 @@ def fill_row(row: MessageRow, message: Message, params: ChatParams | None) -> No
     row.first_token_s = message.timing.first_token_s
     row.total_s = message.timing.total_s
     row.error = error_to_dict(message.error)
+    row.documents = documents_to_list(message.documents)
     row.updated_at = now()
+
+
+def documents_to_list(documents: list[DocumentAttachment]) -> list[dict[str, Any]] | None:
+    """The documents as JSON (None when there are none, as every earlier row has)."""
+    return [asdict(document) for document in documents] or None
+
+
+def documents_from_list(data: list[dict[str, Any]] | None) -> list[DocumentAttachment]:
+    """Documents from JSON, ignoring keys a newer or older version wrote."""
+    known = {f.name for f in fields(DocumentAttachment)}
+    return [DocumentAttachment(**{k: v for k, v in item.items() if k in known}) for item in data or []]
 
 
 def image_rows(message: Message) -> list[ImageRow]:
@@ -121,6 +133,7 @@ def message_from_row(row: MessageRow, images: list[ImageRow]) -> Message:
             ImageAttachment(name=i.name, mime=i.mime, data=i.data, width=i.width, height=i.height, url=i.url)
             for i in sorted(images, key=lambda i: i.position)
         ],
+        documents=documents_from_list(row.documents),
         created_at=row.created_at.timestamp(),
         parent_id=row.parent_id,
         model=row.model,

@@ -311,7 +311,8 @@ class ConversationStore(UserScoped):
         session.flush()  # the row before its images: no ORM relationship orders them
         session.add_all(image_rows(message))
         if conversation.title == NEW_TITLE and message.role == "user":
-            conversation.title = title_from(message.text or "Images")
+            attached = message.documents[0].name if message.documents else "Images"
+            conversation.title = title_from(message.text or attached)
 
     @staticmethod
     def _shown(conversation: ConversationRow, leaf_id: str, params: ChatParams | None) -> None:

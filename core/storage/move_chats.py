@@ -17,19 +17,22 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.audit import CHATS_MOVED
 from core.settings import SettingsError, load_dotenv_file, load_secrets_files, resolve_settings
+from core.storage.audit_store import AuditStore
 from core.storage.engine import database_url, make_engine, migrate, writer
 from core.storage.schema import ConversationRow, GatewayRequestRow, PromptSetRow, ShareRow, VoteRow
 from core.storage.users import LOCAL_USER_ID, UserInfo, find_user, users_with_email
 
 SECRETS_FILE = Path(".streamlit/secrets.toml")
+COMMAND = "python -m core.storage.move_chats"  # who the audit log says moved them
 
 
 class MoveError(Exception):
@@ -63,7 +66,11 @@ def move_local_data(engine: Engine, target: UserInfo) -> Moved:
                 update(table).where(table.user_id == LOCAL_USER_ID).values(user_id=target.id)
             )
             moved.append(int(result.rowcount))  # type: ignore[attr-defined]
-    return Moved(*moved)
+    done = Moved(*moved)
+    AuditStore(engine).record(
+        CHATS_MOVED, actor_id=None, actor=COMMAND, subject=target.id, details=asdict(done)
+    )
+    return done
 
 
 def move_target(engine: Engine, given: str, database: str) -> UserInfo:

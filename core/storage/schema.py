@@ -1,6 +1,6 @@
 """The database tables: users, conversations (chats and comparisons), messages (a tree), their
-images, compare rounds and votes, prompt sets, presets, share links, and the gateway usage log
-with per-user limits."""
+images, compare rounds and votes, prompt sets, presets, share links, the gateway usage log with
+per-user limits, the audit log and the upkeep locks."""
 
 from __future__ import annotations
 
@@ -83,6 +83,8 @@ class MessageRow(Base):
     first_token_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     total_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # A prompt's attached documents: [{name, kind, text, pages, size}], their text as extracted.
+    documents: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -242,6 +244,39 @@ class GroupPolicyRow(Base):
     cost_per_month_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+
+
+class AuditRow(Base):
+    """One thing someone did, as it happened: who (the id, and their email or name then), what,
+    to what, from which address, and figures about it. Never a prompt, an answer or a title."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_actor_at", "actor_id", "at"),
+        Index("ix_audit_log_action_at", "action", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # No foreign key: the record of what someone did outlives their data and their user row.
+    actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # None: the app itself
+    actor: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    origin: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class MaintenanceLockRow(Base):
+    """Who runs a piece of upkeep (the retention purge) right now, on SQLite: a row held until its
+    holder lets go or `expires_at` passes (a holder that died). PostgreSQL uses an advisory lock."""
+
+    __tablename__ = "maintenance_locks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 # The search index over message text lives outside these models, created by migration 0002 in the

@@ -404,8 +404,11 @@ class UsageStore:
 
     # -- what the admin page reads ----------------------------------------------------------
 
-    def requests_since(self, since: datetime, limit: int | None = None) -> list[RequestRow]:
-        """Every user's requests from `since` on, newest first (at most `limit`)."""
+    def requests_since(
+        self, since: datetime, limit: int | None = None, user_id: str | None = None
+    ) -> list[RequestRow]:
+        """Every user's requests (or only `user_id`'s) from `since` on, newest first (at most
+        `limit`)."""
         r = GatewayRequestRow
         query = (
             select(r, UserRow.email, UserRow.name)
@@ -414,6 +417,8 @@ class UsageStore:
             .order_by(r.created_at.desc(), r.id.desc())
             .limit(limit)
         )
+        if user_id is not None:
+            query = query.where(r.user_id == user_id)
         with self._reading() as session:
             return [
                 RequestRow(

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import Engine
 
 from components.state import admin as admin_state
+from core.audit import AuditFilter
 from core.conversation import Usage
 from core.policies import GroupPolicy, GroupPolicyRemoved, GroupPolicySaved, PersonLimitsChange
 from core.quotas import Limits
-from core.storage import UsageStore, database_url, make_engine, migrate, upsert_user
+from core.storage import AuditStore, UsageStore, database_url, make_engine, migrate, upsert_user
 from core.storage.policy_store import PolicyStore
 from tests.app.test_admin_page import ADMIN, BUDGETS, look_as, open_admin, table
 
@@ -104,6 +105,20 @@ def test_a_policy_saved_on_the_page_replaces_the_settings_one_and_can_be_removed
     assert PolicyStore(engine).saved() == []
     assert changes[-1] == (GroupPolicyRemoved("interns"), "ada@example.com")
     assert at.text_input(key=admin_state.policy_key("models", "interns")).value == "gpt-4o-mini, o4-mini"
+    # Both changes are in the audit log, with who made them and the figures, oldest last.
+    removed, saved_entry = AuditStore(engine).entries(AuditFilter(actor_id="admin-1"))[:2]
+    assert (removed.action, removed.subject, removed.actor) == (
+        "policy_removed",
+        "interns",
+        "ada@example.com",
+    )
+    assert (saved_entry.action, saved_entry.subject) == ("policy_saved", "interns")
+    assert saved_entry.details == {
+        "models": 1,
+        "requests_per_minute": None,
+        "tokens_per_day": 2000,
+        "cost_per_month_usd": None,
+    }
 
 
 def test_a_bad_pattern_is_refused_with_what_to_write_and_nothing_is_saved(monkeypatch, engine, changes):

@@ -66,6 +66,7 @@ SINKS: dict[str, tuple[tuple[int | None, str | None], ...]] = {
             "number_input",
             "file_uploader",
             "metric",
+            "badge",
         ),
         _LABEL,
     ),

@@ -603,6 +603,24 @@ def test_move_chats_gives_everything_local_to_the_signed_in_user(tmp_path, local
     assert ConversationStore(engine, "local").conversations() == []
     again = move_chats("--to", "ana@example.com", cwd=tmp_path)
     assert again.returncode == 0 and again.stdout.startswith("Nothing to move")
+    from core.audit import CHATS_MOVED, AuditFilter
+    from core.storage import AuditStore
+
+    moves = AuditStore(engine).entries(AuditFilter(action=CHATS_MOVED))
+    assert [(m.actor_id, m.actor, m.subject, m.details) for m in reversed(moves)] == [
+        (
+            None,
+            "python -m core.storage.move_chats",
+            "oidc-ana",
+            {"conversations": 2, "votes": 1, "requests": 3, "prompt_sets": 0, "shares": 0},
+        ),
+        (
+            None,
+            "python -m core.storage.move_chats",
+            "oidc-ana",
+            {"conversations": 0, "votes": 0, "requests": 0, "prompt_sets": 0, "shares": 0},
+        ),
+    ]
 
 
 def test_move_chats_to_someone_who_never_signed_in_says_to_sign_in_first(tmp_path, local_data):

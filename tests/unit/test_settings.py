@@ -62,11 +62,21 @@ def test_hidden_and_extra_models_are_lists():
         ("GPTPROTO_LIMIT_RESERVE_TOKENS", "0", "GPTPROTO_LIMIT_RESERVE_TOKENS must be at least 1"),
         ("GPTPROTO_LIMIT_RESERVE_TOKENS", "lots", "GPTPROTO_LIMIT_RESERVE_TOKENS must be a whole number"),
         ("GPTPROTO_MODELS_EXTRA", "house model", "GPTPROTO_MODELS_EXTRA entry 'house model': A model id"),
+        ("GPTPROTO_RETENTION_DAYS", "0", "GPTPROTO_RETENTION_DAYS must be at least 1"),
+        ("GPTPROTO_RETENTION_DAYS", "a year", "GPTPROTO_RETENTION_DAYS must be a whole number"),
+        ("GPTPROTO_RETENTION_PINNED", "maybe", "GPTPROTO_RETENTION_PINNED must be true or false"),
     ],
 )
 def test_bad_values_name_the_setting(name, value, fragment):
     with pytest.raises(SettingsError, match=fragment):
         resolve_settings({}, {name: value}, {})
+
+
+def test_retention_keeps_everything_unless_a_number_of_days_is_set():
+    kept = resolve_settings({}, {}, {})
+    assert (kept.retention_days, kept.retention_pinned) == (None, False)
+    purged = resolve_settings({}, {"GPTPROTO_RETENTION_DAYS": "365", "GPTPROTO_RETENTION_PINNED": "true"}, {})
+    assert (purged.retention_days, purged.retention_pinned) == (365, True)
 
 
 def test_the_tokens_held_for_an_answer_without_max_completion_tokens_default_to_4096():
