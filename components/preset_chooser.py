@@ -35,8 +35,8 @@ def render_compare_presets(store: RunStore, settings: Settings) -> None:
 
 
 def _apply_to_chat(preset: Preset, settings: Settings, store: RunStore) -> None:
-    # A preset's model the user may not use is put as a custom id: the sidebar then says so.
-    put_chat_model(preset.model, settings, current_allowance(settings, store).models)
+    # A preset's model the user may not use is picked all the same: the sidebar then says so.
+    put_chat_model(preset.model, settings)
     _put_options(chat_state.OPTIONS, preset)
     put_chat_sampling(preset.sampling)
 

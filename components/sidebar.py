@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.model_picker import CUSTOM_MODEL, draw_chat_picker, draw_compare_picker
 from components.parameters import (
     SHARED_NAMES,
     draw_column_setup,
@@ -44,7 +45,6 @@ from core.settings import Settings, model_choices
 T = TypeVar("T")
 R = TypeVar("R")
 
-CUSTOM_MODEL = "Custom model id…"
 _ROLE_LABELS: dict[RoleChoice, str] = {
     "auto": "auto (developer for o-series, else system)",
     "developer": "developer",
@@ -70,7 +70,7 @@ class ChatChoice(_Choice):
     """What the chat sidebar holds: the parameters, and any problems to fix before sending."""
 
     send_links: bool = False
-    offered: list[str] = field(default_factory=list)  # the picker's models: those the user may use
+    allowed: Sequence[str] = ANY_MODEL  # the patterns of the models the user may use (the picker's)
 
 
 @dataclass
@@ -119,9 +119,8 @@ def chat_choice(settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> ChatC
     sampling = _read_sampling(chat_state.SAMPLING, model, problems)
     params = replace(options.params_for(model, name), sampling=sampling)
     send_links = bool(state.get(chat_state.LINK_IMAGES, False))
-    offered = _model_options(settings, allowed)
     chosen = ChatChoice(
-        params, api_key, problems.found, problems.by_field, send_links=send_links, offered=offered
+        params, api_key, problems.found, problems.by_field, send_links=send_links, allowed=allowed
     )
     return _finish(chosen)
 
@@ -138,7 +137,7 @@ def render_chat_sidebar(
         library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Model")
-        _draw_model_picker(choice.offered)
+        draw_chat_picker(settings, choice.api_key, choice.params.model, choice.allowed)
         _show_problem(choice, "model")
         draw_effort(chat_state.SAMPLING, choice.params.model)
         draw_parameters(chat_state.SAMPLING, _sampling_problems(choice), choice.params.sampling)
@@ -204,16 +203,7 @@ def render_compare_sidebar(
         choice.library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Models")
-        choices = offered_models(model_choices(settings), allowed)
-        st.multiselect(
-            "Models to compare (2 to 4)",
-            choices,
-            default=_default_models(settings, allowed),
-            key=compare_state.MODELS,
-            max_selections=MAX_MODELS,
-            accept_new_options=True,
-            help="Type a custom model id and press Enter to add it.",
-        )
+        draw_compare_picker(settings, choice.api_key, _default_models(settings, allowed), allowed)
         for model in _picked_models(settings):
             problem = choice.field_problems.get(f"column.{model}")
             draw_column_setup(compare_state.column_keys(model), model, problem)
@@ -349,11 +339,12 @@ def _draw_key(settings: Settings, choice: _Choice) -> None:
 
 
 def _read_model(settings: Settings, problems: _Problems, allowed: Sequence[str]) -> str:
+    # Any id the picker held is kept (the gateway's list may have offered it; the picker adds the
+    # one in use to its options when the list no longer has it); one the user may not use is
+    # refused below, under the picker.
     state = st.session_state
-    options = _model_options(settings, allowed)
-    if state.get(chat_state.MODEL) not in options:
-        # The default model, or the first the user may use when it is not one of them.
-        state[chat_state.MODEL] = settings.default_model if settings.default_model in options else options[0]
+    if not state.get(chat_state.MODEL):
+        state[chat_state.MODEL] = _first_model(settings, allowed)
     picked = str(state[chat_state.MODEL])
     raw = str(state.get(chat_state.CUSTOM_MODEL) or "").strip() if picked == CUSTOM_MODEL else picked
     model = (problems.parse("model", validate_model_id, raw) or "") if raw else ""
@@ -363,13 +354,10 @@ def _read_model(settings: Settings, problems: _Problems, allowed: Sequence[str])
     return model
 
 
-def _model_options(settings: Settings, allowed: Sequence[str]) -> list[str]:
-    return [*offered_models(model_choices(settings), allowed), CUSTOM_MODEL]
-
-
-def _draw_model_picker(options: list[str]) -> None:
-    if st.selectbox("Model", options, key=chat_state.MODEL) == CUSTOM_MODEL:
-        st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
+def _first_model(settings: Settings, allowed: Sequence[str]) -> str:
+    """The default model, or the first curated one the user may use when it is not one of them."""
+    curated = offered_models(model_choices(settings), allowed)
+    return settings.default_model if settings.default_model in curated else next(iter(curated), CUSTOM_MODEL)
 
 
 def _default_models(settings: Settings, allowed: Sequence[str]) -> list[str]:
@@ -406,12 +394,12 @@ def restore_compare_params(params: ChatParams, columns: list[ColumnSetup], blind
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
 
 
-def put_chat_model(model: str, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
-    """Pick `model` in the chat sidebar (before it is drawn): from the list of the models the user
-    may use (`allowed`'s patterns), or as a custom id (for the sidebar to refuse one they may not)."""
-    known = offered_models(model_choices(settings), allowed)
-    st.session_state[chat_state.MODEL] = model if model in known else CUSTOM_MODEL
-    st.session_state[chat_state.CUSTOM_MODEL] = "" if model in known else model
+def put_chat_model(model: str, settings: Settings) -> None:
+    """Pick `model` in the chat sidebar (before it is drawn): the picker offers any id picked,
+    whether the configured list or the gateway's has it or not (and the sidebar refuses one the
+    user may not use)."""
+    st.session_state[chat_state.MODEL] = model or settings.default_model
+    st.session_state[chat_state.CUSTOM_MODEL] = ""
 
 
 def put_compare_model(model: str, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
@@ -437,13 +425,12 @@ def put_compare_sampling(sampling: Sampling) -> None:
     restore_column_setups(compare_state.column_keys, [ColumnSetup(model, own) for model in picked])
 
 
-def restore_chat_params(params: ChatParams, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
+def restore_chat_params(params: ChatParams, settings: Settings) -> None:
     """Put a stored conversation's parameters back into the chat sidebar (before it is drawn); a
-    model the user may no longer use (outside `allowed`) stays, as a custom id, for the sidebar to
-    say so."""
+    model the user may no longer use stays picked, for the sidebar to say so."""
     state = st.session_state
     keys = chat_state.OPTIONS
-    put_chat_model(params.model, settings, allowed)
+    put_chat_model(params.model, settings)
     state[keys.max_tokens] = str(params.max_completion_tokens or "")
     state[keys.stream] = params.stream
     state[keys.instructions] = params.instructions

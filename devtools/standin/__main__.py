@@ -10,7 +10,7 @@ import sys
 
 from devtools.process import run_until_stopped
 from devtools.standin.replies import Reply
-from devtools.standin.server import StandIn
+from devtools.standin.server import MODEL_LIST_FAULTS, StandIn
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> None:
         help="refuse requests that carry this parameter with OpenAI's 'Unsupported parameter' 400 "
         "(repeatable; NAME=model1,model2 refuses it for those models only)",
     )
+    parser.add_argument(
+        "--models-fault", choices=MODEL_LIST_FAULTS, help="how GET /v1/models fails (default: it lists)"
+    )
     args = parser.parse_args(argv)
     default = Reply(
         chunk_delay=args.chunk_delay,
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     for item in args.unsupported_param:
         name, _, models = item.partition("=")
         server.unsupported_params[name] = {model for model in models.split(",") if model}
+    server.models_fault = args.models_fault
     server.start()
     sys.stdout.write(f"GPTProto stand-in on {server.base_url} (key {args.key}); Ctrl-C stops it\n")
     sys.stdout.flush()
