@@ -19,12 +19,13 @@ from components.plumbing.chat_persistence import show_version
 from components.plumbing.storage import RunStore
 from components.plumbing.usage import Reservation, reserve
 from components.sidebar import ChatChoice
-from components.state.chat import PendingAction, open_dialog, request_action, toggle_copy
+from components.state.chat import PendingAction, open_dialog, request_action, resend_without, toggle_copy
 from core.branches import ConversationTree
 from core.chat_flow import Turn, can_continue, continue_answer, edit, fail_before_sending, retry, send
 from core.conversation import Message, Status
-from core.gateway.errors import limit_error
+from core.gateway.errors import limit_error, refused_parameter_of
 from core.input_length import too_long_message
+from core.sampling import label as parameter_label
 from core.settings import Settings
 
 
@@ -130,6 +131,17 @@ def actions_for(
             MessageAction("Delete", ":material/delete:", open_dialog, ("delete", message.id), quiet=True)
         )
         return actions
+    refused = refused_parameter_of(message.error)
+    if is_last and refused is not None:
+        actions.append(
+            MessageAction(
+                f"Send again without {parameter_label(refused).lower()}",
+                ":material/replay:",
+                resend_without,
+                (refused,),
+                "without",
+            )
+        )
     if is_last and can_continue(message):
         actions.append(MessageAction("Continue", ":material/play_arrow:", request_action, ("continue",)))
     if is_last:

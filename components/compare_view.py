@@ -12,7 +12,7 @@ from components.error_card import render_error_card
 from components.message import AVATARS, render_body
 from components.plumbing.markdown import safe
 from components.presenter import costs_hidden
-from components.state.compare import vote_key
+from components.state.compare import request_resend, resend_key, vote_key
 from core.answer_notes import format_seconds, status_note, usage_line
 from core.compare import (
     COST_COLUMN,
@@ -26,8 +26,10 @@ from core.compare import (
     summary_rows,
 )
 from core.conversation import Message, Status
+from core.gateway.errors import refused_parameter_of
 from core.pricing import Prices, estimate_cost, format_cost, format_usd
 from core.safe_text import literal
+from core.sampling import label as parameter_label
 
 
 def column_title(round_: CompareRound, index: int) -> str:
@@ -35,7 +37,7 @@ def column_title(round_: CompareRound, index: int) -> str:
     if round_.blind and not round_.voted:
         return f"Model {round_.label_of(index)}"
     label = f"{round_.label_of(index)} · " if round_.blind else ""
-    return f"{label}{round_.columns[index].model}"  # an imported comparison names any model
+    return f"{label}{round_.columns[index].name}"  # an imported comparison names any model
 
 
 def render_prompt(round_: CompareRound) -> None:
@@ -47,17 +49,27 @@ def render_prompt(round_: CompareRound) -> None:
 FeedbackDrawer = Callable[[DeltaGenerator, Message], None]
 
 
-def render_round(round_: CompareRound, prices: Prices, feedback: FeedbackDrawer | None = None) -> None:
-    """A finished round: the prompt, then one bordered column per model (with the feedback on
-    its answer when `feedback` can store it)."""
+def render_round(
+    round_: CompareRound, prices: Prices, feedback: FeedbackDrawer | None = None, *, latest: bool = False
+) -> None:
+    """A finished round: the prompt, then one bordered column per model (the latest round's
+    columns offer to send again without a parameter the gateway refused; each answer takes
+    feedback when `feedback` can store it)."""
     render_prompt(round_)
     for index, column in columns_in_display_order(round_):
         with column:
-            st.subheader(literal(column_title(round_, index)), divider="gray")
-            answer = round_.columns[index].answer
-            if answer.text:
-                st.markdown(safe(answer.text))
-            render_column_footer(round_, index, prices, feedback)
+            render_finished_column(round_, index, prices, feedback, latest=latest)
+
+
+def render_finished_column(
+    round_: CompareRound, index: int, prices: Prices, feedback: FeedbackDrawer | None = None, *, latest: bool
+) -> None:
+    """One column of a round that is not streaming: its title, answer and footer."""
+    st.subheader(literal(column_title(round_, index)), divider="gray")
+    answer = round_.columns[index].answer
+    if answer.text:
+        st.markdown(safe(answer.text))
+    render_column_footer(round_, index, prices, feedback, latest=latest)
 
 
 def columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGenerator]]:
@@ -67,10 +79,15 @@ def columns_in_display_order(round_: CompareRound) -> list[tuple[int, DeltaGener
 
 
 def render_column_footer(
-    round_: CompareRound, index: int, prices: Prices, feedback: FeedbackDrawer | None = None
+    round_: CompareRound,
+    index: int,
+    prices: Prices,
+    feedback: FeedbackDrawer | None = None,
+    *,
+    latest: bool = False,
 ) -> None:
-    """What went wrong if anything, then the answer's figures and cost estimate, then the
-    feedback on it."""
+    """What went wrong if anything (in the latest round, a parameter the gateway refused can be
+    left out in one click), then the answer's figures and cost estimate, then the feedback on it."""
     column = round_.columns[index]
     answer = column.answer
     note = status_note(answer)
@@ -78,6 +95,15 @@ def render_column_footer(
         st.warning(literal(note), icon=":material/content_cut:")
     if answer.error is not None:
         render_error_card(answer.error)
+    refused = refused_parameter_of(answer.error)
+    if latest and refused is not None:
+        st.button(
+            f"Send again without {literal(parameter_label(refused).lower())}",
+            key=resend_key(answer.id),
+            icon=":material/replay:",
+            on_click=request_resend,
+            args=(index, column.model, refused, getattr(column.own, refused) is not None),
+        )
     if answer.status != Status.FAILED:
         st.caption(literal(usage_line(answer, with_model=False)))  # a blind column must not name its model
         # The prices would give a blind model away; a presenter may keep costs off screen.
@@ -115,7 +141,7 @@ def render_vote(round_: CompareRound, on_vote: Callable[[str], None], position: 
             f"{literal(label)} is best",
             key=vote_key(label, position),
             on_click=on_vote,
-            args=(round_.columns[index].model,),
+            args=(round_.columns[index].name,),
         )
     row.button("It's a tie", key=vote_key(TIE, position), on_click=on_vote, args=(TIE,))
 

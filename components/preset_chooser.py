@@ -11,7 +11,7 @@ import streamlit as st
 from components.plumbing import routes
 from components.plumbing.policy import current_allowance
 from components.plumbing.storage import RunStore, safely
-from components.sidebar import put_chat_model, put_compare_model
+from components.sidebar import put_chat_model, put_chat_sampling, put_compare_model, put_compare_sampling
 from components.state import chat as chat_state
 from components.state import compare as compare_state
 from components.state.common import OptionKeys
@@ -35,20 +35,21 @@ def render_compare_presets(store: RunStore, settings: Settings) -> None:
 
 
 def _apply_to_chat(preset: Preset, settings: Settings, store: RunStore) -> None:
-    # A preset's model the user may not use is put as a custom id: the sidebar then says so.
-    put_chat_model(preset.model, settings, current_allowance(settings, store).models)
+    # A preset's model the user may not use is picked all the same: the sidebar then says so.
+    put_chat_model(preset.model, settings)
     _put_options(chat_state.OPTIONS, preset)
+    put_chat_sampling(preset.sampling)
 
 
 def _apply_to_compare(preset: Preset, settings: Settings, store: RunStore) -> None:
     put_compare_model(preset.model, settings, current_allowance(settings, store).models)
     _put_options(compare_state.OPTIONS, preset)
+    put_compare_sampling(preset.sampling)
 
 
 def _put_options(keys: OptionKeys, preset: Preset) -> None:
     st.session_state[keys.instructions] = preset.instructions
     st.session_state[keys.instructions_role] = preset.instructions_role
-    st.session_state[keys.sampling] = preset.sampling
 
 
 def _render(store: RunStore, keys: ChooserKeys, apply: Callable[[Preset], None]) -> None:

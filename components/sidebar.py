@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components.model_picker import CUSTOM_MODEL, draw_chat_picker, draw_compare_picker
+from components.parameters import (
+    SHARED_NAMES,
+    draw_column_setup,
+    draw_effort,
+    draw_parameters,
+    problem_field,
+    read_column_setups,
+    read_sampling,
+    restore_column_setups,
+    restore_sampling,
+)
 from components.state import chat as chat_state
 from components.state import compare as compare_state
-from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, remember_user_key
-from core.compare import MAX_MODELS, validate_models
+from components.state.common import USER_KEY, USER_KEY_INPUT, OptionKeys, SamplingKeys, remember_user_key
+from core.compare import MAX_MODELS, ColumnSetup, validate_columns
 from core.conversation import ChatParams
 from core.gateway.errors import NO_KEY_PROBLEM
 from core.gateway.request import (
@@ -27,12 +39,12 @@ from core.models import RoleChoice, instructions_role
 from core.policies import ANY_MODEL, models_problem, offered_models
 from core.safe_text import literal
 from core.sampling import Sampling
+from core.sampling import names as sampling_names
 from core.settings import Settings, model_choices
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-CUSTOM_MODEL = "Custom model id…"
 _ROLE_LABELS: dict[RoleChoice, str] = {
     "auto": "auto (developer for o-series, else system)",
     "developer": "developer",
@@ -58,14 +70,15 @@ class ChatChoice(_Choice):
     """What the chat sidebar holds: the parameters, and any problems to fix before sending."""
 
     send_links: bool = False
-    offered: list[str] = field(default_factory=list)  # the picker's models: those the user may use
+    allowed: Sequence[str] = ANY_MODEL  # the patterns of the models the user may use (the picker's)
 
 
 @dataclass
 class CompareChoice(_Choice):
     """What the compare sidebar resolved: the models, blind mode and the shared options."""
 
-    models: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)  # each column's model, in column order
+    columns: list[ColumnSetup] = field(default_factory=list)  # each column's model and own parameters
     blind: bool = False
     role: RoleChoice = "auto"  # decided per model when automatic
     library_slot: DeltaGenerator | None = None  # recent comparisons, filled at the end of the run
@@ -103,11 +116,11 @@ def chat_choice(settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> ChatC
     name = problems.parse("name", validate_participant_name, str(state.get(chat_state.USER_NAME) or ""))
     if not model:
         problems.add("Enter a custom model id, or pick a model from the list.")
-    params = options.params_for(model, name)
+    sampling = _read_sampling(chat_state.SAMPLING, model, problems)
+    params = replace(options.params_for(model, name), sampling=sampling)
     send_links = bool(state.get(chat_state.LINK_IMAGES, False))
-    offered = _model_options(settings, allowed)
     chosen = ChatChoice(
-        params, api_key, problems.found, problems.by_field, send_links=send_links, offered=offered
+        params, api_key, problems.found, problems.by_field, send_links=send_links, allowed=allowed
     )
     return _finish(chosen)
 
@@ -124,8 +137,10 @@ def render_chat_sidebar(
         library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Model")
-        _draw_model_picker(choice.offered)
+        draw_chat_picker(settings, choice.api_key, choice.params.model, choice.allowed)
         _show_problem(choice, "model")
+        draw_effort(chat_state.SAMPLING, choice.params.model)
+        draw_parameters(chat_state.SAMPLING, _sampling_problems(choice), choice.params.sampling)
         _draw_options(chat_state.OPTIONS, choice, settings.max_instructions_chars)
         st.text_input(
             "Your name (optional)",
@@ -150,11 +165,27 @@ def compare_choice(settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> Co
     picked = state.get(compare_state.MODELS)
     picked = list(_default_models(settings, allowed) if picked is None else picked)
     models = problems.parse("models", partial(_checked_models, allowed=allowed), picked) or []
+    setups: list[ColumnSetup] = []
+    for model in models:
+        own, problem = read_column_setups(compare_state.column_keys(model), model)
+        setups += own
+        if problem:
+            problems.add(f"{model}: {problem}", f"column.{model}")
+    columns = problems.parse("models", validate_columns, setups) if models else None
     blind = bool(state.get(compare_state.BLIND, False))
     options = _read_options(compare_state.OPTIONS, problems, settings.max_instructions_chars)
-    params = options.params_for(models[0] if models else "")
+    first = models[0] if models else ""
+    shared = _read_sampling(compare_state.SAMPLING, first, problems, only=SHARED_NAMES)
+    params = replace(options.params_for(first), sampling=shared)
     choice = CompareChoice(
-        params, api_key, problems.found, problems.by_field, models=models, blind=blind, role=options.role
+        params,
+        api_key,
+        problems.found,
+        problems.by_field,
+        models=[column.model for column in columns or []],
+        columns=columns or [],
+        blind=blind,
+        role=options.role,
     )
     return _finish(choice)
 
@@ -172,18 +203,15 @@ def render_compare_sidebar(
         choice.library_slot = st.container()
         _draw_key(settings, choice)
         st.subheader("Models")
-        choices = offered_models(model_choices(settings), allowed)
-        st.multiselect(
-            "Models to compare (2 to 4)",
-            choices,
-            default=_default_models(settings, allowed),
-            key=compare_state.MODELS,
-            max_selections=MAX_MODELS,
-            accept_new_options=True,
-            help="Type a custom model id and press Enter to add it.",
-        )
+        draw_compare_picker(settings, choice.api_key, _default_models(settings, allowed), allowed)
+        for model in _picked_models(settings):
+            problem = choice.field_problems.get(f"column.{model}")
+            draw_column_setup(compare_state.column_keys(model), model, problem)
         _show_problem(choice, "models")
         st.toggle("Blind mode (vote before names are shown)", key=compare_state.BLIND)
+        draw_parameters(
+            compare_state.SAMPLING, _sampling_problems(choice), choice.params.sampling, only=SHARED_NAMES
+        )
         _draw_options(compare_state.OPTIONS, choice, settings.max_instructions_chars)
     return choice
 
@@ -195,6 +223,18 @@ def _finish(choice: _ChoiceT) -> _ChoiceT:
     if not choice.api_key:
         choice.problems.append(NO_KEY_PROBLEM)
     return choice
+
+
+def _read_sampling(keys: SamplingKeys, model: str, problems: _Problems, **only: Any) -> Sampling:
+    sampling, bad = read_sampling(keys, model, **only)
+    for name, problem in bad.items():
+        problems.add(problem, problem_field(name))
+    return sampling
+
+
+def _sampling_problems(choice: _Choice) -> dict[str, str]:
+    found = ((name, choice.field_problems.get(problem_field(name))) for name in sampling_names())
+    return {name: problem for name, problem in found if problem}
 
 
 def _show_problem(choice: _Choice, field_name: str) -> None:
@@ -210,7 +250,6 @@ class _RequestOptions:
     stream: bool
     instructions: str
     role: RoleChoice
-    sampling: Sampling
 
     def params_for(self, model: str, user_name: str | None = None) -> ChatParams:
         return ChatParams(
@@ -220,7 +259,6 @@ class _RequestOptions:
             instructions=self.instructions,
             instructions_role=instructions_role(self.role, model),
             user_name=user_name,
-            sampling=self.sampling,
         )
 
 
@@ -231,13 +269,8 @@ def _read_options(keys: OptionKeys, problems: _Problems, max_instructions: int) 
     problems.parse("instructions", partial(_fits, "instructions prompt", max_instructions), instructions)
     role = state.get(keys.instructions_role)
     limit = problems.parse("max_tokens", parse_max_completion_tokens, str(state.get(keys.max_tokens) or ""))
-    sampling = state.get(keys.sampling)
     return _RequestOptions(
-        limit,
-        bool(state[keys.stream]),
-        instructions,
-        role if role in _ROLE_LABELS else "auto",
-        sampling if isinstance(sampling, Sampling) else Sampling(),
+        limit, bool(state[keys.stream]), instructions, role if role in _ROLE_LABELS else "auto"
     )
 
 
@@ -306,11 +339,12 @@ def _draw_key(settings: Settings, choice: _Choice) -> None:
 
 
 def _read_model(settings: Settings, problems: _Problems, allowed: Sequence[str]) -> str:
+    # Any id the picker held is kept (the gateway's list may have offered it; the picker adds the
+    # one in use to its options when the list no longer has it); one the user may not use is
+    # refused below, under the picker.
     state = st.session_state
-    options = _model_options(settings, allowed)
-    if state.get(chat_state.MODEL) not in options:
-        # The default model, or the first the user may use when it is not one of them.
-        state[chat_state.MODEL] = settings.default_model if settings.default_model in options else options[0]
+    if not state.get(chat_state.MODEL):
+        state[chat_state.MODEL] = _first_model(settings, allowed)
     picked = str(state[chat_state.MODEL])
     raw = str(state.get(chat_state.CUSTOM_MODEL) or "").strip() if picked == CUSTOM_MODEL else picked
     model = (problems.parse("model", validate_model_id, raw) or "") if raw else ""
@@ -320,13 +354,10 @@ def _read_model(settings: Settings, problems: _Problems, allowed: Sequence[str])
     return model
 
 
-def _model_options(settings: Settings, allowed: Sequence[str]) -> list[str]:
-    return [*offered_models(model_choices(settings), allowed), CUSTOM_MODEL]
-
-
-def _draw_model_picker(options: list[str]) -> None:
-    if st.selectbox("Model", options, key=chat_state.MODEL) == CUSTOM_MODEL:
-        st.text_input("Custom model id", key=chat_state.CUSTOM_MODEL, placeholder="e.g. o3-mini")
+def _first_model(settings: Settings, allowed: Sequence[str]) -> str:
+    """The default model, or the first curated one the user may use when it is not one of them."""
+    curated = offered_models(model_choices(settings), allowed)
+    return settings.default_model if settings.default_model in curated else next(iter(curated), CUSTOM_MODEL)
 
 
 def _default_models(settings: Settings, allowed: Sequence[str]) -> list[str]:
@@ -334,35 +365,41 @@ def _default_models(settings: Settings, allowed: Sequence[str]) -> list[str]:
 
 
 def _checked_models(picked: list[str], allowed: Sequence[str]) -> list[str]:
-    checked = [validate_model_id(model) for model in validate_models(picked)]
+    checked = [validate_model_id(model) for model in picked]  # the columns' count is checked later
     problem = models_problem(checked, allowed)
     if problem:
         raise InputError(problem)
     return checked
 
 
-def restore_compare_params(params: ChatParams, models: list[str], blind: bool) -> None:
-    """Put a stored comparison's models, blind mode and options back into the compare sidebar
-    (before it is drawn)."""
+def _picked_models(settings: Settings) -> list[str]:
+    picked = st.session_state.get(compare_state.MODELS)
+    return [model for model in (picked or []) if model.strip()]
+
+
+def restore_compare_params(params: ChatParams, columns: list[ColumnSetup], blind: bool) -> None:
+    """Put a stored comparison's columns (models and their own parameters), blind mode and
+    options back into the compare sidebar (before it is drawn)."""
     state = st.session_state
     keys = compare_state.OPTIONS
-    if models:
-        state[compare_state.MODELS] = list(models)
+    if columns:
+        state[compare_state.MODELS] = list(dict.fromkeys(column.model for column in columns))
+        restore_column_setups(compare_state.column_keys, columns)
+    restore_sampling(compare_state.SAMPLING, params.sampling)
     state[compare_state.BLIND] = blind
     state[keys.max_tokens] = str(params.max_completion_tokens or "")
     state[keys.stream] = params.stream
     state[keys.instructions] = params.instructions
     automatic = instructions_role("auto", params.model) == params.instructions_role
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
-    state[keys.sampling] = params.sampling  # not a preset's, when one was applied before
 
 
-def put_chat_model(model: str, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
-    """Pick `model` in the chat sidebar (before it is drawn): from the list of the models the user
-    may use (`allowed`'s patterns), or as a custom id (for the sidebar to refuse one they may not)."""
-    known = offered_models(model_choices(settings), allowed)
-    st.session_state[chat_state.MODEL] = model if model in known else CUSTOM_MODEL
-    st.session_state[chat_state.CUSTOM_MODEL] = "" if model in known else model
+def put_chat_model(model: str, settings: Settings) -> None:
+    """Pick `model` in the chat sidebar (before it is drawn): the picker offers any id picked,
+    whether the configured list or the gateway's has it or not (and the sidebar refuses one the
+    user may not use)."""
+    st.session_state[chat_state.MODEL] = model or settings.default_model
+    st.session_state[chat_state.CUSTOM_MODEL] = ""
 
 
 def put_compare_model(model: str, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
@@ -373,17 +410,31 @@ def put_compare_model(model: str, settings: Settings, allowed: Sequence[str] = A
     st.session_state[compare_state.MODELS] = [model, *others][:MAX_MODELS]
 
 
-def restore_chat_params(params: ChatParams, settings: Settings, allowed: Sequence[str] = ANY_MODEL) -> None:
+def put_chat_sampling(sampling: Sampling) -> None:
+    """Put parameters (a preset's) into the chat sidebar's boxes (before they are drawn)."""
+    restore_sampling(chat_state.SAMPLING, sampling)
+
+
+def put_compare_sampling(sampling: Sampling) -> None:
+    """Put parameters (a preset's) into the compare sidebar (before it is drawn): the reasoning
+    effort into each picked reasoning model's own box, the temperature into every picked model's,
+    the rest into the shared Parameters."""
+    restore_sampling(compare_state.SAMPLING, replace(sampling, reasoning_effort=None, temperature=None))
+    own = Sampling(reasoning_effort=sampling.reasoning_effort, temperature=sampling.temperature)
+    picked = st.session_state.get(compare_state.MODELS) or []
+    restore_column_setups(compare_state.column_keys, [ColumnSetup(model, own) for model in picked])
+
+
+def restore_chat_params(params: ChatParams, settings: Settings) -> None:
     """Put a stored conversation's parameters back into the chat sidebar (before it is drawn); a
-    model the user may no longer use (outside `allowed`) stays, as a custom id, for the sidebar to
-    say so."""
+    model the user may no longer use stays picked, for the sidebar to say so."""
     state = st.session_state
     keys = chat_state.OPTIONS
-    put_chat_model(params.model, settings, allowed)
+    put_chat_model(params.model, settings)
     state[keys.max_tokens] = str(params.max_completion_tokens or "")
     state[keys.stream] = params.stream
     state[keys.instructions] = params.instructions
     automatic = instructions_role("auto", params.model) == params.instructions_role
     state[keys.instructions_role] = "auto" if automatic else params.instructions_role
-    state[keys.sampling] = params.sampling  # not a preset's, when one was applied before
     state[chat_state.USER_NAME] = params.user_name or ""
+    restore_sampling(chat_state.SAMPLING, params.sampling)

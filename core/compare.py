@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from core.answer_notes import AnswerMetrics, answer_metrics
 from core.conversation import ChatParams, Message, Status, Usage
 from core.pricing import Prices, estimate_cost
+from core.sampling import ReasoningEffort, Sampling
 
 LABELS = ("A", "B", "C", "D")
 MIN_MODELS, MAX_MODELS = 2, 4
@@ -17,14 +18,52 @@ TIE = "tie"
 COST_COLUMN = "cost (USD, est.)"
 
 
-def validate_models(models: Sequence[str]) -> list[str]:
-    """2 to 4 distinct, non-empty model ids, in the order picked."""
-    picked = [m.strip() for m in models if m.strip()]
-    if len(set(picked)) != len(picked):
-        raise ValueError("Each model can be compared once: remove the duplicate.")
-    if not MIN_MODELS <= len(picked) <= MAX_MODELS:
-        raise ValueError(f"Pick {MIN_MODELS} to {MAX_MODELS} models to compare (now {len(picked)}).")
-    return picked
+def column_name(model: str, own: Sampling) -> str:
+    """How a column is named, voted for and summed up: the model, and its own parameters when it
+    has any ("o3 (effort high)"), so one model at two settings is two contenders."""
+    summary = own.summary()
+    return f"{model} ({summary})" if summary else model
+
+
+@dataclass(frozen=True)
+class ColumnSetup:
+    """What one column asks: a model, with its own parameters (reasoning effort, temperature)
+    over the ones every column shares."""
+
+    model: str
+    own: Sampling = field(default_factory=Sampling)
+
+    @property
+    def name(self) -> str:
+        """The column's name (see column_name)."""
+        return column_name(self.model, self.own)
+
+
+def column_setups(
+    model: str, efforts: Sequence[ReasoningEffort], temperatures: Sequence[float]
+) -> list[ColumnSetup]:
+    """One column per reasoning effort and temperature picked for `model` (every pairing), or
+    one column with neither when none is picked."""
+    each_effort: Sequence[ReasoningEffort | None] = efforts or [None]
+    each_temperature: Sequence[float | None] = temperatures or [None]
+    return [
+        ColumnSetup(model, Sampling(reasoning_effort=effort, temperature=temperature))
+        for effort in each_effort
+        for temperature in each_temperature
+    ]
+
+
+def validate_columns(setups: Sequence[ColumnSetup]) -> list[ColumnSetup]:
+    """2 to 4 columns, no two asking the same model with the same parameters."""
+    names = [setup.name for setup in setups]
+    if len(set(names)) != len(names):
+        raise ValueError("Two columns ask the same model with the same parameters: remove one.")
+    if not MIN_MODELS <= len(setups) <= MAX_MODELS:
+        raise ValueError(
+            f"Pick {MIN_MODELS} to {MAX_MODELS} models to compare (now {len(setups)} column"
+            f"{'' if len(setups) == 1 else 's'}), or give a model several reasoning efforts or temperatures."
+        )
+    return list(setups)
 
 
 def blind_order(count: int, rng: random.Random | None = None) -> list[int]:
@@ -78,6 +117,12 @@ class ColumnRound:
     model: str
     answer: Message
     history: list[Message] = field(default_factory=list)
+    own: Sampling = field(default_factory=Sampling)  # the column's own parameters
+
+    @property
+    def name(self) -> str:
+        """The model, with the column's own parameters (see column_name)."""
+        return column_name(self.model, self.own)
 
     def metrics(self) -> AnswerMetrics:
         """Time to first token, total time and tokens per second."""
@@ -108,6 +153,12 @@ class CompareRound:
         """The models of the round, in column order."""
         return [column.model for column in self.columns]
 
+    @property
+    def names(self) -> list[str]:
+        """The columns' names (models with their own parameters), in column order: what a vote
+        picks among."""
+        return [column.name for column in self.columns]
+
     def label_of(self, index: int) -> str:
         """The blind label (A, B, ...) shown for column index."""
         return LABELS[self.order.index(index)] if self.order else LABELS[index]
@@ -129,7 +180,7 @@ def summary_rows(
         cost = estimate_cost(column.model, usage, prices)
         rows.append(
             {
-                "model": column.model,
+                "model": column.name,
                 "status": column.answer.status.value,
                 "first token (s)": _round(metrics.first_token_s),
                 "total (s)": _round(metrics.total_s),
@@ -139,7 +190,7 @@ def summary_rows(
                 "reasoning tokens": usage.reasoning_tokens if usage else None,
                 "cached tokens": usage.cached_tokens if usage else None,
                 COST_COLUMN: round(cost.usd, 6) if cost else None,
-                "vote": _vote_cell(column.model, winner),
+                "vote": _vote_cell(column.name, winner),
             }
         )
     return rows
@@ -166,16 +217,17 @@ def comparison_summary(rounds: Sequence[CompareRound], prices: Prices) -> list[d
     """One row per model over every round, in the order the models first appear: answers given,
     median time to first token and tokens per second, tokens and estimated cost summed from the
     reported usage, and the blind votes (wins and ties) of the rounds it answered."""
-    by_model: dict[str, list[tuple[CompareRound, ColumnRound]]] = {}
+    by_name: dict[str, list[tuple[CompareRound, ColumnRound]]] = {}
     for round_ in rounds:
         for column in round_.columns:
-            by_model.setdefault(column.model, []).append((round_, column))
-    return [_model_row(model, entries, prices) for model, entries in by_model.items()]
+            by_name.setdefault(column.name, []).append((round_, column))
+    return [_model_row(name, entries, prices) for name, entries in by_name.items()]
 
 
 def _model_row(
-    model: str, entries: list[tuple[CompareRound, ColumnRound]], prices: Prices
+    name: str, entries: list[tuple[CompareRound, ColumnRound]], prices: Prices
 ) -> dict[str, object]:
+    model = entries[0][1].model
     answered = [(r, c) for r, c in entries if c.answer.status != Status.FAILED]
     metrics = [c.metrics() for _, c in answered]
     usages = [c.answer.usage for _, c in answered if c.answer.usage and c.answer.usage_reported]
@@ -183,7 +235,7 @@ def _model_row(
     costs = [estimate_cost(model, usage, prices) for usage in usages]
     priced = [cost.usd for cost in costs if cost is not None]
     return {
-        "model": model,
+        "model": name,
         "answers": f"{len(answered)}/{len(entries)}",
         MEDIAN_FIRST_TOKEN: _median([m.first_token_s for m in metrics]),
         MEDIAN_TOKENS_PER_S: _median([m.tokens_per_s for m in metrics], 1),
@@ -191,7 +243,7 @@ def _model_row(
         "completion tokens": total.completion_tokens,
         "total tokens": total.prompt_tokens + total.completion_tokens,
         COST_COLUMN: round(sum(priced), 6) if model in prices else None,
-        "wins": sum(1 for r, _ in answered if r.winner == model),
+        "wins": sum(1 for r, _ in answered if r.winner == name),
         "ties": sum(1 for r, _ in answered if r.winner == TIE),
     }
 

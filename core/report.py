@@ -26,7 +26,7 @@ def report_markdown(title: str, rounds: Sequence[CompareRound], prices: Prices) 
         if rows:
             lines += [*_markdown_table(rows), ""]
         for column in round_.columns:
-            lines += [f"### {column.model}", ""]
+            lines += [f"### {column.name}", ""]
             if column.answer.error is not None:
                 lines += [f"> **{column.answer.error.title}**: {column.answer.error.hint}", ""]
             lines += [column.answer.text or "_(no text)_", ""]
@@ -66,7 +66,7 @@ def report_html(title: str, rounds: Sequence[CompareRound], prices: Prices) -> s
             error = column.answer.error
             note = f"<p><b>{html.escape(error.title)}</b>: {html.escape(error.hint)}</p>" if error else ""
             parts.append(
-                f"<div><h3>{html.escape(column.model)}</h3>{note}<pre>{html.escape(column.answer.text)}</pre></div>"
+                f"<div><h3>{html.escape(column.name)}</h3>{note}<pre>{html.escape(column.answer.text)}</pre></div>"
             )
         parts.append("</div>")
     if len(rounds) > 1:

@@ -54,6 +54,11 @@ class Sampling:
         """The JSON shape stored and exported: the set fields only (same as the request body)."""
         return self.to_body()
 
+    def merged(self, own: Sampling) -> Sampling:
+        """These parameters with every one set in `own` taking its place (a Compare column's own
+        reasoning effort or temperature over the parameters all columns share)."""
+        return replace(self, **dict(own._set_fields()))
+
     def without(self, name: str) -> Sampling:
         """The same parameters with `name` unset (after the gateway refused it)."""
         if name not in names():
@@ -85,6 +90,12 @@ class Sampling:
 def names() -> tuple[str, ...]:
     """Every parameter name, in the order the sidebar shows them."""
     return tuple(item.name for item in fields(Sampling))
+
+
+def number_range(name: str) -> tuple[float, float]:
+    """The lowest and highest value a numeric parameter takes."""
+    _, low, high = _RANGES[name]
+    return low, high
 
 
 def label(name: str) -> str:
@@ -152,6 +163,15 @@ def _checked_stop(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def format_value(name: str, value: Any) -> str:
+    """A set value as the sidebar shows it in its box (stop sequences one per line)."""
+    if value is None:
+        return ""
+    if name == "stop":
+        return "\n".join(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def parse_number(name: str, raw: str) -> float | int | None:
     """A number typed in the sidebar: empty means unset; otherwise checked like stored values."""
     text = raw.strip()
@@ -160,8 +180,17 @@ def parse_number(name: str, raw: str) -> float | int | None:
     try:
         number: float | int = int(text) if name == "seed" else float(text)
     except ValueError:
-        raise SamplingError(f"{label(name)} must be a number, got {text!r}.") from None
+        if name == "seed":
+            raise SamplingError(f"Seed must be a whole number, got {text!r}.") from None
+        _, low, high = _RANGES[name]
+        problem = f"{label(name)} must be a number from {low:g} to {high:g}, got {text!r}."
+        raise SamplingError(problem) from None
     return _checked(name, number)
+
+
+def parse_numbers(name: str, raw: str) -> list[float | int]:
+    """Several values typed with commas between them ("0.2, 1"): each checked; empty is none."""
+    return [value for part in raw.split(",") if (value := parse_number(name, part)) is not None]
 
 
 def parse_stop(raw: str) -> tuple[str, ...] | None:

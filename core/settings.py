@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from dotenv import dotenv_values
 
+from core.gateway.request import InputError, validate_model_id
 from core.limits import Limits
 from core.policies import ANY_MODEL, parse_group_limits, parse_group_models, parse_patterns
 from core.pricing import Prices, parse_prices
@@ -45,6 +46,10 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     models: tuple[str, ...] = DEFAULT_MODELS
     default_model: str = DEFAULT_MODEL
+    # The gateway's own list, as the pickers offer it: ids (or `*` patterns) never offered, and
+    # ids offered even when the list leaves them out or they look like no chat model.
+    models_hidden: tuple[str, ...] = ()
+    models_extra: tuple[str, ...] = ()
     vision_models: tuple[str, ...] = DEFAULT_VISION_MODELS
     connect_timeout: float = 10.0
     stall_timeout: float = 60.0
@@ -257,6 +262,16 @@ def _claim_name(raw: str) -> str:
     return name
 
 
+def _model_ids(raw: str) -> tuple[str, ...]:
+    ids = _split_list(raw)
+    for model in ids:
+        try:
+            validate_model_id(model)
+        except InputError as error:
+            raise SettingsError(f"GPTPROTO_MODELS_EXTRA entry {model!r}: {error}") from None
+    return ids
+
+
 def _raising_settings_error(parse: Callable[[str], T]) -> Callable[[str], T]:
     def checked(raw: str) -> T:
         try:
@@ -304,6 +319,8 @@ _SETTINGS_TABLE: tuple[tuple[str, str, Callable[[str], object]], ...] = (
     ("GPTPROTO_BASE_URL", "base_url", lambda raw: raw.strip().rstrip("/")),
     ("GPTPROTO_MODELS", "models", _split_list),
     ("GPTPROTO_DEFAULT_MODEL", "default_model", str.strip),
+    ("GPTPROTO_MODELS_HIDDEN", "models_hidden", _split_list),
+    ("GPTPROTO_MODELS_EXTRA", "models_extra", _model_ids),
     ("GPTPROTO_VISION_MODELS", "vision_models", _split_list),
     ("GPTPROTO_CONNECT_TIMEOUT", "connect_timeout", _positive_float("GPTPROTO_CONNECT_TIMEOUT")),
     ("GPTPROTO_STALL_TIMEOUT", "stall_timeout", _positive_float("GPTPROTO_STALL_TIMEOUT")),

@@ -62,7 +62,7 @@ def chat_page() -> None:
             new_chat()
         elif loaded is not None:
             show_conversation(loaded)
-            restore_chat_params(loaded.params, settings, allowed)
+            restore_chat_params(loaded.params, settings)
 
     # The turn is sent before anything is drawn: the sidebar's values and the input are known now.
     choice = chat_choice(settings, allowed)

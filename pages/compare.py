@@ -17,7 +17,7 @@ from components.attachments import (
     restore_rejected_input,
     submission_parts,
 )
-from components.compare_round import send_round
+from components.compare_round import resend_column, send_round
 from components.compare_view import (
     render_comparison_summary,
     render_leaderboard,
@@ -43,10 +43,18 @@ from components.prompt_set_runner import (
 from components.share_links import render_share_button
 from components.sidebar import render_compare_sidebar
 from components.state.common import take_save_problem
-from components.state.compare import INPUT, comparison_id, init_compare_state, new_comparison, rounds
+from components.state.compare import (
+    INPUT,
+    comparison_id,
+    init_compare_state,
+    new_comparison,
+    rounds,
+    take_resend,
+)
 from components.state.feedback import COMPARE as FEEDBACK_ON
 from components.state.presets import COMPARE, take_starter
 from core.compare import TIE
+from core.gateway.errors import NO_KEY_PROBLEM
 from core.input_length import too_long_message
 from core.safe_text import literal
 
@@ -83,14 +91,24 @@ def compare_page() -> None:
         presets_slot = st.container()  # filled last: listing presets opens the database
 
     past = rounds()
+    resend = take_resend()  # consumed either way: a prompt sent meanwhile goes first
+    resend = resend if past and not (prompt.strip() or files) else None
     vote_on = partial(cast_vote, store=store)
     feedback = feedback_drawer(store, FEEDBACK_ON, stored_feedback(store, comparison_id())) if past else None
-    for position, round_ in enumerate(past):
-        render_round(round_, prices, feedback)
+    for position, round_ in enumerate(past[:-1] if resend else past):
+        render_round(round_, prices, feedback, latest=position == len(past) - 1)
         if round_.blind and not round_.voted and position < len(past) - 1:
             render_vote(round_, partial(vote_on, position=position), position)
 
-    if prompt.strip() or files:
+    if resend is not None:  # a column of the latest round, again without a refused parameter
+        index, name = resend
+        refused: str | None = NO_KEY_PROBLEM
+        if choice.api_key:
+            refused = resend_column(settings, store, choice, past[-1], index, name)
+        if refused:
+            render_round(past[-1], prices, feedback, latest=True)
+            st.error(literal(refused), icon=":material/error:")
+    elif prompt.strip() or files:
         if not (choice.ready and choice.api_key):
             reject_submission(prompt, "Not sent: " + " ".join(choice.problems))
         too_long = too_long_message("prompt", len(prompt), settings.max_prompt_chars)

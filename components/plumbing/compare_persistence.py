@@ -5,6 +5,7 @@ seconds, each answer's final state), and votes."""
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -19,7 +20,7 @@ from components.state.compare import (
     set_comparison_id,
     show_rounds,
 )
-from core.compare import CompareRound, Vote
+from core.compare import ColumnSetup, CompareRound, Vote
 from core.conversation import ChatParams, Message, Status
 from core.gateway.errors import interrupted_error
 
@@ -59,7 +60,8 @@ def show_comparison(stored: StoredComparison) -> None:
                 column.answer.error = interrupted_error()
     show_rounds(stored.rounds, stored.info.id)
     latest = stored.rounds[-1] if stored.rounds else None
-    restore_compare_params(stored.params, latest.models if latest else [], latest.blind if latest else False)
+    columns = [ColumnSetup(column.model, column.own) for column in latest.columns] if latest else []
+    restore_compare_params(stored.params, columns, latest.blind if latest else False)
 
 
 class RoundSaver:
@@ -81,6 +83,13 @@ class RoundSaver:
         stored = safely(lambda: comparisons.begin_round(current, round_, self.params))
         if stored is not None and stored != current:
             set_comparison_id(stored)
+
+    def columns_changed(self, round_: CompareRound) -> None:
+        """A column of the round has new parameters of its own: store them with the round."""
+        comparisons, current = self.comparisons, comparison_id()
+        if comparisons is not None and current is not None:
+            with suppress(NotFound):  # the round never reached the database: the page has it
+                safely(lambda: comparisons.set_column_parameters(current, round_))
 
     def progress(self, answer: Message) -> None:
         """Called as text arrives; writes a checkpoint of this answer every few seconds."""
@@ -118,7 +127,7 @@ def cast_vote(winner: str, position: int, store: RunStore) -> None:
         return
     round_ = shown[position]
     round_.winner = winner
-    answered = tuple(c.model for c in round_.columns if c.answer.status != Status.FAILED)
+    answered = tuple(c.name for c in round_.columns if c.answer.status != Status.FAILED)
     vote = Vote(answered, winner)
     session_votes().append(vote)
     current, comparisons = comparison_id(), store.comparisons()

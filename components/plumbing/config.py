@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # openai is imported on the first request, so the first page 
     import openai
 
     from core.gateway.client import Gateway
+    from core.model_list_cache import ModelListCache, ModelListing
 
 _ENV_PREFIXES = ("GPTPROTO_", "DATABASE_URL")
 
@@ -123,3 +124,25 @@ def gateway_for(settings: Settings, api_key: str) -> Gateway:
     from core.gateway.client import Gateway, GatewayConfig
 
     return Gateway(_client(settings.base_url, api_key), GatewayConfig.from_settings(settings))
+
+
+# The pickers wait this long at most for the gateway's model list (less when the connect timeout
+# is shorter): the sidebar is drawn while it waits, once per key every few minutes.
+MODEL_LIST_TIMEOUT_S = 3.0
+
+
+@st.cache_resource(show_spinner=False)
+def _model_lists(timeout: float) -> ModelListCache:
+    from core.gateway.model_list import fetch_model_list
+    from core.model_list_cache import ModelListCache
+
+    return ModelListCache(lambda base_url, api_key: fetch_model_list(base_url, api_key, timeout))
+
+
+def model_listing(settings: Settings, api_key: str | None) -> ModelListing | None:
+    """The gateway's model list for this key (remembered for a few minutes per key, shared by
+    every session), or None without a key."""
+    if not api_key:
+        return None
+    timeout = min(settings.connect_timeout, MODEL_LIST_TIMEOUT_S)
+    return _model_lists(timeout).get(settings.base_url, api_key)

@@ -10,7 +10,7 @@ from typing import Literal
 
 import streamlit as st
 
-from components.state.common import OptionKeys
+from components.state.common import OptionKeys, SamplingKeys, unset_parameter
 from core.branches import ConversationTree
 from core.conversation import Message
 
@@ -31,9 +31,8 @@ MODEL = "chat.model"
 CUSTOM_MODEL = "chat.custom_model"
 USER_NAME = "chat.user_name"
 LINK_IMAGES = "chat.link_images"
-OPTIONS = OptionKeys(
-    "chat.max_tokens", "chat.stream", "chat.instructions", "chat.instructions_role", "chat.sampling"
-)
+OPTIONS = OptionKeys("chat.max_tokens", "chat.stream", "chat.instructions", "chat.instructions_role")
+SAMPLING = SamplingKeys("chat.param")  # reasoning effort and the "Parameters" expander
 LIBRARY_SEARCH = "chat.library_search"
 EDIT_SEND = "chat.edit_send"
 EDIT_CANCEL = "chat.edit_cancel"
@@ -109,6 +108,12 @@ def show_tree(tree: ConversationTree, stored_id: str | None) -> None:
 def request_action(kind: ActionKind, message_id: str | None = None, text: str = "") -> None:
     """Button callback: do this on the coming rerun."""
     st.session_state[PENDING] = PendingAction(kind, message_id, text)
+
+
+def resend_without(name: str) -> None:
+    """Button callback: unset the parameter the gateway refused, then send the turn again."""
+    unset_parameter(SAMPLING, name)
+    request_action("retry")
 
 
 def take_action() -> PendingAction | None:

@@ -29,7 +29,25 @@ class OptionKeys:
     stream: str
     instructions: str
     instructions_role: str
-    sampling: str  # the Sampling sent (set by a preset; None or absent: nothing set)
+
+
+NOT_SET = "not set"  # the reasoning effort box when no effort is sent
+
+
+@dataclass(frozen=True)
+class SamplingKeys:
+    """The widget keys of one set of optional request parameters (a page's, or a column's)."""
+
+    prefix: str
+
+    def key(self, name: str) -> str:
+        """The box of the parameter `name` (a core.sampling name)."""
+        return f"{self.prefix}.{name}"
+
+
+def unset_parameter(keys: SamplingKeys, name: str) -> None:
+    """Empty the box of one parameter (before its widget is drawn): it is no longer sent."""
+    st.session_state[keys.key(name)] = NOT_SET if name == "reasoning_effort" else ""
 
 
 def remember_user_key() -> None:

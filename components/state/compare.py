@@ -7,13 +7,14 @@ from typing import Literal
 
 import streamlit as st
 
-from components.state.common import OptionKeys
+from components.state.common import OptionKeys, SamplingKeys, unset_parameter
 from core.compare import CompareRound, Vote
 
 ROUNDS = "compare.rounds"
 VOTES = "compare.votes"
 CURRENT = "compare.comparison_id"  # the open comparison's id in storage, once it has one
 SHEET = "compare.sheet"  # the prompt set being stepped through (a SheetRun)
+RESEND = "compare.resend"  # (column index, parameter): send the latest round's column again without it
 QUERY = "cmp"  # the URL parameter naming the open comparison (?cmp=<id>)
 
 # Widgets.
@@ -27,8 +28,8 @@ OPTIONS = OptionKeys(
     "compare.stream",
     "compare.instructions",
     "compare.instructions_role",
-    "compare.sampling",
 )
+SAMPLING = SamplingKeys("compare.param")  # the parameters every column shares
 EXPORT_MD = "compare.export.md"
 EXPORT_HTML = "compare.export.html"
 EXPORT_JSON = "compare.export.json"
@@ -40,6 +41,33 @@ def vote_key(label: str, position: int | None = None) -> str:
     """The vote button for a blind label ('A', 'B', ...) or the tie: of the latest round, or
     of an earlier round at `position` (0-based) still waiting for its vote."""
     return f"compare.vote.{label}" if position is None else f"compare.vote.{position}.{label}"
+
+
+def column_keys(model: str) -> SamplingKeys:
+    """The boxes of one model's own parameters (its reasoning efforts and temperatures)."""
+    return SamplingKeys(f"compare.column.{model}")
+
+
+def resend_key(answer_id: str) -> str:
+    """A column's "Send again without ..." button."""
+    return f"compare.resend.{answer_id}"
+
+
+def request_resend(index: int, model: str, name: str, own: bool) -> None:
+    """Button callback: unset the refused parameter in the sidebar (the column's model's own box
+    when it was the column's own, else the shared one), then send that column again."""
+    if own:
+        keys = column_keys(model)
+        st.session_state[keys.key(name)] = [] if name == "reasoning_effort" else ""
+    else:
+        unset_parameter(SAMPLING, name)
+    st.session_state[RESEND] = (index, name)
+
+
+def take_resend() -> tuple[int, str] | None:
+    """The column of the latest round to send again and the parameter to leave out, consumed."""
+    value: tuple[int, str] | None = st.session_state.pop(RESEND, None)
+    return value
 
 
 def library_item_key(comparison_id: str) -> str:

@@ -7,9 +7,9 @@ and re-encoded as uploads are. Every id is new on import."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
-from core.compare import MAX_MODELS, MIN_MODELS, TIE, CompareRound
+from core.compare import MAX_MODELS, MIN_MODELS, TIE, CompareRound, column_name
 from core.compare_flow import RoundRecord, rebuild_rounds
 from core.conversation import ChatParams, Message
 from core.feedback import Feedback
@@ -33,10 +33,18 @@ from core.formats.messages import (
     message_from,
     recorded_fields,
 )
-from core.formats.parts import ExportParams, export_feedback, export_text, feedback_from, imported_folder
+from core.formats.parts import (
+    export_feedback,
+    export_params,
+    export_sampling,
+    export_text,
+    feedback_from,
+    imported_folder,
+)
 from core.formats.strict import read
 from core.gateway.errors import ErrorKind, GatewayError
 from core.images import ImageLimits
+from core.sampling import Sampling
 
 
 @dataclass
@@ -77,15 +85,19 @@ def _export_round(round_: CompareRound, feedback: Mapping[str, Feedback]) -> Com
         winner=round_.winner,
         blind=round_.blind,
         fresh=round_.fresh,
-        params=ExportParams.model_construct(**asdict(round_.params)) if round_.params else None,
-        answers=[_export_answer(column.answer, feedback.get(column.answer.id)) for column in round_.columns],
+        params=export_params(round_.params) if round_.params else None,
+        answers=[
+            _export_answer(column.answer, column.own, feedback.get(column.answer.id))
+            for column in round_.columns
+        ],
     )
 
 
-def _export_answer(answer: Message, feedback: Feedback | None) -> ComparisonAnswer:
+def _export_answer(answer: Message, own: Sampling, feedback: Feedback | None) -> ComparisonAnswer:
     error = answer.error
     return ComparisonAnswer.model_construct(
         **recorded_fields(answer),
+        sampling=export_sampling(own),
         feedback=export_feedback(feedback),
         error=None
         if error is None
@@ -105,7 +117,7 @@ def import_comparison_json(raw: bytes, image_limits: ImageLimits | None = None) 
     export = read(raw, COMPARISON)
     limits = image_limits or ImageLimits()
     records = [_record(item, f"rounds[{n}]", limits) for n, item in enumerate(export.rounds)]
-    params = ChatParams(**export.params.model_dump())
+    params = export.params.to_params()
     feedback = {
         answer.id: verdict
         for record, item in zip(records, export.rounds, strict=True)
@@ -137,6 +149,7 @@ def _record(item: ComparisonRoundExport, where: str, limits: ImageLimits) -> Rou
         message_from(answer, "assistant", prompt.id, error=_error(answer.error)) for answer in item.answers
     ]
     return RoundRecord(
+        own=_own(item),
         prompt=prompt,
         models=list(item.models),
         answers=answers,
@@ -144,7 +157,7 @@ def _record(item: ComparisonRoundExport, where: str, limits: ImageLimits) -> Rou
         winner=item.winner,
         blind=item.blind,
         fresh=item.fresh,
-        params=ChatParams(**item.params.model_dump()) if item.params else None,
+        params=item.params.to_params() if item.params else None,
     )
 
 
@@ -154,12 +167,16 @@ def _check_round(item: ComparisonRoundExport, where: str) -> None:
         raise ImportRejected(
             f"{where}.models: names {len(models)} model(s); a round compares {MIN_MODELS} to {MAX_MODELS}."
         )
-    if len(set(models)) != len(models):
-        raise ImportRejected(f"{where}.models: names a model twice; each model answers once per round.")
     if len(item.answers) != len(models):
         raise ImportRejected(
             f"{where}.answers: has {len(item.answers)} answers for {len(models)} models; "
             "a round has one answer per model."
+        )
+    names = [column_name(model, own) for model, own in zip(models, _own(item), strict=True)]
+    if len(set(names)) != len(names):
+        raise ImportRejected(
+            f"{where}.models: names a model twice with the same parameters; each column answers once "
+            "per round (the same model needs its own sampling in each of its answers)."
         )
     for index, (model, answer) in enumerate(zip(models, item.answers, strict=True)):
         if answer.model != model:
@@ -171,8 +188,14 @@ def _check_round(item: ComparisonRoundExport, where: str) -> None:
         raise ImportRejected(
             f"{where}.order: must list each column 0 to {len(models) - 1} once (the blind order)."
         )
-    if item.winner is not None and item.winner != TIE and item.winner not in models:
-        raise ImportRejected(f'{where}.winner: must be null, "tie" or one of the round\'s models.')
+    if item.winner is not None and item.winner != TIE and item.winner not in names:
+        raise ImportRejected(
+            f'{where}.winner: must be null, "tie" or one of the round\'s columns ({", ".join(names)}).'
+        )
+
+
+def _own(item: ComparisonRoundExport) -> list[Sampling]:
+    return [a.sampling.to_sampling() if a.sampling else Sampling() for a in item.answers]
 
 
 def _error(error: ComparisonError | None) -> GatewayError | None:

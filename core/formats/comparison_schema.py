@@ -19,6 +19,7 @@ from core.formats.parts import (
     ExportFeedback,
     ExportImage,
     ExportParams,
+    ExportSampling,
     ExportTiming,
     ExportUsage,
     StatusName,
@@ -73,6 +74,11 @@ class ComparisonAnswer(StrictPart):
     timing: ExportTiming = Field(default_factory=ExportTiming)
     created_at: float | None = Field(default=None, ge=0)
     error: ComparisonError | None = None
+    sampling: ExportSampling | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The column's own parameters (reasoning effort, temperature) over the round's.",
+    )
     feedback: ExportFeedback | None = optional_feedback()
 
 

@@ -81,6 +81,8 @@ def export_markdown(title: str, params: ChatParams, path: list[Message]) -> str:
     lines = [f"# {title}", "", f"- Model: `{params.model}`"]
     if params.max_completion_tokens:
         lines.append(f"- max_completion_tokens: {params.max_completion_tokens}")
+    if not params.sampling.is_empty():
+        lines.append(f"- Parameters: {params.sampling.summary()}")
     if params.instructions:
         lines += [f"- Instructions ({params.instructions_role}):", "", _quote(params.instructions)]
     lines.append("")
@@ -114,7 +116,7 @@ def import_json(raw: bytes, image_limits: ImageLimits | None = None) -> Imported
         _message(item, f"messages[{index}]", new_ids, limits) for index, item in enumerate(export.messages)
     ]
     leaf_id = new_ids.get(export.leaf_id) if export.leaf_id else None
-    params = ChatParams(**export.params.model_dump())
+    params = export.params.to_params()
     feedback = {
         new_ids[item.id]: verdict
         for item in export.messages

@@ -17,6 +17,14 @@ from core.feedback import MAX_COMMENT_CHARS, Feedback
 from core.folders import MAX_FOLDER_NAME_CHARS, FolderNameRejected, clean_folder_name
 from core.formats.checks import ImportRejected
 from core.gateway.request import MODEL_ID_PATTERN
+from core.sampling import (
+    MAX_STOP_CHARS,
+    MAX_STOP_SEQUENCES,
+    SEED_LIMIT,
+    Sampling,
+    number_range,
+    sampling_from_dict,
+)
 from core.web_address import parse_web_address
 
 MAX_TITLE_CHARS = 200
@@ -152,6 +160,51 @@ def imported_folder(name: str | None) -> str | None:
         raise ImportRejected(f"folder: {exc}") from None
 
 
+def _range(name: str) -> Any:
+    low, high = number_range(name)
+    return Field(default=None, ge=low, le=high, exclude_if=_unset)
+
+
+def _unset(value: object) -> bool:
+    return value is None
+
+
+class ExportSampling(StrictPart):
+    """The optional request parameters that were set (each is sent only when set); an unknown
+    name or a value out of range is refused, with core.sampling's message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reasoning_effort: Literal["low", "medium", "high"] | None = Field(default=None, exclude_if=_unset)
+    temperature: float | None = _range("temperature")
+    top_p: float | None = _range("top_p")
+    seed: int | None = Field(default=None, ge=-SEED_LIMIT, le=SEED_LIMIT, exclude_if=_unset)
+    presence_penalty: float | None = _range("presence_penalty")
+    frequency_penalty: float | None = _range("frequency_penalty")
+    stop: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_STOP_SEQUENCES,
+        exclude_if=_unset,
+        description=f"1 to {MAX_STOP_SEQUENCES} texts of 1 to {MAX_STOP_CHARS} characters.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_the_app_reads_them(cls, data: Any) -> Any:
+        sampling_from_dict(data)  # SamplingError is a ValueError: its message is the refusal
+        return data
+
+    def to_sampling(self) -> Sampling:
+        """The parameters as the app holds them."""
+        return sampling_from_dict(self.model_dump(exclude_none=True))
+
+
+def export_sampling(sampling: Sampling) -> ExportSampling | None:
+    """The set parameters as written into a file; None when none is set (the key is left out)."""
+    return None if sampling.is_empty() else ExportSampling.model_construct(**sampling.as_dict())
+
+
 class ExportDocument(StrictPart):
     """A document attached to a user message, with the text extracted from it (what was sent)."""
 
@@ -187,6 +240,23 @@ class ExportParams(StrictPart):
     instructions: str = Field(default="", max_length=MAX_TEXT_CHARS)
     instructions_role: Literal["developer", "system"] = "developer"
     user_name: str | None = Field(default=None, pattern=NAME_PATTERN, description="Sent as messages[].name.")
+    sampling: ExportSampling | None = Field(
+        default=None,
+        exclude_if=_unset,
+        description="Reasoning effort and sampling parameters: only those set (older files have none).",
+    )
+
+    def to_params(self) -> ChatParams:
+        """The settings as the app holds them."""
+        values = self.model_dump(exclude={"sampling"})
+        sampling = self.sampling.to_sampling() if self.sampling is not None else Sampling()
+        return ChatParams(**values, sampling=sampling)
+
+
+def export_params(params: ChatParams) -> ExportParams:
+    """The settings as written into a file."""
+    values = {k: v for k, v in asdict(params).items() if k != "sampling"}
+    return ExportParams.model_construct(**values, sampling=export_sampling(params.sampling))
 
 
 def export_text(
@@ -201,7 +271,7 @@ def export_text(
         version=version,
         title=title,
         exported_at=datetime.now(UTC).isoformat(),
-        params=ExportParams.model_construct(**asdict(params)),
+        params=export_params(params),
         **content,
     )
     return json.dumps(export.model_dump(mode="json", warnings=False), ensure_ascii=False, indent=1)

@@ -41,7 +41,7 @@ _KINDS = {
 def _what(error: Any) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
+        return str(ctx.get("error", error["msg"])).rstrip(".")
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         return PATTERN_WORDS.get(pattern, f"must match {pattern}")

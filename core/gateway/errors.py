@@ -8,6 +8,9 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from core.sampling import label as sampling_label
+from core.sampling import names as sampling_names
+
 if TYPE_CHECKING:  # the client is imported when a request is made, not to draw a page
     import openai
 
@@ -30,6 +33,7 @@ class ErrorKind(StrEnum):
     NO_VISION = "no_vision"
     NOT_FOUND = "not_found"
     BAD_REQUEST = "bad_request"
+    UNSUPPORTED_PARAMETER = "unsupported_parameter"
     CLIENT = "client"
     CONNECTION = "connection"
     TIMEOUT = "timeout"
@@ -55,6 +59,7 @@ class GatewayError:
     request_id: str | None = None
     status_code: int | None = None
     retry_after: float | None = None
+    param: str | None = None  # the request parameter the gateway refused (one the app can leave out)
 
     @property
     def retryable(self) -> bool:
@@ -87,6 +92,7 @@ def classify_exception(exc: Exception, secrets: Iterable[str | None] = ()) -> Ga
             exc.status_code,
             _provider_text(exc, secrets),
             code=exc.code,
+            param=exc.param,
             request_id=exc.request_id,
             headers=exc.response.headers,
         )
@@ -111,10 +117,14 @@ def classify_status(
     provider_message: str | None,
     *,
     code: str | None = None,
+    param: str | None = None,
     request_id: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> GatewayError:
     """Map an HTTP error status (and the provider's words) to a GatewayError."""
+    refused = refused_parameter(provider_message, code, param) if status == 400 else None
+    if refused is not None:
+        return unsupported_parameter_error(refused, provider_message, code, request_id)
     retry_after = parse_retry_after(headers or {}) if status == 429 or status >= 500 else None
     kind, title, hint = _describe_status(status, (provider_message or "").lower(), (code or "").lower())
     if kind is ErrorKind.RATE_LIMIT:
@@ -186,6 +196,53 @@ def _describe_status(status: int, text: str, code: str) -> tuple[ErrorKind, str,
 
 
 _BALANCE_WORDS = ("balance", "quota", "credit", "insufficient")
+
+# "Unsupported parameter: 'temperature' is not supported with this model." (OpenAI's words), and
+# the older "Unrecognized request argument supplied: temperature".
+_REFUSED_NAME = re.compile(
+    r"(?:unsupported (?:parameter|value)|unrecognized request argument supplied)\W+([a-z_]+)", re.IGNORECASE
+)
+_REFUSAL_CODES = frozenset({"unsupported_parameter", "unsupported_value", "unknown_parameter"})
+
+
+def refused_parameter(provider_message: str | None, code: str | None, param: str | None) -> str | None:
+    """The optional parameter (reasoning effort, temperature, ...) a 400 says the model does not
+    take: named by `param`, or by the message; None when the refusal is about anything else."""
+    text = provider_message or ""
+    named = _REFUSED_NAME.search(text)
+    if (code or "").lower() not in _REFUSAL_CODES and named is None:
+        return None
+    for candidate in (param, named.group(1) if named else None):
+        if candidate and candidate.strip().lower() in sampling_names():
+            return candidate.strip().lower()
+    return None
+
+
+def refused_parameter_of(error: GatewayError | None) -> str | None:
+    """The parameter to send an answer again without, when the gateway refused it."""
+    if error is None or error.kind is not ErrorKind.UNSUPPORTED_PARAMETER:
+        return None
+    return error.param
+
+
+def unsupported_parameter_error(
+    name: str, provider_message: str | None, code: str | None, request_id: str | None
+) -> GatewayError:
+    """The gateway refused one of the optional parameters: say which, and that it can go."""
+    what = sampling_label(name).lower()
+    message = (provider_message or "").lower()
+    value = (code or "").lower() == "unsupported_value" or "unsupported value" in message
+    title = f"The model does not accept this {what} value" if value else f"The model does not accept {what}"
+    return GatewayError(
+        ErrorKind.UNSUPPORTED_PARAMETER,
+        title,
+        f"Send it again without {what} (it is then unset), or pick another model. "
+        "Your messages and answers are kept.",
+        provider_message=provider_message,
+        request_id=request_id,
+        status_code=400,
+        param=name,
+    )
 
 
 def with_vision_models(error: GatewayError, vision_models: Iterable[str]) -> GatewayError:

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.conversation import ChatParams, DocumentAttachment, ImageAttachment, Message, Status, Timing, Usage
 from core.gateway.errors import ErrorKind, GatewayError
+from core.sampling import Sampling, SamplingError, sampling_from_dict
 from core.storage.schema import ImageRow, MessageRow, max_length
 
 # Error texts are JSON without a column limit; a gateway's error can still be a whole HTML page,
@@ -38,14 +39,20 @@ def clip_file_name(name: str, limit: int | None) -> str:
 
 
 def params_to_dict(params: ChatParams) -> dict[str, Any]:
-    """The parameters as JSON."""
-    return asdict(params)
+    """The parameters as JSON: the optional ones (reasoning effort, sampling) only when set."""
+    return {**asdict(params), "sampling": params.sampling.as_dict()}
 
 
 def params_from_dict(data: dict[str, Any]) -> ChatParams:
-    """Parameters from JSON, ignoring keys a newer or older version wrote."""
+    """Parameters from JSON, ignoring keys a newer or older version wrote (and optional
+    parameters this version cannot send: they were the app's own, never typed in an import)."""
     known = {f.name for f in fields(ChatParams)}
-    return ChatParams(**{k: v for k, v in data.items() if k in known})
+    values = {k: v for k, v in data.items() if k in known}
+    try:
+        values["sampling"] = sampling_from_dict(values.get("sampling"))
+    except SamplingError:
+        values["sampling"] = Sampling()
+    return ChatParams(**values)
 
 
 def usage_from_dict(data: dict[str, Any] | None) -> Usage | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from core.compare_flow import RoundRecord, rebuild_rounds
 from core.conversation import ChatParams, Message, Status
 from core.feedback import Feedback
 from core.safe_text import one_line
+from core.sampling import Sampling, SamplingError, sampling_from_dict
 from core.storage.codec import (
     clip,
     fill_row,
@@ -95,6 +97,21 @@ class ComparisonStore(UserScoped):
                 raise NotFound(answer.id)
             fill_row(row, answer, params)
             conversation.updated_at = now()
+
+    def set_column_parameters(self, comparison_id: str, round_: CompareRound) -> None:
+        """The round's columns' own parameters as they now are (a column sent again without one
+        the gateway refused)."""
+        with self._writing() as session, session.begin():
+            self._own(session, comparison_id, lock=True)
+            round_row = session.scalar(
+                select(CompareRoundRow).where(
+                    CompareRoundRow.conversation_id == comparison_id,
+                    CompareRoundRow.prompt_id == round_.prompt_message.id,
+                )
+            )
+            if round_row is None:
+                raise NotFound(round_.prompt_message.id)
+            round_row.params = {**(round_row.params or {}), "columns": _own_dicts(round_)}
 
     def record_round_verdict(self, comparison_id: str, prompt_id: str, vote: Vote, prompt: str) -> None:
         """The verdict on the round of `prompt_id`, and the vote for the leaderboard, together."""
@@ -189,7 +206,11 @@ class ComparisonStore(UserScoped):
                 blind=round_.blind,
                 fresh=round_.fresh,
                 winner=round_.winner,
-                params=params_to_dict(round_.params or params),
+                # Each column's own parameters beside the round's (params_from_dict ignores the key).
+                params={
+                    **params_to_dict(round_.params or params),
+                    "columns": _own_dicts(round_),
+                },
                 created_at=now(),
             )
         )
@@ -250,4 +271,20 @@ def _record(row: CompareRoundRow, messages: dict[str, Message]) -> RoundRecord |
         blind=row.blind,
         fresh=row.fresh,
         params=params_from_dict(row.params) if row.params else None,
+        own=_own_parameters(row.params, len(row.models)),
     )
+
+
+def _own_dicts(round_: CompareRound) -> list[dict[str, Any]]:
+    return [column.own.as_dict() for column in round_.columns]
+
+
+def _own_parameters(params: dict[str, Any] | None, count: int) -> list[Sampling]:
+    # Rounds stored before columns had parameters of their own have none.
+    stored = (params or {}).get("columns")
+    if not isinstance(stored, list) or len(stored) != count:
+        return []
+    try:
+        return [sampling_from_dict(item) for item in stored]
+    except SamplingError:
+        return []

@@ -108,6 +108,17 @@ class ErrorReply:
         )
 
     @classmethod
+    def unsupported_parameter(cls, name: str, model: str) -> ErrorReply:
+        """OpenAI's 400 for a parameter the model does not take (e.g. temperature on o3)."""
+        return cls(
+            400,
+            f"Unsupported parameter: '{name}' is not supported with this model ({model}).",
+            "invalid_request_error",
+            "unsupported_parameter",
+            name,
+        )
+
+    @classmethod
     def no_vision(cls, model: str) -> ErrorReply:
         return cls(
             400,

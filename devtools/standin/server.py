@@ -25,6 +25,27 @@ from devtools.standin.replies import ErrorReply, Garbled, HangUp, Reply, Script
 from devtools.standin.validation import check_body, has_images
 
 DEFAULT_VISION_MODELS = ("gpt-4o", "gpt-4o-mini", "o4-mini", "o3")
+# What `GET /v1/models` lists by default: chat models of several families (some that no
+# configured list names) beside models the chat endpoint does not serve, as a gateway would.
+DEFAULT_LISTED_MODELS = (
+    ("o4-mini", "openai"),
+    ("o3", "openai"),
+    ("gpt-4o", "openai"),
+    ("gpt-4o-mini", "openai"),
+    ("gpt-4.1", "openai"),
+    ("gpt-4.1-nano", "openai"),
+    ("claude-sonnet-4-5", "anthropic"),
+    ("gemini-2.5-flash", "google"),
+    ("text-embedding-3-small", "openai"),
+    ("dall-e-3", "openai"),
+    ("gpt-image-1", "openai"),
+    ("tts-1", "openai"),
+    ("whisper-1", "openai"),
+    ("omni-moderation-latest", "openai"),
+)
+# `models_fault`: how `GET /v1/models` fails, as a test switches it on.
+MODEL_LIST_FAULTS = ("404", "401", "slow", "malformed", "wrong-shape")
+SLOW_LIST_SECONDS = 5.0
 
 
 @dataclass
@@ -47,6 +68,11 @@ class RecordedRequest:
     # When the first and the last content chunk of a streamed answer were written (monotonic).
     first_chunk_at: float | None = None
     last_chunk_at: float | None = None
+
+    @property
+    def is_listing(self) -> bool:
+        """A read of the model list (`GET /v1/models`), not a chat request."""
+        return self.method == "GET" and self.path.rstrip("/") == "/v1/models"
 
 
 class _Gone(Exception):
@@ -82,12 +108,19 @@ class StandIn:
         self.default: Script = default or Reply()
         self.vision_models = set(vision_models)
         self.reject_params: set[str] = set()
+        # Parameters every model refuses with OpenAI's "Unsupported parameter" 400, or only the
+        # models named: {"temperature": {"o3"}}; an empty set means every model.
+        self.unsupported_params: dict[str, set[str]] = {}
+        self.listed_models: list[tuple[str, str]] = list(DEFAULT_LISTED_MODELS)  # (id, owned_by)
+        self.models_fault: str | None = None  # one of MODEL_LIST_FAULTS
         self.strict = strict
         self._script: deque[Script] = deque()
         self._per_model: dict[str, deque[Script]] = {}
         self._requests: list[RecordedRequest] = []
+        self._listings: list[RecordedRequest] = []  # GET /v1/models, kept apart from chat requests
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
+        self._listing_ids = itertools.count(1)
         self.closing = threading.Event()
         self._server = _QuietServer((host, port), _Handler)
         self._server.standin = self  # type: ignore[attr-defined]
@@ -149,12 +182,21 @@ class StandIn:
                 raise TimeoutError(f"expected {count} requests, saw {len(self._requests)}")
             return list(self._requests)
 
+    @property
+    def listings(self) -> list[RecordedRequest]:
+        """Every `GET /v1/models` seen (not among `requests`, which are the chat requests)."""
+        with self._changed:
+            return list(self._listings)
+
     def record(self, request: RecordedRequest) -> None:
         with self._changed:
-            self._requests.append(request)
+            (self._listings if request.is_listing else self._requests).append(request)
             self._changed.notify_all()
 
-    def request_id(self) -> str:
+    def request_id(self, listing: bool = False) -> str:
+        # Model list reads count apart, so chat requests keep their ids whatever the app lists.
+        if listing:
+            return f"req_standin_models_{next(self._listing_ids):06d}"
         return f"req_standin_{next(self._ids):06d}"
 
 
@@ -171,7 +213,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self._start()
-        self._send_error(ErrorReply(404, f"Unknown path {self.path}", code="not_found"))
+        try:
+            if self.record.is_listing:
+                return self._list_models()
+            self._send_error(ErrorReply(404, f"Unknown path {self.path}", code="not_found"))
+        except _Gone:
+            self.close_connection = True
+
+    def _list_models(self) -> None:
+        fault = self.standin.models_fault
+        if fault == "404":
+            return self._send_error(ErrorReply(404, f"Unknown path {self.path}", code="not_found"))
+        if fault == "401" or self._presented_key() not in self.standin.api_keys:
+            return self._send_error(ErrorReply.unauthorized(self._presented_key()))
+        if fault == "slow":
+            self._pause(SLOW_LIST_SECONDS)
+        if fault == "malformed":
+            return self._send_raw(200, b'{"object": "list", "data": [{"id": "gpt-4o", "obj')
+        listed = [
+            {"id": model, "object": "model", "created": 1_700_000_000, "owned_by": owner}
+            for model, owner in self.standin.listed_models
+        ]
+        if fault == "wrong-shape":
+            return self._send_json(200, {"models": [model["id"] for model in listed]})
+        self._send_json(200, {"object": "list", "data": listed})
 
     def do_POST(self) -> None:
         self._start()
@@ -202,6 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_error(ErrorReply.unauthorized(self._presented_key()))
         body = self.record.body
         problem = check_body(body, rejected=self.standin.reject_params, strict=self.standin.strict)
+        if problem is None:
+            problem = self._unsupported(body)
         if problem is None and has_images(body) and body["model"] not in self.standin.vision_models:
             problem = ErrorReply.no_vision(body["model"])
         if problem is not None:
@@ -221,6 +288,12 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             return self._stream(script, answer, body)
         return self._respond_whole(script, answer)
+
+    def _unsupported(self, body: dict[str, Any]) -> ErrorReply | None:
+        for name, models in self.standin.unsupported_params.items():
+            if name in body and (not models or body["model"] in models):
+                return ErrorReply.unsupported_parameter(name, body["model"])
+        return None
 
     def _presented_key(self) -> str:
         value = self.headers.get("authorization", "").strip()
@@ -257,12 +330,14 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _send_json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+        self._send_raw(status, json.dumps(payload).encode(), headers)
+
+    def _send_raw(self, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
         self.record.response_status = status
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
-        self.send_header("x-request-id", self.standin.request_id())
+        self.send_header("x-request-id", self.standin.request_id(self.record.is_listing))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()

@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.compare import TIE, Vote
-from core.compare_flow import start_round
+from core.compare_flow import restart_column, start_round
 from core.conversation import ChatParams, ImageAttachment, Status, Timing, Usage
 from core.prompt_sets import PromptItem, PromptSet
+from core.sampling import Sampling
 from core.storage import ComparisonStore, ConversationStore, NotFound, PromptSetStore, migrate
 from core.storage.schema import CompareRoundRow, MessageRow
 
@@ -75,6 +76,27 @@ def test_a_comparison_round_trips_round_by_round(stores):
     assert [m.text for m in loaded[1].columns[0].history] == ["Name a prime", "Seven.", "And another?"]
     # The vote counts on the leaderboard too.
     assert chats.team_votes() == [Vote(("o3", "gpt-4o"), "gpt-4o")]
+
+
+def test_columns_keep_their_own_parameters_and_a_column_sent_again_is_stored_in_place(stores):
+    _, comparisons = stores
+    params = ChatParams(model="o3", sampling=Sampling(seed=5))
+    own = [Sampling(reasoning_effort="high", temperature=0.2), Sampling(reasoning_effort="low")]
+    round_ = start_round([], ["o3", "o3"], "Is 91 prime?", random.Random(1), params=params, own=own)
+    comparison = comparisons.begin_round(None, round_, params)
+    (loaded,) = comparisons.load(comparison).rounds
+    assert [c.own for c in loaded.columns] == own
+    assert loaded.names == ["o3 (effort high · temperature 0.2)", "o3 (effort low)"]
+    assert comparisons.load(comparison).params.sampling == Sampling(seed=5)
+
+    # The first column was refused for temperature and sent again without it.
+    restart_column(round_, 0, own[0].without("temperature"))
+    comparisons.set_column_parameters(comparison, round_)
+    round_.columns[0].answer.text, round_.columns[0].answer.status = "No: 7 × 13.", Status.COMPLETE
+    comparisons.save_answer(comparison, round_.columns[0].answer)
+    (again,) = comparisons.load(comparison).rounds
+    assert again.names == ["o3 (effort high)", "o3 (effort low)"]
+    assert again.columns[0].answer.text == "No: 7 × 13."
 
 
 def test_library_lists_comparisons_beside_chats_with_their_models(stores):

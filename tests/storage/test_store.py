@@ -7,7 +7,8 @@ from sqlalchemy import inspect
 
 from core.branches import ConversationTree
 from core.conversation import ChatParams, ImageAttachment, Message, Status, Timing, Usage, user_message
-from core.gateway.errors import ErrorKind, GatewayError
+from core.gateway.errors import ErrorKind, GatewayError, classify_status
+from core.sampling import Sampling
 from core.storage import ConversationStore, NotFound, migrate, title_from
 from core.storage.engine import HEAD_REVISION, MIGRATIONS, current_revision
 
@@ -78,6 +79,21 @@ def test_a_conversation_round_trips_with_everything_about_each_message(store):
         Timing(0.25, 1.5),
         "stop",
     )
+
+
+def test_the_conversation_keeps_the_parameters_of_its_latest_turn_and_a_refusal_names_one(store):
+    with_temperature = ChatParams(model="o3", sampling=Sampling(reasoning_effort="high", temperature=0.2))
+    conversation = store.create(with_temperature)
+    assert store.load(conversation).params == with_temperature
+    prompt = user_message("Go")
+    refused = answer(prompt, "", status=Status.FAILED)
+    refused.error = classify_status(400, "Unsupported parameter: 'temperature'", code="unsupported_parameter")
+    store.begin_turn(conversation, prompt, refused, with_temperature, [])
+    assert store.load(conversation).tree.path()[-1].error == refused.error  # the parameter it names too
+    without = ChatParams(model="o3", sampling=Sampling(reasoning_effort="high"))
+    store.begin_turn(conversation, prompt, answer(prompt, "", status=Status.STREAMING), without, [refused.id])
+    loaded = store.load(conversation)
+    assert loaded.params == without and len(loaded.tree.messages) == 2
 
 
 def test_partial_answers_keep_their_status_and_error(store):

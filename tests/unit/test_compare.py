@@ -5,16 +5,19 @@ import pytest
 from core.compare import (
     TIE,
     ColumnRound,
+    ColumnSetup,
     CompareRound,
     Vote,
     blind_order,
+    column_setups,
     leaderboard,
     summary_rows,
-    validate_models,
+    validate_columns,
 )
 from core.conversation import Message, Status, Timing, Usage
 from core.gateway.errors import classify_status
 from core.report import report_html, report_markdown
+from core.sampling import Sampling
 
 PRICES = {"gpt-4o": (2.5, 10.0), "o3": (2.0, 8.0)}
 
@@ -25,14 +28,20 @@ def _answer(model, text, usage, first, total, status=Status.COMPLETE):
     )
 
 
-def test_model_selection_rules():
-    assert validate_models(["o3", " gpt-4o "]) == ["o3", "gpt-4o"]
+def test_column_rules():
+    high, low = (
+        ColumnSetup("o3", Sampling(reasoning_effort="high")),
+        ColumnSetup("o3", Sampling(reasoning_effort="low")),
+    )
+    assert validate_columns([high, low]) == [high, low]
+    assert [high.name, low.name] == ["o3 (effort high)", "o3 (effort low)"]
+    assert ColumnSetup("gpt-4o").name == "gpt-4o"
+    with pytest.raises(ValueError, match=r"Pick 2 to 4 models to compare \(now 1 column\)"):
+        validate_columns([ColumnSetup("o3")])
     with pytest.raises(ValueError, match="2 to 4"):
-        validate_models(["o3"])
-    with pytest.raises(ValueError, match="2 to 4"):
-        validate_models(["a", "b", "c", "d", "e"])
-    with pytest.raises(ValueError, match="duplicate"):
-        validate_models(["o3", "o3"])
+        validate_columns([ColumnSetup(model) for model in "abcde"])
+    with pytest.raises(ValueError, match="same model with the same parameters"):
+        validate_columns([high, ColumnSetup("o3", Sampling(reasoning_effort="high"))])
 
 
 def test_blind_order_is_a_permutation_and_varies():
@@ -150,3 +159,13 @@ def test_blind_labels_follow_the_order():
     assert not round_.voted
     round_.winner = TIE
     assert round_.voted
+
+
+def test_each_effort_and_temperature_picked_for_a_model_is_a_column_of_its_own():
+    names = [setup.name for setup in column_setups("o3", ["high", "low"], [])]
+    assert names == ["o3 (effort high)", "o3 (effort low)"]
+    names = [setup.name for setup in column_setups("gpt-4o", [], [0.0, 1.0])]
+    assert names == ["gpt-4o (temperature 0)", "gpt-4o (temperature 1)"]
+    assert column_setups("gpt-4o", [], []) == [ColumnSetup("gpt-4o")]
+    both = column_setups("o3", ["low"], [0.5])
+    assert both == [ColumnSetup("o3", Sampling(reasoning_effort="low", temperature=0.5))]

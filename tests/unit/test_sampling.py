@@ -68,8 +68,10 @@ def test_typed_values_empty_means_unset():
     assert parse_stop("END\n###") == ("END", "###")
     with pytest.raises(SamplingError, match="Presence penalty must be from -2 to 2, got 5"):
         parse_number("presence_penalty", "5")
-    with pytest.raises(SamplingError, match="Seed must be a number, got 'x'"):
+    with pytest.raises(SamplingError, match="Seed must be a whole number, got 'x'"):
         parse_number("seed", "x")
+    with pytest.raises(SamplingError, match="Temperature must be a number from 0 to 2, got 'warm'"):
+        parse_number("temperature", "warm")
 
 
 def test_without_unsets_one_parameter_and_keeps_the_rest():

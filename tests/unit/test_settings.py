@@ -43,6 +43,15 @@ def test_models_list_is_split_and_trimmed():
     assert model_choices(settings)[0] == "o4-mini"  # default stays selectable
 
 
+def test_hidden_and_extra_models_are_lists():
+    settings = resolve_settings(
+        {}, {"GPTPROTO_MODELS_HIDDEN": "gpt-4.1-nano, claude-*", "GPTPROTO_MODELS_EXTRA": "house-model"}, {}
+    )
+    assert settings.models_hidden == ("gpt-4.1-nano", "claude-*")
+    assert settings.models_extra == ("house-model",)
+    assert resolve_settings({}, {}, {}).models_hidden == ()
+
+
 @pytest.mark.parametrize(
     ("name", "value", "fragment"),
     [
@@ -52,6 +61,7 @@ def test_models_list_is_split_and_trimmed():
         ("GPTPROTO_PRICES", "gpt-4o=cheap", "model=input/output"),
         ("GPTPROTO_LIMIT_RESERVE_TOKENS", "0", "GPTPROTO_LIMIT_RESERVE_TOKENS must be at least 1"),
         ("GPTPROTO_LIMIT_RESERVE_TOKENS", "lots", "GPTPROTO_LIMIT_RESERVE_TOKENS must be a whole number"),
+        ("GPTPROTO_MODELS_EXTRA", "house model", "GPTPROTO_MODELS_EXTRA entry 'house model': A model id"),
         ("GPTPROTO_RETENTION_DAYS", "0", "GPTPROTO_RETENTION_DAYS must be at least 1"),
         ("GPTPROTO_RETENTION_DAYS", "a year", "GPTPROTO_RETENTION_DAYS must be a whole number"),
         ("GPTPROTO_RETENTION_PINNED", "maybe", "GPTPROTO_RETENTION_PINNED must be true or false"),

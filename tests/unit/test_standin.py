@@ -106,6 +106,24 @@ def test_rejected_and_strict_params(standin):
     assert _post(standin, _body(max_completion_tokens=None, stream=False))[0] == 200
 
 
+def test_a_parameter_can_be_refused_as_openai_does_for_every_model_or_some(standin):
+    standin.unsupported_params = {"temperature": {"o3"}}
+    status, _, text = _post(standin, _body(model="o3", temperature=0.2))
+    assert status == 400
+    assert json.loads(text) == {
+        "error": {
+            "message": "Unsupported parameter: 'temperature' is not supported with this model (o3).",
+            "type": "invalid_request_error",
+            "param": "temperature",
+            "code": "unsupported_parameter",
+        }
+    }
+    assert _post(standin, _body(model="o3"))[0] == 200  # without it, the same model answers
+    assert _post(standin, _body(model="gpt-4o", temperature=0.2))[0] == 200  # another model takes it
+    standin.unsupported_params = {"reasoning_effort": set()}
+    assert _post(standin, _body(model="gpt-4o", reasoning_effort="low"))[0] == 400
+
+
 def test_images_to_a_model_without_vision_are_refused(standin):
     image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
     messages = [{"role": "user", "content": [{"type": "text", "text": "look"}, image]}]
