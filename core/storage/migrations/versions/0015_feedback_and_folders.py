@@ -1,6 +1,6 @@
 """Feedback on answers, and folders for conversations and comparisons.
 
-Revision ID: 0011
+Revision ID: 0015
 Revises: 0014
 
 `answer_feedback` holds each person's thumb up or down (and optional comment) on an answer, keyed
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
