@@ -154,7 +154,9 @@ def remove_conversations(
     other: dict[str, int] = {}
     for name, column in related.items():
         keys = ids if column == "conversation_id" else messages
-        other[name] = _rows(session, table(name, sql_column(column)), column, keys, dry)
+        found = _rows(session, table(name, sql_column(column)), column, keys, dry)
+        if found:  # a table with nothing about these conversations is not worth a count
+            other[name] = found
     counted = Purge(
         chats=kinds.count("chat"),
         comparisons=len(kinds) - kinds.count("chat"),

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from core.audit import RETENTION_PURGE, AuditFilter
 from core.compare_flow import start_round
 from core.conversation import ChatParams, ImageAttachment, Message, user_message
+from core.feedback import Feedback
 from core.storage import AuditStore, ComparisonStore, ConversationStore, migrate
+from core.storage.feedback_store import FeedbackStore
 from core.storage.retention import DAILY, DailyRetention, Purge, RetentionPolicy, purge, retention_lock
-from core.storage.schema import ConversationRow, ImageRow, MessageRow, ShareRow
+from core.storage.schema import ConversationRow, FeedbackRow, ImageRow, MessageRow, ShareRow
 from core.storage.share_store import ShareStore
 from tests.storage.conftest import twin
 
@@ -86,7 +88,22 @@ def world(engine):
                 text("INSERT INTO feedback (id, conversation_id) VALUES (:n, :c)"),
                 {"n": number, "c": ids[key]},
             )
+    # Ana's thumbs on the answers of her old chat (goes) and her recent one (stays).
+    for key in ("ana_old", "ana_recent"):
+        with Session(engine) as session:
+            answer = session.scalar(
+                select(MessageRow.id).where(
+                    MessageRow.conversation_id == ids[key], MessageRow.role == "assistant"
+                )
+            )
+        assert answer is not None
+        FeedbackStore(engine, "ana").rate(answer, Feedback("down", "not it"))
     return ids
+
+
+PURGED = Purge(
+    chats=2, comparisons=1, messages=7, images=1, shares=1, other={"answer_feedback": 1, "feedback": 2}
+)
 
 
 def _left(engine) -> set[str]:
@@ -98,13 +115,19 @@ def test_a_purge_deletes_exactly_what_nobody_touched_for_the_period(engine, worl
     done = purge(engine, RetentionPolicy(30), NOW)
     # ana_old (31 days), ana_compared (45) and bo_old (90) go; 29 days, half a day and pinned stay
     assert done == Purge(
-        chats=2, comparisons=1, messages=2 + 3 + 2, images=1, shares=1, other={"feedback": 2}
+        chats=2,
+        comparisons=1,
+        messages=2 + 3 + 2,
+        images=1,
+        shares=1,
+        other={"answer_feedback": 1, "feedback": 2},
     )  # a chat holds 2 messages; a 2-model round holds its prompt and 2 answers
     assert _left(engine) == {world["ana_pinned"], world["ana_recent"], world["bo_recent"]}
     gone = [world["ana_old"], world["ana_compared"], world["bo_old"]]
     assert _count(engine, MessageRow, MessageRow.conversation_id.in_(gone)) == 0
     assert _count(engine, ImageRow) == 0
     assert _count(engine, ShareRow) == 1  # the recent chat's link stays
+    assert _count(engine, FeedbackRow) == 1  # the thumb on the recent chat's answer stays
     with engine.connect() as connection:
         assert connection.execute(text("SELECT conversation_id FROM feedback")).scalars().all() == [
             world["ana_recent"]
@@ -120,7 +143,9 @@ def test_pinned_ones_go_too_only_when_asked(engine, world):
 def test_a_dry_run_counts_the_same_and_deletes_nothing(engine, world):
     before = _left(engine)
     counted = purge(engine, RetentionPolicy(30), NOW, dry_run=True)
-    assert counted == Purge(chats=2, comparisons=1, messages=7, images=1, shares=1, other={"feedback": 2})
+    assert counted == Purge(
+        chats=2, comparisons=1, messages=7, images=1, shares=1, other={"answer_feedback": 1, "feedback": 2}
+    )
     assert _left(engine) == before
     assert AuditStore(engine).entries() == []  # nothing was purged, so nothing is recorded
     assert purge(engine, RetentionPolicy(30), NOW) == counted
@@ -138,6 +163,7 @@ def test_each_purge_is_in_the_audit_log_with_its_counts(engine, world):
         "messages": 7,
         "images": 1,
         "shares": 1,
+        "table_answer_feedback": 1,
         "table_feedback": 2,
     }
 
@@ -237,6 +263,15 @@ def test_two_replicas_starting_the_daily_purge_together_do_it_once(engine, world
         replicas[1].dispose()
     # Whether the second waited for the lock or found it taken, it did nothing: the first ran.
     done = [result for result in results if result is not None]
-    assert done == [Purge(chats=2, comparisons=1, messages=7, images=1, shares=1, other={"feedback": 2})]
+    assert done == [
+        Purge(
+            chats=2,
+            comparisons=1,
+            messages=7,
+            images=1,
+            shares=1,
+            other={"answer_feedback": 1, "feedback": 2},
+        )
+    ]
     assert len(AuditStore(engine).entries(AuditFilter(action=RETENTION_PURGE))) == 1
     assert _left(engine) == {world["ana_pinned"], world["ana_recent"], world["bo_recent"]}
