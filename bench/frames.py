@@ -94,3 +94,43 @@ class DeliveryClock:
         """The last frame received at or before `moment` (monotonic seconds)."""
         earlier = [t for t in self.received if t <= moment]
         return max(earlier) if earlier else None
+
+
+class PageMeter:
+    """What a page costs between two moments, read over CDP: the bytes of the answer's transport
+    that are not websocket frames (a peer that streams over Server-Sent Events or fetch/XHR
+    polling: those responses' encoded bytes as they arrive; not scripts, styles or fonts a fresh
+    page loads on first use, which a browser caches) and the renderer's main-thread time
+    (`TaskDuration`)."""
+
+    DATA_TYPES = frozenset({"XHR", "Fetch", "EventSource", "Other"})
+
+    def __init__(self, page: Page) -> None:
+        self.http_bytes = 0
+        self.asset_bytes = 0  # scripts, styles, fonts, images loaded meanwhile (for information)
+        self.counting = False
+        self._types: dict[str, str] = {}
+        self._cdp = page.context.new_cdp_session(page)
+        self._cdp.on("Network.requestWillBeSent", self._on_request)
+        self._cdp.on("Network.dataReceived", self._on_data)
+        self._cdp.send("Network.enable")
+        self._cdp.send("Performance.enable")
+
+    def _on_request(self, event: dict[str, Any]) -> None:
+        self._types[event["requestId"]] = str(event.get("type") or "Other")
+
+    def _on_data(self, event: dict[str, Any]) -> None:
+        if self.counting:
+            size = int(event.get("encodedDataLength") or 0)
+            if self._types.get(event["requestId"], "Other") in self.DATA_TYPES:
+                self.http_bytes += size
+            else:
+                self.asset_bytes += size
+
+    def start(self) -> None:
+        self.counting, self.http_bytes, self.asset_bytes = True, 0, 0
+
+    def main_thread_s(self) -> float:
+        """Seconds the page's main thread has spent in tasks so far."""
+        metrics = self._cdp.send("Performance.getMetrics")["metrics"]
+        return float(next(m["value"] for m in metrics if m["name"] == "TaskDuration"))

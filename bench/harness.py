@@ -27,7 +27,8 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from bench.answer_text import FIRST_WORD, last_line, make_answer
-from bench.frames import FrameCounter, breakdown
+from bench.frames import FrameCounter, PageMeter, breakdown
+from bench.peers.venvs import CACHE, venv_python
 from bench.report import make_row
 from devtools.browser import free_port
 from devtools.process import app_command, stop_process, streamlit_command, wait_healthy
@@ -42,6 +43,18 @@ SCRIPTS = {
     "reference": ROOT / "bench" / "reference_app.py",
     "ours": ROOT / "app.py",
     "ours_run": ROOT / "app.py",
+    "main": ROOT / "app.py",  # under the baseline's own checkout (Bench.baseline), through serve.py
+    "gradio": ROOT / "bench" / "peers" / "gradio_app.py",
+    "chainlit": ROOT / "bench" / "peers" / "chainlit_app.py",
+}
+# The framework peers (bench/peers/), each from its own virtual environment.
+PEERS = ("gradio", "chainlit")
+# Where each app's chat input is, and its answers: Streamlit's bubbles are counted (the next
+# assistant bubble is known before the send); a peer's answer is its last bot message.
+STREAMLIT_UI = ('[data-testid="stChatInputTextArea"]', '[data-testid="stChatMessage"]')
+UI = {
+    "gradio": ('textarea[data-testid="textbox"]', '[data-testid="bot"]'),
+    "chainlit": ("textarea#chat-input", '[data-step-type="assistant_message"]'),
 }
 # What starts each turn's timing in the page, and what ends it: the capture-phase keydown
 # listener runs before Streamlit's own handler; the first websocket message after it is the
@@ -50,7 +63,7 @@ SCRIPTS = {
 # innerText (what is rendered, but forces layout) only once textContent matches, so the probe
 # does not slow the page it measures.
 OBSERVER_JS = """
-([index, first, final]) => {
+([bubbles, index, first, final]) => {
   const state = {key: null, sent: null, first: null, final: null};
   window.__bench = state;
   window.__benchDone = new Promise((resolve) => { state.resolve = resolve; });
@@ -69,7 +82,8 @@ OBSERVER_JS = """
   }
   const shows = (bubble, words) => bubble.textContent.includes(words) && bubble.innerText.includes(words);
   const check = () => {
-    const bubble = document.querySelectorAll('[data-testid="stChatMessage"]')[index];
+    const all = document.querySelectorAll(bubbles);
+    const bubble = index === null ? all[all.length - 1] : all[index];
     if (!bubble) return;
     const now = Date.now();
     if (state.first === null && shows(bubble, first)) state.first = now;
@@ -248,10 +262,16 @@ class StreamlitApp:
     repo's config: `reference` and `ours_run` under `streamlit run`, `ours` through serve.py."""
 
     def __init__(
-        self, name: str, server: BenchServer, workdir: Path, extra_env: dict[str, str] | None = None
+        self,
+        name: str,
+        server: BenchServer,
+        workdir: Path,
+        extra_env: dict[str, str] | None = None,
+        root: Path = ROOT,
     ) -> None:
         self.name = name
-        self.script = SCRIPTS[name]
+        self.root = root  # the checkout it runs from: this one, or the baseline's
+        self.script = root / SCRIPTS[name].relative_to(ROOT)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir / f"{name}-{self.port}"
@@ -259,7 +279,7 @@ class StreamlitApp:
         # The deployed config (no file watcher, theme...) for every app; never the secrets.
         shutil.copy(ROOT / ".streamlit" / "config.toml", self.workdir / ".streamlit" / "config.toml")
         self.env = bench_env(server.base_url, server.api_key, self.workdir / "data")
-        self.env["PYTHONPATH"] = str(ROOT)
+        self.env["PYTHONPATH"] = str(root)
         self.env.update(extra_env or {})
         self.log_path = self.workdir / "streamlit.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -267,8 +287,8 @@ class StreamlitApp:
 
     def command(self) -> list[str]:
         ttl = ("--server.disconnectedSessionTTL", str(SESSION_TTL_S))
-        if self.name == "ours":
-            return app_command(self.port, *ttl)  # as deployed: serve.py
+        if self.name in ("ours", "main"):  # as deployed: serve.py
+            return [sys.executable, str(self.root / "serve.py"), *app_command(self.port, *ttl)[2:]]
         return streamlit_command(self.script, self.port, *ttl)
 
     def start(self, timeout: float = 60.0) -> StreamlitApp:
@@ -323,6 +343,48 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
+class PeerApp(StreamlitApp):
+    """A framework peer (bench/peers/<name>_app.py) under its own start command, from the
+    virtual environment bench.peers.venvs builds: Gradio's `launch()`, `chainlit run`."""
+
+    def command(self) -> list[str]:
+        python, script = venv_python(self.name), self.script
+        if self.name == "chainlit":
+            chainlit = str(python.parent / "chainlit")
+            where = ["--host", "127.0.0.1", "--port", str(self.port)]
+            return [chainlit, "run", str(script), "--headless", *where]
+        return [str(python), str(script)]
+
+    def start(self, timeout: float = 120.0) -> StreamlitApp:
+        self.env.update(PORT=str(self.port), GRADIO_ANALYTICS_ENABLED="False", PYTHONPATH="")
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            self.command(), cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log()}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(self.url, timeout=1) as response:
+                if response.status == 200:
+                    self.health_s = time.monotonic() - started
+                    return self
+            time.sleep(0.05)  # polling the page, not standing in for a wait
+        raise RuntimeError(f"{self.name} did not answer:\n{self.log()}")
+
+
+def baseline_checkout(rev: str) -> Path:
+    """`rev` of this repository exported once under the bench's cache (never committed)."""
+    found = ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"]
+    sha = subprocess.run(found, cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    home = CACHE / "baselines" / sha[:12]
+    if not (home / "serve.py").exists():
+        home.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(home)], input=archive, check=True)
+    return home
+
+
 def machine_busy_s() -> float:
     """CPU seconds every core of this machine has spent not idle since boot (/proc/stat)."""
     user, nice, system, _idle, _iowait, irq, softirq, steal = (
@@ -351,25 +413,57 @@ def new_prompt(label: str) -> str:
     return f"Benchmark {label} request {next(_nonce)} {time.time_ns()}"
 
 
-def open_chat(context: BrowserContext, url: str, counter: FrameCounter | None = None) -> Page:
+def open_chat(
+    context: BrowserContext, url: str, counter: FrameCounter | None = None, app: str = "ours"
+) -> Page:
     """A new page on the app, once its chat input is visible."""
     page = context.new_page()
     page.set_default_timeout(60_000)
     if counter is not None:
         counter.attach(page)
+    ready = _chainlit_ready(page) if app == "chainlit" else None
     page.goto(url)
-    page.get_by_test_id("stChatInputTextArea").wait_for(state="visible")
+    page.locator(UI.get(app, STREAMLIT_UI)[0]).wait_for(state="visible")
+    if ready is not None:
+        deadline = time.monotonic() + 60
+        while not ready and time.monotonic() < deadline:
+            page.wait_for_timeout(50)  # lets Playwright deliver the frames we are waiting for
+        if not ready:
+            raise RuntimeError("chainlit never finished starting its chat session")
     return page
 
 
+def _chainlit_ready(page: Page) -> list[bool]:
+    """Chainlit shows its input before its socket has a session, and drops a message sent
+    then: the page is ready once the session's `on_chat_start` task has ended (a non-empty list)."""
+    ready: list[bool] = []
+    started: list[bool] = []
+
+    def on_frame(payload: bytes | str) -> None:
+        text = payload if isinstance(payload, str) else payload.decode(errors="replace")
+        if "on_chat_start" in text:
+            started.append(True)
+        elif started and text.startswith('42["task_end"'):
+            ready.append(True)
+
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    return ready
+
+
 def arm_and_send(
-    page: Page, prompt: str, answer: str, floor: Floor | None = None, floor_prompt: str = ""
+    page: Page,
+    prompt: str,
+    answer: str,
+    floor: Floor | None = None,
+    floor_prompt: str = "",
+    app: str = "ours",
 ) -> None:
     """Install the key listener and the observer for the next assistant bubble, type the prompt
     and press Enter, starting the floor's request (if any) at the same moment."""
-    index = page.locator('[data-testid="stChatMessage"]').count() + 1
-    page.evaluate(OBSERVER_JS, [index, FIRST_WORD, last_line(answer)])
-    page.get_by_test_id("stChatInputTextArea").fill(prompt)  # and focused
+    field_selector, bubbles = UI.get(app, STREAMLIT_UI)
+    index = None if app in UI else page.locator(bubbles).count() + 1
+    page.evaluate(OBSERVER_JS, [bubbles, index, FIRST_WORD, last_line(answer)])
+    page.locator(field_selector).fill(prompt)  # and focused
     # The keyboard directly, not the locator's press(): that first re-checks the element, which
     # would put a few round trips between the floor's start and the key press.
     if floor is not None:
@@ -422,10 +516,13 @@ def measure_app(
     context = bench.browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         counter = FrameCounter()
-        page = open_chat(context, app.url, counter)
+        page = open_chat(context, app.url, counter, app.name)
+        meter = PageMeter(page)
         prompt, floor_prompt = new_prompt(app.name), new_prompt(f"floor-{app.name}")
         counter.start()
-        arm_and_send(page, prompt, answer, bench.floor if with_floor else None, floor_prompt)
+        meter.start()
+        main_before, cpu_before = meter.main_thread_s(), app.cpu_s()
+        arm_and_send(page, prompt, answer, bench.floor if with_floor else None, floor_prompt, app.name)
         try:
             seen = wait_final(page, timeout_s)
         except Exception as exc:  # a timeout is a result, not a crash
@@ -438,10 +535,23 @@ def measure_app(
                 "ws_frames_so_far": counter.frames,
             }
         at_final, frames_at_final = counter.snapshot()
+        http_at_final, main_at_final, cpu_at_final = meter.http_bytes, meter.main_thread_s(), app.cpu_s()
         where = breakdown(counter.payloads)
         floor = floor_figures(bench, floor_prompt, bench.floor.result(floor_prompt)) if with_floor else None
         settle(page, counter)
         sample = turn_figures(seen, bench.server.request_for(prompt))
+        sample.update(
+            wire_bytes=at_final + http_at_final,
+            http_bytes=http_at_final,
+            asset_bytes=meter.asset_bytes,
+            main_thread_s=main_at_final - main_before,
+            server_cpu_s=cpu_at_final - cpu_before,
+            # Until the page is quiet: what the run sends after the last word (a rerun that
+            # refreshes the page around the answer) counts for the answer too.
+            wire_bytes_settled=counter.total_bytes + meter.http_bytes,
+            main_thread_settled_s=meter.main_thread_s() - main_before,
+            server_cpu_settled_s=app.cpu_s() - cpu_before,
+        )
         if floor is not None:
             key = seen["key"]
             assert key is not None
@@ -476,6 +586,7 @@ class Bench:
     workdir: Path
     reps: int
     quick: bool
+    baseline: Path | None = None  # the checkout the `main` app runs from
     apps: dict[str, StreamlitApp] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
@@ -483,7 +594,14 @@ class Bench:
     def app(self, name: str) -> StreamlitApp:
         """The app, started and warmed up once (the first run imports modules, builds clients)."""
         if name not in self.apps:
-            self.apps[name] = StreamlitApp(name, self.server, self.workdir).start()
+            if name in PEERS:
+                self.apps[name] = PeerApp(name, self.server, self.workdir).start()
+            elif name == "main":
+                if self.baseline is None:
+                    raise RuntimeError("the `main` app needs --baseline")
+                self.apps[name] = StreamlitApp(name, self.server, self.workdir, root=self.baseline).start()
+            else:
+                self.apps[name] = StreamlitApp(name, self.server, self.workdir).start()
             warm = make_answer(40, seed=99)
             self.server.shape(warm)
             measure_app(self, self.apps[name], warm, 60, with_floor=False)

@@ -25,12 +25,20 @@ TARGETS = {
     "S5.recovery": 1.2,
     "S6.health_s": 3.0,
     "S6.paint_s": 2.0,
+    # The peers issue: bytes per answer byte at 1,000 and 8,000 words, and server CPU per
+    # 2,000-word answer against the baseline's.
+    "S8.bytes_ratio_1k": 1.5,
+    "S8.bytes_ratio_8k": 1.3,
+    "S8.cpu_vs_main": 0.5,
 }
 COLUMNS = {
     "floor": "floor",
     "reference": "reference",
     "ours": "ours serve.py",
     "ours_run": "ours st-run",
+    "main": "main serve.py",  # the baseline checkout (--baseline), as deployed
+    "gradio": "gradio",
+    "chainlit": "chainlit",
 }
 
 

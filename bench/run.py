@@ -21,7 +21,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from bench.harness import ROOT, SESSION_TTL_S, Bench, BenchServer, Floor, out
+from bench.harness import ROOT, SESSION_TTL_S, Bench, BenchServer, Floor, baseline_checkout, out
 from bench.report import TARGETS, machine, table, write_json
 from bench.scenarios import SCENARIOS
 from devtools.browser import CHROMIUM, CHROMIUM_ARGS
@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 repetition, fewer sessions")
     parser.add_argument("--only", default="", help="comma-separated scenarios to run, e.g. S1,S2")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--baseline",
+        default="",
+        help="a git revision to run as the `main` app beside ours in S8 (exported under the cache)",
+    )
     args = parser.parse_args(argv)
     reps = 1 if args.quick else args.reps
     chosen = [s.strip().upper() for s in args.only.split(",") if s.strip()] or list(SCENARIOS)
@@ -55,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            bench = Bench(server, floor, browser, workdir, reps, args.quick)
+            baseline = baseline_checkout(args.baseline) if args.baseline else None
+            bench = Bench(server, floor, browser, workdir, reps, args.quick, baseline)
             try:
                 for name in chosen:
                     out(f"{name}…")
@@ -85,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "settings": {
             "reps": reps,
+            "baseline": args.baseline or None,
             "quick": args.quick,
             "scenarios": chosen,
             "disconnected_session_ttl_s": SESSION_TTL_S,

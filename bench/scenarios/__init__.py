@@ -13,6 +13,7 @@ from bench.scenarios import (
     s5_memory,
     s6_start,
     s7_stream_shapes,
+    s8_peers,
 )
 
 SCENARIOS: dict[str, Callable[[Bench], None]] = {
@@ -23,4 +24,5 @@ SCENARIOS: dict[str, Callable[[Bench], None]] = {
     "S5": s5_memory.run,
     "S6": s6_start.run,
     "S7": s7_stream_shapes.run,
+    "S8": s8_peers.run,
 }
