@@ -13,9 +13,8 @@ import streamlit as st
 
 from components.audit_view import render_audit_log
 from components.downloads import download_button
-from components.group_policy_view import render_group_policies
+from components.group_policy_view import render_group_policies, save_or_say
 from components.plumbing.policy import group_policies
-from components.plumbing.policy_changes import StorageUnavailable, save_change
 from components.plumbing.storage import RunStore
 from components.state.admin import (
     DOWNLOAD_CSV,
@@ -435,22 +434,7 @@ def _default_text(value: float | None) -> str:
 
 
 def _save(store: RunStore, change: PersonLimitsChange, admin: Admin, below: Limits) -> None:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    usage = store.usage()
-    if usage is None:
-        return
-    try:
-        save_change(store, change, by=admin.email or admin.user_id)
-    except ValueError as exc:
-        st.error(f"The limits were not saved: {literal(exc)}", icon=":material/error:")
-        return
-    except (SQLAlchemyError, StorageUnavailable) as exc:
-        st.error(
-            f"The limits were not saved: the database failed ({literal(type(exc).__name__)}). "
-            "Try again shortly.",
-            icon=":material/database:",
-        )
+    if not save_or_say(store, change, admin, "The limits were"):
         return
     now_in_force = describe_limits(merge_limits(below, change.override))
     announce_saved(f"Limits saved for {change.label}: {now_in_force}.")

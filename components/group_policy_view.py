@@ -164,19 +164,25 @@ def _policy_editor(
 
 
 def _apply(store: RunStore, change: PolicyChange, admin: Admin, done: str) -> None:
+    if save_or_say(store, change, admin, "The policy was"):
+        announce_saved(done, POLICY_SAVED)
+        st.rerun()  # the tables above show the policy in force
+
+
+def save_or_say(store: RunStore, change: PolicyChange, admin: Admin, what: str) -> bool:
+    """Save an admin's change (a group's policy, a person's limits); False, with the reason said
+    on the page, when it was not saved. `what` starts the message: "The policy was"."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
         save_change(store, change, by=admin.email or admin.user_id)
     except ValueError as exc:
-        st.error(f"The policy was not saved: {literal(exc)}", icon=":material/error:")
-        return
+        st.error(f"{what} not saved: {literal(exc)}", icon=":material/error:")
+        return False
     except (SQLAlchemyError, StorageUnavailable) as exc:
         st.error(
-            f"The policy was not saved: the database failed ({literal(type(exc).__name__)}). "
-            "Try again shortly.",
+            f"{what} not saved: the database failed ({literal(type(exc).__name__)}). Try again shortly.",
             icon=":material/database:",
         )
-        return
-    announce_saved(done, POLICY_SAVED)
-    st.rerun()  # the tables above show the policy in force
+        return False
+    return True
