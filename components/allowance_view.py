@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from components.plumbing.identity import current_identity
+from components.plumbing import identity as identity_door
 from components.plumbing.policy import allowance_of
 from components.plumbing.storage import RunStore, safely
 from core.policies import describe_models
@@ -25,7 +25,7 @@ _LINE_NAMES: dict[LimitName, str] = {
 def render_allowance(settings: Settings, store: RunStore) -> None:
     """The allowance box in the sidebar, and above the page's end the notice of any limit used to
     80% or more. Drawn at the end of the run: it reads the usage the run's request added."""
-    user = current_identity(settings)
+    user = identity_door.current_identity(settings)
     if user is None:
         return
     usage = store.usage()

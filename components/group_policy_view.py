@@ -177,11 +177,11 @@ def save_or_say(store: RunStore, change: PolicyChange, admin: Admin, what: str) 
     try:
         save_change(store, change, by=admin.email or admin.user_id)
     except ValueError as exc:
-        st.error(f"{what} not saved: {literal(exc)}", icon=":material/error:")
+        st.error(f"{literal(what)} not saved: {literal(exc)}", icon=":material/error:")
         return False
     except (SQLAlchemyError, StorageUnavailable) as exc:
         st.error(
-            f"{what} not saved: the database failed ({literal(type(exc).__name__)}). Try again shortly.",
+            f"{literal(what)} not saved: the database failed ({literal(type(exc).__name__)}). Try again shortly.",
             icon=":material/database:",
         )
         return False

@@ -10,9 +10,9 @@ import streamlit as st
 
 from components.library import request_open, when
 from components.message import render_history
+from components.plumbing import identity as identity_door
 from components.plumbing import routes
 from components.plumbing.config import load_settings
-from components.plumbing.identity import current_identity
 from components.plumbing.markdown import safe
 from components.plumbing.storage import NotFound, RunStore, safely
 from components.state import share_links as state
@@ -44,7 +44,7 @@ def _app_url() -> str:
 
 def _signed_in_team() -> bool:
     """True when people sign in, so a link can reach a colleague (not just the local user)."""
-    identity = current_identity(load_settings())
+    identity = identity_door.current_identity(load_settings())
     return identity is not None and identity.mode != "none"
 
 
@@ -128,7 +128,7 @@ def _create(store: RunStore, target: state.Target) -> str | None:
 
 def _remember_sharer(store: RunStore) -> None:
     """The link names who shared it: store the name and email the sign-in gave, as of now."""
-    identity = current_identity(load_settings())
+    identity = identity_door.current_identity(load_settings())
     if identity is not None and identity.mode != "none":
         store.remember(identity)
 

@@ -4,7 +4,7 @@ run and asked by the model pickers, admission and the allowance in the sidebar. 
 
 from __future__ import annotations
 
-from components.plumbing.identity import current_identity
+from components.plumbing import identity as identity_door
 from components.plumbing.storage import RunStore, safely
 from core.identity import Identity
 from core.policies import Allowance, GroupPolicy, allowance, policies_in_force, settings_policies
@@ -39,4 +39,4 @@ def allowance_of(
 
 def current_allowance(settings: Settings, store: RunStore) -> Allowance:
     """The signed-in person's models and limits (before their own override)."""
-    return allowance_of(settings, store, current_identity(settings))
+    return allowance_of(settings, store, identity_door.current_identity(settings))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import streamlit as st
 
 from components.plumbing import identity as identity_door
-from components.plumbing.identity import client_address, current_identity
+from components.plumbing.identity import client_address
 from components.state.common import SAVE_PROBLEM, STORE_URL, USER_RECORDED
 from core.admission import streaming_bound
 from core.audit import ARCHIVE_DOWNLOADED, EVERYTHING_DELETED, SIGN_IN, Detail
@@ -105,7 +105,7 @@ def _store(url: str, user_id: str) -> ConversationStore:
 def open_store(settings: Settings) -> ConversationStore | None:
     """The signed-in user's store, or None while the database is unreachable (the page goes on
     unsaved, and the database is tried again after a short pause rather than on every rerun)."""
-    user = current_identity(settings)
+    user = identity_door.current_identity(settings)
     if user is None:
         return None
     from core.storage import database_url
@@ -245,7 +245,7 @@ class RunStore:
         if opened is None:
             return None
         if "presets" not in self._built:
-            user = current_identity(self._settings)
+            user = identity_door.current_identity(self._settings)
             is_admin = user is not None and user.user_id == opened.user_id and user.is_admin
             self._built["presets"] = PresetStore(opened.engine, opened.user_id, is_admin)
         return cast("PresetStore", self._built["presets"])

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from components.plumbing.identity import current_identity
+from components.plumbing import identity as identity_door
 from components.plumbing.policy import allowance_of
 from components.plumbing.storage import RunStore, current_backoff, guarded, safely
 from core.admission import Hold, hold_for
@@ -79,7 +79,7 @@ def reserve(
     against the signed-in user's policy and their limits, and record them as sent, each holding
     what its answer may use; otherwise the message to show instead (which models they may use, or
     which limit and when it resets)."""
-    user = current_identity(settings)
+    user = identity_door.current_identity(settings)
     allowed = allowance_of(settings, run_store, user)
     models = [params.model for _, params in requests]
     refused = models_refusal(models, allowed.models)

@@ -271,7 +271,7 @@ def test_admins_filter_the_audit_log_and_download_it(monkeypatch, engine, logged
     look_as(monkeypatch, ADMIN)
     at = open_admin()
     assert _rows(at) == [
-        ("Local user", "sign in"),  # this very session (AppTest serves the local user)
+        ("ada@example.com", "sign in"),  # this very session: the admin looking
         ("ana@example.com", "sign in"),
         ("ana@example.com", "deleted"),
         ("=bob@example.com", "sign in"),
@@ -290,7 +290,7 @@ def test_admins_filter_the_audit_log_and_download_it(monkeypatch, engine, logged
     [button] = [b for b in at.get("download_button") if b.key == admin_state.AUDIT_CSV]
     rows = list(csv.DictReader(io.StringIO(downloads(button).decode())))
     assert [(r["actor_id"], r["action"], r["subject"], r["origin"], r["details"]) for r in rows] == [
-        ("local", SIGN_IN, "", "", "first=True"),
+        ("admin-1", SIGN_IN, "", "", "first=True"),
         ("ana", SIGN_IN, "", "", ""),
         ("ana", DELETED, "c1", "", "kind=chat"),
         ("bob", SIGN_IN, "", "", ""),

@@ -59,7 +59,6 @@ def changes(monkeypatch) -> list[object]:
         return original(store, change, by)
 
     monkeypatch.setattr(policy_changes, "save_change", recording)
-    monkeypatch.setattr("components.admin_view.save_change", recording)
     monkeypatch.setattr("components.group_policy_view.save_change", recording)
     return heard
 

@@ -3,7 +3,7 @@ start from one and the requests carry its model, instructions and parameters; a 
 click sends it; an admin publishes one that another person uses but cannot change; export and
 import round trip, and a hostile file is refused with what is wrong and where.
 
-Who is using the app is set by replacing the storage door's `current_identity` (what decides
+Who is using the app is set by replacing `components.plumbing.identity.current_identity` (what decides
 whose presets are read and who is an admin)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ INSTRUCTIONS = "You review code. Bugs first, style last."
 
 
 def look_as(monkeypatch, person: Identity) -> None:
-    monkeypatch.setattr("components.plumbing.storage.current_identity", lambda settings: person)
+    monkeypatch.setattr("components.plumbing.identity.current_identity", lambda settings: person)
 
 
 def ok(at: AppTest) -> AppTest:
