@@ -181,7 +181,8 @@ def save_or_say(store: RunStore, change: PolicyChange, admin: Admin, what: str) 
         return False
     except (SQLAlchemyError, StorageUnavailable) as exc:
         st.error(
-            f"{literal(what)} not saved: the database failed ({literal(type(exc).__name__)}). Try again shortly.",
+            f"{literal(what)} not saved: the database failed ({literal(type(exc).__name__)}). "
+            "Try again shortly.",
             icon=":material/database:",
         )
         return False
