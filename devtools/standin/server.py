@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import select
+import selectors
 import socket
 import threading
 import time
@@ -429,10 +429,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _pause(self, seconds: float) -> None:
         """Wait, noticing at once if the client closes the connection meanwhile."""
         deadline = time.monotonic() + seconds
+        # A selector rather than select(): in a long test run the socket's number can pass 1,024,
+        # which select() refuses.
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.connection, selectors.EVENT_READ)
+            self._wait_for_close(selector, deadline)
+
+    def _wait_for_close(self, selector: selectors.BaseSelector, deadline: float) -> None:
         while (remaining := deadline - time.monotonic()) > 0:
             if self.standin.closing.is_set():
                 raise _Gone
-            readable, _, _ = select.select([self.connection], [], [], min(remaining, 0.05))
+            readable = selector.select(min(remaining, 0.05))
             if not readable:
                 continue
             try:

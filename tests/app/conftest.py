@@ -6,7 +6,30 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
+
+
+@pytest.fixture(autouse=True)
+def _databases_closed(monkeypatch):
+    """Every engine the app opens during a test is closed after it. The app keeps one engine per
+    database for the life of its process; a suite of fresh databases, one per test, would hold a
+    few descriptors each until the process ends, past 1,024, where select() in later tests fails."""
+    import core.storage
+
+    opened: list[Any] = []
+    original = core.storage.make_engine
+
+    def tracked(*args: Any, **options: Any) -> Any:
+        engine = original(*args, **options)
+        opened.append(engine)
+        return engine
+
+    monkeypatch.setattr(core.storage, "make_engine", tracked)
+    yield
+    st.cache_resource.clear()
+    for engine in opened:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import applies."""
 
 from __future__ import annotations
 
-import select
+import selectors
 import socket
 import subprocess
 import sys
@@ -33,7 +33,9 @@ class Server:
     def connect(self) -> socket.socket:
         """One client connection, and its accepted server side."""
         self.clients.append(socket.create_connection(("127.0.0.1", self.port), timeout=5))
-        ready, _, _ = select.select([self.listener], [], [], 5)
+        with selectors.DefaultSelector() as selector:  # select() refuses descriptors past 1,024
+            selector.register(self.listener, selectors.EVENT_READ)
+            ready = selector.select(5)
         assert ready, "the connection never reached the accept queue"
         conn, _ = self.listener.accept()
         self.accepted.append(conn)
