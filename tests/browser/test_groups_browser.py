@@ -41,9 +41,7 @@ def _model_options(page: Page) -> list[str]:
 
 
 def _pick_model(page: Page, model: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(
-        has_text=re.compile("Model")
-    ).first.click()
+    page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model", exact=True).click()
     page.get_by_role("option", name=model, exact=True).click()
 
 
