@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -55,3 +57,24 @@ def rerun(page: Page) -> None:
             .getAttribute('data-test-script-state') === 'notRunning'""",
         arg=before,
     )
+
+
+def select_box(scope: Page | Locator, label: str | re.Pattern[str]) -> Locator:
+    """The first select box in `scope` whose label (or shown value) has `label` in it."""
+    return scope.get_by_test_id("stSelectbox").filter(has_text=label).first
+
+
+def pick_option(page: Page, box: Locator, option: str | re.Pattern[str], *, exact: bool = True) -> None:
+    """Open the select box `box` and pick `option` in its list, as a person does: when the app
+    was running as the box was clicked, the run redraws the box and its list closes at once,
+    so open it again (up to ten times) until the option shows."""
+    wanted = page.get_by_role("option", name=option, exact=exact)
+    for _ in range(10):
+        expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+        box.click()
+        try:
+            wanted.wait_for(state="visible", timeout=3_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")  # whatever list is open goes before the next try
+    wanted.click()

@@ -15,6 +15,7 @@ from core.prompt_sets import PromptItem, PromptSet
 from core.storage import ConversationStore, PromptSetStore, database_url, make_engine, migrate
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env
+from tests.browser.helpers import pick_option, select_box
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -106,8 +107,7 @@ def test_run_all_goes_round_by_round_and_stop_keeps_what_finished(page: Page, se
     for model in MODELS:
         standin.enqueue_for(model, Reply(text=f"Quick {model}."), Reply(text=long, chunk_delay=0.03))
     open_compare(page, server.url)
-    page.locator("main").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name=re.compile("Demo run")).click()
+    pick_option(page, select_box(page.locator("main"), "Prompt set"), re.compile("Demo run"))
     expect(page.get_by_text(re.compile(r"Estimated cost: .* 3 prompt\(s\) × 2 models"))).to_be_visible()
     page.get_by_role("button", name=re.compile(r"Run all \(3 left\)")).click()
 

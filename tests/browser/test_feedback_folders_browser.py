@@ -15,7 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env
-from tests.browser.helpers import bubbles, send
+from tests.browser.helpers import bubbles, pick_option, send
 
 pytestmark = pytest.mark.browser
 
@@ -170,22 +170,19 @@ def test_a_folder_groups_filters_renames_and_deletes_keeping_the_chat(
 
     row = main.get_by_test_id("stHorizontalBlock").filter(has_text="Budget for 2027").last
     row.get_by_role("button", name=re.compile("Folder")).click()
-    page.get_by_role("dialog").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="Work").click()
+    pick_option(page, page.get_by_role("dialog").get_by_test_id("stSelectbox"), "Work", exact=False)
     expect(library_headings(page)).to_have_text([re.compile(r"Work · 1"), re.compile(r"No folder · 1")])
     page.keyboard.press("Escape")
 
     # Search kept to the folder: "budget" is in both titles, only one is in Work.
     main.get_by_placeholder("Search titles and messages").fill("budget")
     main.get_by_placeholder("Search titles and messages").press("Enter")
-    main.get_by_role("combobox", name="Folder").click()
-    page.get_by_role("option", name="Work").click()
+    pick_option(page, main.get_by_role("combobox", name="Folder"), "Work", exact=False)
     expect(main.get_by_text("Budget for 2027")).to_be_visible()
     expect(main.get_by_text("Holiday budget ideas")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "folder-search.png"), full_page=True)
 
-    main.get_by_role("combobox", name="Folder").click()
-    page.get_by_role("option", name="All folders").click()
+    pick_option(page, main.get_by_role("combobox", name="Folder"), "All folders", exact=False)
     expect(main.get_by_text("Holiday budget ideas")).to_be_visible()
     folder_row = folder_line(page, "Work")
     folder_row.get_by_role("button", name=re.compile("Rename")).click()

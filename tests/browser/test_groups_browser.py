@@ -17,7 +17,7 @@ from bench.fleet_load.protocol import ChatClient, ProtocolError
 from devtools.browser import free_port
 from devtools.standin import Reply
 from tests.browser.conftest import OIDC_COOKIE_SECRET, AppServer, app_env, new_page
-from tests.browser.helpers import send
+from tests.browser.helpers import pick_option, send
 from tests.oidc import OidcProvider, OidcUser, sign_in, write_auth_secrets
 from tests.storage.conftest import POSTGRES_URL, drop_schema, postgres_engine
 
@@ -41,8 +41,8 @@ def _model_options(page: Page) -> list[str]:
 
 
 def _pick_model(page: Page, model: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model", exact=True).click()
-    page.get_by_role("option", name=model, exact=True).click()
+    picker = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model", exact=True)
+    pick_option(page, picker, model)
 
 
 def _type_custom_model(page: Page, model: str) -> None:

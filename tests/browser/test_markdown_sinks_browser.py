@@ -21,7 +21,7 @@ from core.storage import ConversationStore, PromptSetStore, database_url, make_e
 from devtools.browser import free_port
 from devtools.standin import ErrorReply, Reply
 from tests.browser.conftest import OIDC_COOKIE_SECRET, AppServer, app_env, new_page
-from tests.browser.helpers import send
+from tests.browser.helpers import pick_option, select_box, send
 from tests.oidc import OidcProvider, sign_in, write_auth_secrets
 
 pytestmark = pytest.mark.browser
@@ -199,8 +199,7 @@ def test_prompt_set_names_in_notices_and_the_progress_bar_fetch_nothing(
     shown_as_text(editor, listener, "set-import")  # Imported "<name>" (1 prompts).
 
     page.goto(f"{compare_server.url}/compare")  # a fresh session: no set picked yet
-    main.get_by_test_id("stSelectbox").click()
-    page.get_by_role("option").filter(has_text="set-name").click()
+    pick_option(page, select_box(main, "Prompt set"), "set-name", exact=False)
     main.get_by_role("button", name="Run all (1 left)").click()
     shown_as_text(main.get_by_test_id("stProgress").first, listener, "set-name")  # Prompt 1 of 1 · <name>
     expect(main.get_by_text("All 1 prompts of", exact=False)).to_be_visible(timeout=30_000)

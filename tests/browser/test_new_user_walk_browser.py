@@ -13,18 +13,13 @@ from playwright.sync_api import Page, expect
 
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer
-from tests.browser.helpers import bubbles, send
+from tests.browser.helpers import bubbles, pick_option, select_box, send
 from tests.document_files import pdf_with_text
 
 pytestmark = pytest.mark.browser
 
 INSTRUCTIONS = "Answer as a careful analyst: figures first, then caveats."
 ANSWER = "Revenue grew 12 percent; costs are not in the report."
-
-
-def _pick(page: Page, box: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=box).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def _idle(page: Page) -> None:
@@ -59,14 +54,13 @@ def test_a_new_user_walks_through_everyday_chat_and_finds_it_all_after_a_restart
     # 2. A new chat from it; then a model only the gateway's list has, with its effort set.
     page.goto(app_server.url)
     _idle(page)
-    _pick(page, "Start from a preset", "Analyst")
+    pick_option(page, select_box(page, "Start from a preset"), "Analyst")
     _idle(page)
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar.get_by_label("Instructions prompt", exact=True)).to_have_value(INSTRUCTIONS)
-    sidebar.get_by_test_id("stSelectbox").filter(has_text="Model").first.click()
-    page.get_by_role("option", name="o-series · o3-pro", exact=True).click()
+    pick_option(page, select_box(sidebar, "Model"), "o-series · o3-pro")
     expect(page.get_by_placeholder(re.compile(r"^Message o3-pro…"))).to_be_visible()
-    _pick(page, "Reasoning effort", "high")
+    pick_option(page, select_box(page, "Reasoning effort"), "high")
     _idle(page)
 
     # 3. A PDF with the prompt.
@@ -105,8 +99,8 @@ def test_a_new_user_walks_through_everyday_chat_and_finds_it_all_after_a_restart
     expect(main.get_by_text("Folder created.")).to_be_visible()
     row = main.get_by_test_id("stHorizontalBlock").filter(has_text="Summarise the report").last
     row.get_by_role("button", name=re.compile("Folder")).click()
-    page.get_by_role("dialog").get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name="Quarterly reports").click()
+    folders = page.get_by_role("dialog").get_by_test_id("stSelectbox")
+    pick_option(page, folders, "Quarterly reports", exact=False)
     headings = main.get_by_role("heading", level=3)
     expect(headings.first).to_have_text(re.compile(r"Quarterly reports · 1"))
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env
-from tests.browser.helpers import bubbles, send
+from tests.browser.helpers import bubbles, pick_option, select_box, send
 
 pytestmark = pytest.mark.browser
 
@@ -33,9 +33,7 @@ def sent_parameters(body: dict) -> dict:
 
 def pick(page: Page, label: str, option: str) -> None:
     """Choose `option` in the sidebar's select box named `label`."""
-    sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    pick_option(page, select_box(page.get_by_test_id("stSidebar"), label), option)
 
 
 def test_effort_and_temperature_are_sent_kept_and_a_refused_one_is_dropped_in_one_click(

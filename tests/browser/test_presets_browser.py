@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import AppServer, app_env, new_page
-from tests.browser.helpers import bubbles
+from tests.browser.helpers import bubbles, pick_option, select_box
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +45,7 @@ def open_presets(page: Page, url: str) -> None:
 
 def pick(page: Page, box: str, option: str) -> None:
     """Choose `option` in the selectbox labelled `box`."""
-    page.get_by_test_id("stSelectbox").filter(has_text=box).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    pick_option(page, select_box(page, box), option)
 
 
 def type_into(page: Page, label: str, text: str) -> None:
