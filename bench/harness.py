@@ -276,8 +276,9 @@ class StreamlitApp:
         self.url = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir / f"{name}-{self.port}"
         (self.workdir / ".streamlit").mkdir(parents=True)
-        # The deployed config (no file watcher, theme...) for every app; never the secrets.
-        shutil.copy(ROOT / ".streamlit" / "config.toml", self.workdir / ".streamlit" / "config.toml")
+        # The deployed config (no file watcher, theme...) of the checkout it runs from (the
+        # baseline's own for `main`); never the secrets.
+        shutil.copy(root / ".streamlit" / "config.toml", self.workdir / ".streamlit" / "config.toml")
         self.env = bench_env(server.base_url, server.api_key, self.workdir / "data")
         self.env["PYTHONPATH"] = str(root)
         self.env.update(extra_env or {})
