@@ -9,8 +9,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components.error_card import render_error_card
-from components.message import AVATARS, render_body
-from components.plumbing.markdown import safe
+from components.message import AVATARS, render_answer_text, render_body
 from components.presenter import costs_hidden
 from components.state.compare import request_resend, resend_key, vote_key
 from core.answer_notes import format_seconds, status_note, usage_line
@@ -67,8 +66,7 @@ def render_finished_column(
     """One column of a round that is not streaming: its title, answer and footer."""
     st.subheader(literal(column_title(round_, index)), divider="gray")
     answer = round_.columns[index].answer
-    if answer.text:
-        st.markdown(safe(answer.text))
+    render_answer_text(answer.text)
     render_column_footer(round_, index, prices, feedback, latest=latest)
 
 

@@ -14,6 +14,7 @@ from components.state.chat import SHOW_EARLIER, action_key, copying, history_win
 from core.answer_notes import status_note, usage_line
 from core.conversation import ImageAttachment, Message, Status
 from core.documents import chip_label
+from core.markdown_blocks import split_blocks
 from core.safe_text import literal
 from core.web_address import parse_web_address
 
@@ -85,9 +86,17 @@ def render_body(message: Message, actions: Sequence[RowItem] = ()) -> None:
         _render_user(message)
         render_actions(message, actions)
         return
-    if message.text:
-        st.markdown(safe(message.text))
+    render_answer_text(message.text)
     render_answer_footer(message, actions)
+
+
+def render_answer_text(text: str) -> None:
+    """A finished answer's text, in the elements its stream left on screen (one per markdown
+    block, components.stream_view): the same messages, so on each later run the browser is sent
+    a reference to its copy rather than the text again (`minCachedMessageSize` in
+    .streamlit/config.toml)."""
+    for block in split_blocks(text):
+        st.markdown(safe(block))
 
 
 def render_answer_footer(message: Message, actions: Sequence[RowItem] = ()) -> None:

@@ -54,10 +54,10 @@ class StreamView:
         arrived, self._received = len(text) - self._received, len(text)
         if not (self._shown or force or arrived > 1 or _whole_word(text)):
             return  # one character a chunk: the first draw waits for the first whole word
-        blocks = "".join(self._splitter.feed(text))
+        blocks = self._splitter.feed(text)
         tail = self._splitter.tail(text) + CURSOR
         budget = DRAW_BUDGET * len(text.encode()) + DRAW_ALLOWANCE
-        affordable = self._spent + _cost(blocks) + _cost(tail) <= budget
+        affordable = self._spent + sum(map(_cost, blocks)) + _cost(tail) <= budget
         if force or not self._shown or affordable or now - self._last_flush >= MAX_FLUSH_S:
             self._draw(text, blocks, tail)
         elif blocks:
@@ -74,18 +74,19 @@ class StreamView:
             return
         self._finished = True
         if text:
-            self._draw(text, "".join(self._splitter.feed(text)), self._splitter.tail(text))
+            self._draw(text, self._splitter.feed(text), self._splitter.tail(text))
         else:
             self._root.empty()
         self._clear_status()
         self._stop.empty()
 
-    def _draw(self, text: str, blocks: str, tail: str | None) -> None:
+    def _draw(self, text: str, blocks: list[str], tail: str | None) -> None:
         first = not self._shown
-        if blocks:
-            # Finished blocks go above the tail, in order, each drawn exactly once: they take the
-            # tail's element, and the next tail gets an element of its own.
-            body = safe(blocks)
+        for block in blocks:
+            # Finished blocks go above the tail, in order, each drawn exactly once and each in an
+            # element of its own (the first takes the tail's): the elements a stored answer is
+            # drawn with later (components.message), so the browser's copies serve for those.
+            body = safe(block)
             (self._tail or self._blocks).markdown(body)
             self._spent += _cost(body)
             self._tail = None

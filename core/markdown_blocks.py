@@ -67,3 +67,13 @@ class BlockSplitter:
         if blank_at is None or indented:
             return None
         return line_start
+
+
+def split_blocks(text: str) -> list[str]:
+    """The whole text cut where a splitter fed it piece by piece would cut it: its finished
+    blocks, then the tail. Drawing a stored answer this way gives the same elements as its
+    stream left on screen, which the browser already holds."""
+    splitter = BlockSplitter()
+    blocks = splitter.feed(text)
+    tail = splitter.tail(text)
+    return [*blocks, tail] if tail else blocks

@@ -206,3 +206,60 @@ def test_one_character_a_chunk_shows_the_first_whole_word_at_once():
     assert [body.removesuffix(CURSOR).strip() for body in drawn[0]] == ["Streaming"]
     assert pages.index(drawn[0]) == len("Streaming ") - 1
     assert drawn[-1] == [text]
+
+
+def _answer_script() -> None:
+    """Draws st.session_state["text"] as a stored answer; records every message sent."""
+    import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    from components.message import render_answer_text
+
+    ctx = get_script_run_ctx()
+    assert ctx is not None
+    sent: list[bytes] = []
+    forward = ctx._enqueue
+
+    def record(msg):
+        sent.append(msg.SerializeToString())
+        forward(msg)
+
+    ctx._enqueue = record
+    render_answer_text(st.session_state["text"])
+    st.session_state["sent"] = sent
+
+
+def _final_markdown(messages: list[ForwardMsg]) -> list[ForwardMsg]:
+    """The last markdown message drawn at each path, top to bottom."""
+    last: dict[tuple[int, ...], ForwardMsg] = {}
+    for message in messages:
+        if (
+            message.WhichOneof("type") == "delta"
+            and message.delta.new_element.WhichOneof("type") == "markdown"
+        ):
+            last[tuple(message.metadata.delta_path)] = message
+    return [last[path] for path in sorted(last)]
+
+
+def test_a_stored_answer_is_drawn_in_the_very_messages_its_stream_left_on_screen():
+    # Whole blocks arriving at once (several finish in one redraw) or a few characters at a time:
+    # either way the elements left on screen are the ones the stored answer is drawn with, message
+    # for message (same hash), so the browser's cached copies stand in for them on later runs.
+    stored = AppTest.from_function(_answer_script)
+    stored.session_state["text"] = ANSWER
+    stored.run()
+    assert not stored.exception, stored.exception
+    sent = []
+    for raw in stored.session_state["sent"]:
+        message = ForwardMsg()
+        message.ParseFromString(raw)
+        sent.append(message)
+    drawn = _final_markdown(sent)
+    assert len(drawn) == 6  # the six blocks of ANSWER
+    for texts in ([ANSWER[:50], ANSWER[:140], ANSWER], _chunked(3)):
+        messages, _ = _run(texts, [index * 0.03 for index in range(len(texts))])
+        streamed = _final_markdown(messages)
+        assert [m.delta.new_element.markdown.body for m in streamed] == [
+            m.delta.new_element.markdown.body for m in drawn
+        ]
+        assert [m.hash for m in streamed] == [m.hash for m in drawn]

@@ -91,3 +91,15 @@ def test_work_per_call_is_bounded_by_the_new_text_not_the_whole_answer():
     assert 0 < most_read <= 4 * 27
     # Every paragraph but the last is finished: 1,999 of them, 23 characters each plus 6,886 digits.
     assert splitter.committed == 52_863
+
+
+def test_the_whole_text_splits_where_any_stream_of_it_split():
+    from core.markdown_blocks import split_blocks
+
+    assert split_blocks(DOC) == [*DOC_BLOCKS, "Last words"]
+    assert split_blocks("") == []
+    assert split_blocks("One paragraph\n\n") == ["One paragraph\n\n"]
+    rng = random.Random(11)
+    for _ in range(100):
+        blocks, splitter = _stream(DOC, [rng.randint(1, 40) for _ in range(len(DOC))])
+        assert [*blocks, splitter.tail(DOC)] == split_blocks(DOC)
