@@ -1,6 +1,7 @@
-"""What a run re-sends: once an answer has streamed, the next run of the page sends the browser
-references to the elements it already holds (the stored answer's blocks, the sidebar's controls)
-instead of their content again, and the page still shows all of it."""
+"""What a run sends: its messages travel compressed (permessage-deflate), and once an answer has
+streamed, the next run of the page sends the browser references to the elements it already holds
+(the stored answer's blocks, the sidebar's controls) instead of their content again, and the
+page still shows all of it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer
-from tests.browser.helpers import bubbles, rerun, send
+from tests.browser.helpers import bubbles, rerun, send, websocket_extensions
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +33,12 @@ def test_a_run_after_an_answer_sends_references_to_it_not_the_answer_again(
     page: Page, app_server: AppServer, standin
 ):
     standin.enqueue(Reply(text=ANSWER, chunk_delay=0.002))
+    agreed = websocket_extensions(page)
     frames: list[bytes | str] = []
     page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
     page.goto(app_server.url)
     send(page, "Six paragraphs, please")
+    assert agreed and agreed[0].startswith("permessage-deflate")
     answer = bubbles(page).nth(1)
     expect(answer.get_by_text("word5x39")).to_be_visible()
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env, new_page
-from tests.browser.helpers import send
+from tests.browser.helpers import send, websocket_extensions
 from tests.fleet.proxies import Seen, Upstream, recording_upstream, request, running
 
 PROXIES = ["caddy", "nginx"]
@@ -130,9 +130,12 @@ def test_a_chat_answers_through_the_proxy(name, standin, browser: Browser, tmp_p
     try:
         with running(name, tmp_path / name, f"127.0.0.1:{server.port}") as proxy:
             page = new_page(browser)
+            agreed = websocket_extensions(page)
             page.goto(f"http://127.0.0.1:{proxy.port}/")
             send(page, "Hello")
             expect(page.get_by_text("Through the proxy.")).to_be_visible()
+            # The page's messages travel compressed through the proxy as well.
+            assert agreed and all(offer.startswith("permessage-deflate") for offer in agreed)
             page.context.close()
     finally:
         server.stop()
