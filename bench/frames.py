@@ -4,6 +4,7 @@ message they carry, and when the browser's network layer received each one."""
 from __future__ import annotations
 
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 @dataclass
 class FrameCounter:
-    """Bytes of websocket frames the page receives while `counting` is on."""
+    """Bytes of websocket frames the page receives while `counting` is on: their payloads as the
+    page reads them, and what they took on the wire (`wire_bytes`)."""
 
     counting: bool = False
     total_bytes: int = 0
@@ -22,9 +24,20 @@ class FrameCounter:
     last_frame_at: float = 0.0
     sockets: list[WebSocket] = field(default_factory=list)
     payloads: list[bytes] = field(default_factory=list)
+    # Every frame since the page opened, each with whether it was counted: a compressed stream's
+    # size depends on everything sent before on its connection.
+    history: list[tuple[bytes, bool]] = field(default_factory=list)
+    extensions: list[str] = field(default_factory=list)  # Sec-WebSocket-Extensions, per handshake
 
     def attach(self, page: Page) -> None:
         page.on("websocket", self._on_socket)
+        cdp = page.context.new_cdp_session(page)
+        cdp.on("Network.webSocketHandshakeResponseReceived", self._on_handshake)
+        cdp.send("Network.enable")
+
+    def _on_handshake(self, event: dict[str, Any]) -> None:
+        headers = {k.lower(): v for k, v in event["response"].get("headers", {}).items()}
+        self.extensions.append(str(headers.get("sec-websocket-extensions", "")))
 
     def _on_socket(self, socket: WebSocket) -> None:
         self.sockets.append(socket)
@@ -32,8 +45,9 @@ class FrameCounter:
 
     def _on_frame(self, payload: bytes | str) -> None:
         self.last_frame_at = time.monotonic()
+        raw = payload if isinstance(payload, bytes) else payload.encode()
+        self.history.append((raw, self.counting))
         if self.counting:
-            raw = payload if isinstance(payload, bytes) else payload.encode()
             self.total_bytes += len(raw)
             self.frames += 1
             self.payloads.append(raw)
@@ -41,9 +55,46 @@ class FrameCounter:
     def start(self) -> None:
         self.counting, self.total_bytes, self.frames = True, 0, 0
         self.payloads.clear()
+        self.history = [(raw, False) for raw, _ in self.history]
 
     def snapshot(self) -> tuple[int, int]:
         return self.total_bytes, self.frames
+
+    def wire_bytes(self) -> int:
+        """What the counted frames took on the wire: each frame's header and its payload, as the
+        server's permessage-deflate compressed it when the handshake agreed on it (replayed with
+        the same zlib settings over every frame since the connection opened, since each message
+        is compressed with what came before as its dictionary)."""
+        deflate = deflate_settings(self.extensions[-1] if self.extensions else "")
+        encoder = None if deflate is None else zlib.compressobj(wbits=-deflate, memLevel=DEFLATE_MEM_LEVEL)
+        total = 0
+        for raw, counted in self.history:
+            size = len(raw)
+            if encoder is not None:
+                size = len(encoder.compress(raw) + encoder.flush(zlib.Z_SYNC_FLUSH)) - 4
+            if counted:
+                total += size + (2 if size < 126 else 4 if size < 65536 else 10)
+        return total
+
+
+# uvicorn's websockets implementations offer permessage-deflate with server_max_window_bits=12
+# and zlib's memLevel 5 (uvicorn/protocols/websockets/websockets_sansio_impl.py); the window comes
+# from the handshake, the memory level cannot and is taken from there.
+DEFLATE_MEM_LEVEL = 5
+
+
+def deflate_settings(extensions: str) -> int | None:
+    """The server's window bits when the handshake's Sec-WebSocket-Extensions agreed on
+    permessage-deflate with context takeover (the default); None when frames go uncompressed."""
+    for offer in extensions.split(","):
+        params = [part.strip() for part in offer.split(";")]
+        if params[0] != "permessage-deflate":
+            continue
+        if "server_no_context_takeover" in params:
+            raise ValueError("permessage-deflate without context takeover is not replayed")
+        bits = [p.split("=", 1)[1] for p in params if p.startswith("server_max_window_bits=")]
+        return int(bits[0]) if bits else 15
+    return None
 
 
 def breakdown(payloads: list[bytes]) -> dict[str, Any]:

@@ -536,20 +536,24 @@ def measure_app(
                 "ws_frames_so_far": counter.frames,
             }
         at_final, frames_at_final = counter.snapshot()
+        wire_at_final = counter.wire_bytes()
         http_at_final, main_at_final, cpu_at_final = meter.http_bytes, meter.main_thread_s(), app.cpu_s()
         where = breakdown(counter.payloads)
         floor = floor_figures(bench, floor_prompt, bench.floor.result(floor_prompt)) if with_floor else None
         settle(page, counter)
         sample = turn_figures(seen, bench.server.request_for(prompt))
         sample.update(
-            wire_bytes=at_final + http_at_final,
+            # On the wire: websocket frames as sent (compressed where the handshake agreed on
+            # permessage-deflate) and HTTP responses' encoded bytes.
+            wire_bytes=wire_at_final + http_at_final,
+            payload_bytes=at_final + http_at_final,  # websocket payloads as the page reads them
             http_bytes=http_at_final,
             asset_bytes=meter.asset_bytes,
             main_thread_s=main_at_final - main_before,
             server_cpu_s=cpu_at_final - cpu_before,
             # Until the page is quiet: what the run sends after the last word (a rerun that
             # refreshes the page around the answer) counts for the answer too.
-            wire_bytes_settled=counter.total_bytes + meter.http_bytes,
+            wire_bytes_settled=counter.wire_bytes() + meter.http_bytes,
             main_thread_settled_s=meter.main_thread_s() - main_before,
             server_cpu_settled_s=app.cpu_s() - cpu_before,
         )
@@ -565,6 +569,7 @@ def measure_app(
             ws_bytes=at_final,
             ws_frames=frames_at_final,
             ws_bytes_settled=counter.total_bytes,
+            ws_extensions=counter.extensions[-1] if counter.extensions else "",
             ws_breakdown=where,
             requests=bench.server.count(prompt),
             page_errors=page.evaluate(ERRORS_JS),

@@ -50,12 +50,14 @@ def report(
     ratio_ok = None if limit is None else (ratios.get("ours") or 1e9) <= limit
     bench.row(
         label,
-        f"bytes over the wire / answer bytes ({size} B), key to last word",
+        f"bytes on the wire / answer bytes ({size} B), key to last word",
         "x",
         ratios,
         f"ours <= {limit}x" if limit else "",
         ratio_ok,
     )
+    payload = per_app(samples, "payload_bytes", 1 / size)
+    bench.row(label, "  websocket payloads (uncompressed) + HTTP / answer bytes (info)", "x", payload)
     settled = per_app(samples, "wire_bytes_settled", 1 / size)
     bench.row(label, "  bytes / answer bytes until the page is quiet (info)", "x", settled)
     main_thread = per_app(samples, "main_thread_s", 1000)
