@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -76,3 +77,31 @@ def shown_messages(at: AppTest) -> list[Message]:
     """The chat page's conversation as drawn: the tree's path on show."""
     tree: ConversationTree = at.session_state[chat_state.TREE]
     return tree.path()
+
+
+def record_sent() -> list[bytes]:
+    """Inside an AppTest script: from now on, every message the run sends is also appended,
+    serialised, to the list returned."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    assert ctx is not None
+    sent: list[bytes] = []
+    forward = ctx._enqueue
+
+    def record(msg: ForwardMsg) -> None:
+        sent.append(msg.SerializeToString())
+        forward(msg)
+
+    ctx._enqueue = record
+    return sent
+
+
+def parsed(sent: list[bytes]) -> list[ForwardMsg]:
+    """What record_sent() collected, as messages."""
+    messages = []
+    for raw in sent:
+        message = ForwardMsg()
+        message.ParseFromString(raw)
+        messages.append(message)
+    return messages

@@ -9,6 +9,8 @@ import itertools
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import parsed
+
 ANSWER = (
     "# Plan\n\nIntro paragraph with **bold** text.\n\n"
     "```python\ndef f(x):\n\n    return x * 2\n```\n\n"
@@ -21,20 +23,11 @@ def _script() -> None:
     """Feeds st.session_state["texts"] to a StreamView at the clock times in ["times"], then
     finishes it; records every message sent, and how many had been sent after each call."""
     import streamlit as st
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
     from components.stream_view import StreamView
+    from tests.app.helpers import record_sent
 
-    ctx = get_script_run_ctx()
-    assert ctx is not None
-    sent: list[bytes] = []
-    forward = ctx._enqueue
-
-    def record(msg):
-        sent.append(msg.SerializeToString())
-        forward(msg)
-
-    ctx._enqueue = record
+    sent = record_sent()
     times = iter(st.session_state["times"])
     view = StreamView(clock=lambda: next(times))
     after: list[int] = []
@@ -53,11 +46,7 @@ def _run(texts: list[str], times: list[float]) -> tuple[list[ForwardMsg], list[i
     at.session_state["times"] = times
     at.run()
     assert not at.exception, at.exception
-    messages = []
-    for raw in at.session_state["sent"]:
-        message = ForwardMsg()
-        message.ParseFromString(raw)
-        messages.append(message)
+    messages = parsed(at.session_state["sent"])
     return messages, list(at.session_state["after"])
 
 
@@ -211,20 +200,11 @@ def test_one_character_a_chunk_shows_the_first_whole_word_at_once():
 def _answer_script() -> None:
     """Draws st.session_state["text"] as a stored answer; records every message sent."""
     import streamlit as st
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
     from components.message import render_answer_text
+    from tests.app.helpers import record_sent
 
-    ctx = get_script_run_ctx()
-    assert ctx is not None
-    sent: list[bytes] = []
-    forward = ctx._enqueue
-
-    def record(msg):
-        sent.append(msg.SerializeToString())
-        forward(msg)
-
-    ctx._enqueue = record
+    sent = record_sent()
     render_answer_text(st.session_state["text"])
     st.session_state["sent"] = sent
 
@@ -249,12 +229,7 @@ def test_a_stored_answer_is_drawn_in_the_very_messages_its_stream_left_on_screen
     stored.session_state["text"] = ANSWER
     stored.run()
     assert not stored.exception, stored.exception
-    sent = []
-    for raw in stored.session_state["sent"]:
-        message = ForwardMsg()
-        message.ParseFromString(raw)
-        sent.append(message)
-    drawn = _final_markdown(sent)
+    drawn = _final_markdown(parsed(stored.session_state["sent"]))
     assert len(drawn) == 6  # the six blocks of ANSWER
     for texts in ([ANSWER[:50], ANSWER[:140], ANSWER], _chunked(3)):
         messages, _ = _run(texts, [index * 0.03 for index in range(len(texts))])

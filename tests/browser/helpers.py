@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -79,18 +78,3 @@ def pick_option(page: Page, box: Locator, option: str | re.Pattern[str], *, exac
         except PlaywrightTimeoutError:
             page.keyboard.press("Escape")  # whatever list is open goes before the next try
     wanted.click()
-
-
-def websocket_extensions(page: Page) -> list[str]:
-    """Before the page opens the app: a list that fills with the Sec-WebSocket-Extensions each
-    websocket handshake's response agreed on (as the browser received it)."""
-    agreed: list[str] = []
-    cdp = page.context.new_cdp_session(page)
-
-    def on_handshake(event: dict[str, Any]) -> None:
-        headers = {name.lower(): value for name, value in event["response"].get("headers", {}).items()}
-        agreed.append(str(headers.get("sec-websocket-extensions", "")))
-
-    cdp.on("Network.webSocketHandshakeResponseReceived", on_handshake)
-    cdp.send("Network.enable")
-    return agreed

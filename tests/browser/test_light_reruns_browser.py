@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench.frames import FrameCounter
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer
-from tests.browser.helpers import bubbles, rerun, send, websocket_extensions
+from tests.browser.helpers import bubbles, rerun, send
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +21,11 @@ ANSWER = "\n\n".join(
 )
 
 
-def _messages(frames: list[bytes | str]) -> list[ForwardMsg]:
+def _messages(frames: list[bytes]) -> list[ForwardMsg]:
     parsed = []
     for frame in frames:
         message = ForwardMsg()
-        message.ParseFromString(frame if isinstance(frame, bytes) else frame.encode())
+        message.ParseFromString(frame)
         parsed.append(message)
     return parsed
 
@@ -33,19 +34,18 @@ def test_a_run_after_an_answer_sends_references_to_it_not_the_answer_again(
     page: Page, app_server: AppServer, standin
 ):
     standin.enqueue(Reply(text=ANSWER, chunk_delay=0.002))
-    agreed = websocket_extensions(page)
-    frames: list[bytes | str] = []
-    page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: frames.append(frame)))
+    counter = FrameCounter()  # the frames the page receives, and each handshake's extensions
+    counter.attach(page)
     page.goto(app_server.url)
     send(page, "Six paragraphs, please")
-    assert agreed and agreed[0].startswith("permessage-deflate")
+    assert counter.extensions and counter.extensions[0].startswith("permessage-deflate")
     answer = bubbles(page).nth(1)
     expect(answer.get_by_text("word5x39")).to_be_visible()
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
 
-    frames.clear()
+    counter.start()
     rerun(page)
-    messages = _messages(frames)
+    messages = _messages(counter.payloads)
     resent = [
         m.delta.new_element.markdown.body
         for m in messages

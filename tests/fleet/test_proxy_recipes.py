@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from bench.frames import FrameCounter
 from devtools.standin import Reply
 from tests.browser.conftest import AppServer, app_env, new_page
-from tests.browser.helpers import send, websocket_extensions
+from tests.browser.helpers import send
 from tests.fleet.proxies import Seen, Upstream, recording_upstream, request, running
 
 PROXIES = ["caddy", "nginx"]
@@ -130,11 +131,13 @@ def test_a_chat_answers_through_the_proxy(name, standin, browser: Browser, tmp_p
     try:
         with running(name, tmp_path / name, f"127.0.0.1:{server.port}") as proxy:
             page = new_page(browser)
-            agreed = websocket_extensions(page)
+            counter = FrameCounter()  # records each websocket handshake's extensions
+            counter.attach(page)
             page.goto(f"http://127.0.0.1:{proxy.port}/")
             send(page, "Hello")
             expect(page.get_by_text("Through the proxy.")).to_be_visible()
             # The page's messages travel compressed through the proxy as well.
+            agreed = counter.extensions
             assert agreed and all(offer.startswith("permessage-deflate") for offer in agreed)
             page.context.close()
     finally:
