@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from components.state import chat as chat_state
+from components.state import compare as compare_state
 from core.branches import ConversationTree
 from core.conversation import Message
 from tests.conftest import ROOT
@@ -105,3 +106,21 @@ def parsed(sent: list[bytes]) -> list[ForwardMsg]:
         message.ParseFromString(raw)
         messages.append(message)
     return messages
+
+
+def reopen_conversation(conversation_id: str) -> AppTest:
+    """A new browser session opening the conversation's URL (what a reload does)."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params[chat_state.QUERY] = conversation_id
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def reopen_comparison(comparison_id: str) -> AppTest:
+    """A new browser session opening the comparison's URL."""
+    at = app_on("compare")
+    at.query_params[compare_state.QUERY] = comparison_id
+    at.run()
+    assert not at.exception, at.exception
+    return at

@@ -16,7 +16,7 @@ from components.state import compare as compare_state
 from components.state import conversations as history_state
 from core.conversation import Status
 from devtools.standin import ErrorReply, Reply
-from tests.app.helpers import APP, app_on, errors, open_page, start_app
+from tests.app.helpers import APP, errors, open_page, reopen_comparison, start_app
 from tests.app.test_compare_page import (
     PRICES,
     ask,
@@ -34,15 +34,6 @@ def gateway(gateway_env, monkeypatch):
     """The stand-in, with the prices the cost estimates use."""
     monkeypatch.setenv("GPTPROTO_PRICES", PRICES)
     return gateway_env
-
-
-def reopen(comparison_id: str) -> AppTest:
-    """A new browser session opening the comparison's URL."""
-    at = app_on("compare")
-    at.query_params[compare_state.QUERY] = comparison_id
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def url_id(at: AppTest) -> str:
@@ -69,7 +60,7 @@ def test_every_round_reopens_with_its_votes_and_blind_labels(gateway):
     comparison = at.session_state[compare_state.CURRENT]
     assert url_id(at) == comparison
 
-    again = reopen(comparison)
+    again = reopen_comparison(comparison)
     assert shown(again) == [
         ("First question", ["Small one.", "Big one."], winner, True),
         ("Second question", ["Small two.", "Big two."], None, True),
@@ -85,7 +76,7 @@ def test_every_round_reopens_with_its_votes_and_blind_labels(gateway):
 
     # The vote cast after reopening is stored on the round and counts on the leaderboard.
     again.button(key=compare_state.vote_key("tie")).click().run()
-    third = reopen(comparison)
+    third = reopen_comparison(comparison)
     assert [r.winner for r in third.session_state[compare_state.ROUNDS]] == [winner, "tie"]
     board = third.dataframe[-1].value.set_index("model")
     assert board.loc[winner, "wins"] == 1 and board["ties"].sum() == 2 and board["rounds"].sum() == 4
@@ -101,7 +92,7 @@ def test_every_round_reopens_with_its_votes_and_blind_labels(gateway):
         "Big two.",
         "Third question",
     ]
-    assert [r[0] for r in shown(reopen(comparison))] == [
+    assert [r[0] for r in shown(reopen_comparison(comparison))] == [
         "First question",
         "Second question",
         "Third question",
@@ -113,7 +104,7 @@ def test_a_failed_column_and_its_error_are_kept(gateway, monkeypatch):
     gateway.enqueue_for("gpt-4o", ErrorReply.server_error())
     gateway.enqueue_for("o4-mini", Reply(text="Fine here.", prompt_tokens=12, completion_tokens=3))
     at = ask(start_compare(TWO), "Go")
-    again = reopen(at.session_state[compare_state.CURRENT])
+    again = reopen_comparison(at.session_state[compare_state.CURRENT])
     o4, gpt = columns(again, count=2)
     assert o4["text"] == "Fine here." and "12 prompt · 3 completion" in o4["captions"]
     assert "The gateway failed (500)" in gpt["errors"]
@@ -121,7 +112,7 @@ def test_a_failed_column_and_its_error_are_kept(gateway, monkeypatch):
 
 
 def test_someone_elses_or_a_missing_comparison_opens_a_new_one(gateway):
-    at = reopen("0" * 32)
+    at = reopen_comparison("0" * 32)
     assert "does not exist (or is not yours)" in " ".join(w.value for w in at.warning)
     assert not at.session_state[compare_state.ROUNDS] and compare_state.QUERY not in at.query_params
 
@@ -172,7 +163,7 @@ def test_export_then_import_gives_the_same_comparison(gateway, downloads):
     opened = [(b.key or "").removeprefix("history.open.") for b in app.button]
     new_id = next(k for k in opened if len(k) == 32 and k != url_id(at))
 
-    again = reopen(new_id)
+    again = reopen_comparison(new_id)
     assert shown(again) == exported_rounds
     original, copy = latest_round(at), latest_round(again)
     assert copy.order == original.order
@@ -217,7 +208,7 @@ def test_an_answer_still_streaming_when_the_server_died_reopens_as_interrupted(g
     round_.columns[0].answer.text = "Half of"  # a checkpoint; the other never got a word
     comparison = ComparisonStore(engine, "local").begin_round(None, round_, ChatParams(model="o4-mini"))
     engine.dispose()
-    again = reopen(comparison)
+    again = reopen_comparison(comparison)
     first, second = columns(again, count=2)
     assert first["text"] == "Half of"
     assert all("The answer was interrupted" in c["errors"] for c in (first, second))

@@ -11,22 +11,20 @@ from components.state import chat as chat_state
 from components.state import conversations as history_state
 from core.conversation import ChatParams
 from devtools.standin import ErrorReply, Reply
-from tests.app.helpers import APP, bubble_texts, open_page, send, shown_messages, start_app
+from tests.app.helpers import (
+    bubble_texts,
+    open_page,
+    reopen_conversation,
+    send,
+    shown_messages,
+    start_app,
+)
 
 
 @pytest.fixture
 def gateway_env(gateway_env, monkeypatch):
     monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
     return gateway_env
-
-
-def reopen(conversation_id: str) -> AppTest:
-    """A new browser session opening the conversation's URL."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["c"] = conversation_id
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def button_labels(at: AppTest, prefix: str) -> list[str]:
@@ -49,7 +47,7 @@ def test_a_conversation_reopens_in_a_new_session_with_its_parameters(gateway_env
     send(send(at, "Salut"), "Ça va ?")
     conversation = at.session_state[chat_state.CONVERSATION]
     assert at.query_params["c"] == [conversation] or at.query_params["c"] == conversation
-    again = reopen(conversation)
+    again = reopen_conversation(conversation)
     assert bubble_texts(again) == bubble_texts(at)
     assert again.selectbox(key=chat_state.MODEL).value == "gpt-4o"
     assert again.text_input(key=chat_state.OPTIONS.max_tokens).value == "300"
@@ -68,7 +66,7 @@ def test_a_conversation_reopens_in_a_new_session_with_its_parameters(gateway_env
 def test_failed_answers_are_stored_with_their_error(gateway_env):
     gateway_env.enqueue(ErrorReply.server_error())
     at = send(start_app(), "Will fail")
-    again = reopen(at.session_state[chat_state.CONVERSATION])
+    again = reopen_conversation(at.session_state[chat_state.CONVERSATION])
     assert bubble_texts(again)[0] == ("user", "Will fail")
     assert "The gateway failed (500)" in "\n".join(e.value for e in again.error)
     assert again.button(key=chat_state.action_key("retry", shown_messages(again)[-1].id))
@@ -94,7 +92,7 @@ def test_library_lists_titles_and_switches_conversations(gateway_env):
 
 
 def test_unknown_conversation_in_the_url_says_so():
-    at = reopen("0123456789abcdef0123456789abcdef")
+    at = reopen_conversation("0123456789abcdef0123456789abcdef")
     assert "does not exist" in "\n".join(w.value for w in at.warning)
     assert bubble_texts(at) == []
 
@@ -111,7 +109,7 @@ def test_regenerate_keeps_both_answers_to_flip_between(gateway_env):
     assert at.button(key=chat_state.action_key("next", second_id)).label == "2/2"
     click(at, chat_state.action_key("previous", second_id))
     assert bubble_texts(at)[-1] == ("assistant", "First answer.")
-    again = reopen(at.session_state[chat_state.CONVERSATION])
+    again = reopen_conversation(at.session_state[chat_state.CONVERSATION])
     assert bubble_texts(again)[-1] == ("assistant", "First answer.")
 
 
@@ -136,10 +134,8 @@ def test_delete_an_exchange_after_confirming(gateway_env):
     click(at, chat_state.action_key("delete", q1))
     click(at, chat_state.DELETE_CONFIRM)
     assert [text for _, text in bubble_texts(at)] == ["Q2", "A2"]
-    assert [text for _, text in bubble_texts(reopen(at.session_state[chat_state.CONVERSATION]))] == [
-        "Q2",
-        "A2",
-    ]
+    reopened = reopen_conversation(at.session_state[chat_state.CONVERSATION])
+    assert [text for _, text in bubble_texts(reopened)] == ["Q2", "A2"]
 
 
 def test_copy_shows_the_markdown_source(gateway_env):
@@ -225,7 +221,7 @@ def test_an_answer_cut_short_by_a_restart_shows_as_interrupted_with_its_text(gat
         conversation,
         Message(role="assistant", text="The first half", parent_id=prompt.id, status=Status.STREAMING),
     )
-    at = reopen(conversation)
+    at = reopen_conversation(conversation)
     assert bubble_texts(at)[-1] == ("assistant", "The first half")
     assert "The answer was interrupted" in "\n".join(e.value for e in at.error)
     answer_id = shown_messages(at)[-1].id
@@ -251,7 +247,7 @@ def test_a_long_conversation_opens_on_its_recent_messages_and_shows_earlier_ones
     conversation = ConversationStore(engine, "local").add_conversation(
         "Long", ChatParams(model="o4-mini"), ConversationTree.of(messages)
     )
-    at = reopen(conversation)
+    at = reopen_conversation(conversation)
     texts = [text for _, text in bubble_texts(at)]
     assert texts[0] == "Q90" and texts[-1] == "A99" and len(texts) == 20
     assert at.button(key=chat_state.SHOW_EARLIER).label == "Show earlier messages (180 not shown)"

@@ -9,22 +9,13 @@ from streamlit.testing.v1 import AppTest
 from components.state import chat as chat_state
 from components.state.feedback import comment_key, comment_save_key, rating_key
 from devtools.standin import Reply
-from tests.app.helpers import APP, send, start_app
+from tests.app.helpers import reopen_comparison, reopen_conversation, send, start_app
 
 
 @pytest.fixture
 def gateway_env(gateway_env, monkeypatch):
     monkeypatch.setenv("GPTPROTO_MAX_RETRIES", "0")
     return gateway_env
-
-
-def reopen(conversation_id: str) -> AppTest:
-    """A new browser session opening the conversation's URL (what a reload does)."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["c"] = conversation_id
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def answer_id(at: AppTest) -> str:
@@ -46,19 +37,19 @@ def test_thumbs_down_with_a_comment_then_up_then_removed_and_each_survives_a_rel
     # The comment is shown as typed: its asterisks are text, not emphasis.
     assert any("Too \\*short\\*, no reasoning." in caption.value for caption in at.caption)
 
-    again = reopen(conversation)
+    again = reopen_conversation(conversation)
     assert again.feedback(key=rating_key("chat", answer)).value == 0
     assert again.text_area(key=comment_key("chat", answer)).value == "Too *short*, no reasoning."
 
     again.feedback(key=rating_key("chat", answer)).set_value(1).run()  # changed to up
     assert not again.exception, again.exception
-    third = reopen(conversation)
+    third = reopen_conversation(conversation)
     assert third.feedback(key=rating_key("chat", answer)).value == 1
     assert third.text_area(key=comment_key("chat", answer)).value == "Too *short*, no reasoning."
 
     third.feedback(key=rating_key("chat", answer)).set_value(None).run()  # removed
     assert not third.exception, third.exception
-    last = reopen(conversation)
+    last = reopen_conversation(conversation)
     assert last.feedback(key=rating_key("chat", answer)).value is None
     assert not [area for area in last.text_area if area.key == comment_key("chat", answer)]
 
@@ -66,7 +57,6 @@ def test_thumbs_down_with_a_comment_then_up_then_removed_and_each_survives_a_rel
 def test_each_compare_column_takes_its_own_feedback_which_a_reopened_comparison_shows(gateway_env):
     from components.state import compare as compare_state
     from tests.app.test_compare_page import ask, script_answers, start_compare
-    from tests.app.test_compare_saved import reopen as reopen_comparison
     from tests.app.test_compare_saved import url_id
 
     script_answers(gateway_env, {"o4-mini": "Seven.", "gpt-4o": "Eleven."})

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
 from components.sidebar import CUSTOM_MODEL
 from components.state import chat as chat_state
 from components.state.common import HIDE_COSTS, PRESENTER
-from tests.app.helpers import APP, captions, send, start_app
-
-
-def reopen(conversation_id: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["c"] = conversation_id
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.app.helpers import captions, reopen_conversation, send, start_app
 
 
 def test_a_model_only_the_gateway_lists_is_picked_again_on_reopening(gateway_env):
@@ -26,7 +16,7 @@ def test_a_model_only_the_gateway_lists_is_picked_again_on_reopening(gateway_env
     assert not [label for label in picker.options if "whisper-1" in label]
     picker.set_value("gpt-4.1-nano").run()
     send(at, "Hello")
-    again = reopen(at.session_state[chat_state.CONVERSATION])
+    again = reopen_conversation(at.session_state[chat_state.CONVERSATION])
     assert again.selectbox(key=chat_state.MODEL).value == "gpt-4.1-nano"
     send(again, "Again")
     assert [request.body["model"] for request in gateway_env.requests] == ["gpt-4.1-nano", "gpt-4.1-nano"]
@@ -37,7 +27,7 @@ def test_a_typed_model_is_offered_by_its_id_on_reopening(gateway_env):
     at.selectbox(key=chat_state.MODEL).set_value(CUSTOM_MODEL).run()
     at.text_input(key=chat_state.CUSTOM_MODEL).set_value("o1-preview").run()
     send(at, "Hello")
-    again = reopen(at.session_state[chat_state.CONVERSATION])
+    again = reopen_conversation(at.session_state[chat_state.CONVERSATION])
     picker = again.selectbox(key=chat_state.MODEL)
     assert picker.value == "o1-preview"
     assert picker.options[-2:] == ["o1-preview", CUSTOM_MODEL]

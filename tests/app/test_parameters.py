@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.state import chat as chat_state
 from devtools.standin import Reply
-from tests.app.helpers import APP, as_read, bubble_texts, errors, send, start_app
+from tests.app.helpers import as_read, bubble_texts, errors, reopen_conversation, send, start_app
 
 OPTIONAL = {
     "reasoning_effort",
@@ -40,14 +40,6 @@ def sent_parameters(body: dict) -> dict:
     return {name: value for name, value in body.items() if name in OPTIONAL}
 
 
-def reopen(conversation_id: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params["c"] = conversation_id
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_nothing_set_sends_no_optional_parameter(gateway_env):
     send(on_model("gpt-4o"), "Hi")
     assert sent_parameters(gateway_env.requests[-1].body) == {}
@@ -63,7 +55,7 @@ def test_effort_and_temperature_are_sent_and_kept_when_the_chat_reopens(gateway_
     send(at, "Think about it")
     assert sent_parameters(gateway_env.requests[-1].body) == {"reasoning_effort": "high", "temperature": 0.2}
 
-    again = reopen(at.session_state[chat_state.CONVERSATION])
+    again = reopen_conversation(at.session_state[chat_state.CONVERSATION])
     assert again.selectbox(key=EFFORT).value == "high"
     assert again.text_input(key=TEMPERATURE).value == "0.2"
     send(again, "Once more")
@@ -145,7 +137,7 @@ def test_a_refused_parameter_is_named_and_one_click_sends_the_turn_again_without
         ("assistant", "Second answer, without temperature."),
     ]
     assert at.text_input(key=TEMPERATURE).value == ""
-    again = reopen(at.session_state[chat_state.CONVERSATION])
+    again = reopen_conversation(at.session_state[chat_state.CONVERSATION])
     assert again.text_input(key=TEMPERATURE).value == ""
     assert again.selectbox(key=EFFORT).value == "high"
     assert bubble_texts(again) == bubble_texts(at)
